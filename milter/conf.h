@@ -1,0 +1,100 @@
+/*
+ * conf.h - the configuration file: "name = value" lines, # comments.
+ *
+ * The keys, their types, defaults and bounds live in one table in conf.c;
+ * the parser walks the table. An unknown name, a bad value or a duplicate
+ * is an error naming the file and the line.
+ */
+#ifndef SG_CONF_H
+#define SG_CONF_H
+
+#include <stddef.h>
+
+enum sg_action {			/* the on_* settings */
+	ACT_TEMPFAIL = 0,
+	ACT_ACCEPT,
+	ACT_REJECT
+};
+
+enum sg_method {			/* access methods, also a bit mask */
+	METHOD_SMTP = 1,
+	METHOD_CAMPAIGN = 2
+};
+
+enum sg_ldap_mode { LDAP_MODE_QUERY = 0, LDAP_MODE_MIRROR };
+enum sg_quota_unit { QUOTA_MESSAGE = 0, QUOTA_RECIPIENT };
+enum sg_from_policy {
+	FROM_REGISTERED = 0, FROM_EXACT, FROM_DOMAIN, FROM_OFF
+};
+
+struct sg_listener {			/* one listener_methods item */
+	char		*name;
+	int		 method;	/* METHOD_SMTP or METHOD_CAMPAIGN */
+};
+
+struct sg_conf {
+	char		*path;		/* the file read */
+
+	char		*socket;	/* inet:PORT@HOST | unix:/path */
+	char		*user;		/* "" = stay as started */
+
+	char		**ldap_uri;	/* NULL-terminated, at least one */
+	size_t		 ldap_nuri;
+	char		*ldap_base;
+	char		*ldap_bind_dn;	/* "" = anonymous */
+	char		*ldap_bind_password_file;
+	char		*ldap_bind_password;	/* read from the file, or NULL */
+	int		 ldap_starttls;		/* 0 / 1 */
+	char		*ldap_ca_file;		/* "" = system default */
+	long		 ldap_timeout;		/* milliseconds */
+	int		 ldap_mode;		/* enum sg_ldap_mode */
+	long		 cache_ttl;		/* ms */
+	long		 negative_cache_ttl;	/* ms */
+	long		 cache_max_stale;	/* ms; served while LDAP fails */
+
+	char		*redis_address;		/* host:port | unix:/path */
+	char		*redis_password_file;
+	char		*redis_password;	/* read from the file, or NULL */
+	long		 redis_db;
+	char		*redis_prefix;
+	long		 redis_timeout;		/* ms */
+
+	struct sg_listener *listeners;
+	size_t		 nlisteners;
+	int		 default_access_method;	/* enum sg_method */
+	long		 default_monthly_limit;	/* 0 = no limit */
+	int		 quota_unit;		/* enum sg_quota_unit */
+	char		*quota_timezone;	/* "UTC" or a zoneinfo name */
+	int		 header_from_policy;	/* enum sg_from_policy */
+	int		 campaign_require_unsubscribe;	/* 0 / 1 */
+	char		*archive_address;	/* "" = none */
+
+	int		 null_sender;		/* ACT_ACCEPT | ACT_REJECT */
+	int		 on_directory_error;	/* TEMPFAIL | ACCEPT | REJECT */
+	int		 on_counter_error;	/* TEMPFAIL | ACCEPT */
+	int		 on_suspended;		/* TEMPFAIL | REJECT */
+	int		 on_quota_exceeded;	/* TEMPFAIL | REJECT */
+	int		 log_level;		/* enum log_level */
+};
+
+/*
+ * Read path into *c (which conf_load initialises). Returns 0, or -1 with
+ * "FILE:LINE: reason" (or "FILE: reason") in err. On error *c holds
+ * nothing to free. Password files are read here; one that others may
+ * read is refused.
+ */
+int	conf_load(const char *path, struct sg_conf *c, char *err, size_t errlen);
+
+/* Set *c to the defaults alone (no file); for tests and tools. */
+void	conf_defaults(struct sg_conf *c);
+
+/* Free what conf_load or conf_defaults allocated; c may be reloaded. */
+void	conf_free(struct sg_conf *c);
+
+/* Method of a listener name (the {daemon_name} macro; NULL = unknown). */
+int	conf_listener_method(const struct sg_conf *c, const char *name);
+
+/* Word for a method bit: "smtp", "campaign". */
+const char *conf_method_name(int method);
+
+#endif
