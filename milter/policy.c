@@ -1,0 +1,417 @@
+/*
+ * policy.c - the SPEC's decision table, rule by rule, as pure functions.
+ *
+ * Replies: addresses are shown in angle brackets (<john@x.com>), other
+ * values bare. An on_* action of "reject" turns a 4xx default into 550
+ * with the same text; "accept" lets the message pass that rule.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "policy.h"
+
+/* Fill d with an action, a rule name and a reply. */
+static void __attribute__((format(printf, 5, 6)))
+decide(struct decision *d, int action, const char *rule, const char *codes,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	d->action = action;
+	d->rule = rule;
+	d->code[0] = d->xcode[0] = d->text[0] = '\0';
+	if (codes == NULL)
+		return;
+	/* codes is "550 5.7.1": three digits, a space, the enhanced code */
+	memcpy(d->code, codes, 3);
+	d->code[3] = '\0';
+	snprintf(d->xcode, sizeof(d->xcode), "%s", codes + 4);
+	va_start(ap, fmt);
+	vsnprintf(d->text, sizeof(d->text), fmt, ap);
+	va_end(ap);
+}
+
+/* Passes: no reply. */
+static void
+pass(struct decision *d, const char *rule)
+{
+	d->action = POL_CONTINUE;
+	d->rule = rule;
+	d->code[0] = d->xcode[0] = d->text[0] = '\0';
+}
+
+/* Rules 1 and 2. */
+void
+policy_envelope(const struct sg_conf *c, enum addr_result r,
+    struct decision *d)
+{
+	switch (r) {
+	case ADDR_NULL:
+		if (c->null_sender == ACT_ACCEPT)
+			decide(d, POL_ACCEPT, "null_sender", NULL, NULL);
+		else
+			decide(d, POL_REJECT, "null_sender", "550 5.7.1",
+			    "Null sender not accepted");
+		return;
+	case ADDR_BAD:
+		decide(d, POL_REJECT, "syntax", "553 5.1.7",
+		    "Bad sender address syntax");
+		return;
+	case ADDR_OK:
+		break;
+	}
+	pass(d, "ok");
+}
+
+/* Rule 3 with the on_directory_error action. */
+static void
+directory_error(const struct sg_conf *c, struct decision *d)
+{
+	switch (c->on_directory_error) {
+	case ACT_ACCEPT:
+		decide(d, POL_ACCEPT, "directory", NULL, NULL);
+		break;
+	case ACT_REJECT:
+		decide(d, POL_REJECT, "directory", "550 5.3.0",
+		    "Sender directory unavailable");
+		break;
+	default:
+		decide(d, POL_TEMPFAIL, "directory", "451 4.3.0",
+		    "Sender directory unavailable, try again later");
+		break;
+	}
+}
+
+/* 1 if name (lower case) is among the list (compared without case). */
+static int
+in_list(char *const *list, size_t n, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(list[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 if ip is inside one of the networks. */
+static int
+in_nets(const struct sg_cidr *nets, size_t n, const struct sg_ip *ip)
+{
+	size_t	 i;
+
+	if (ip->family == 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (cidr_match(&nets[i], ip))
+			return 1;
+	return 0;
+}
+
+/* Rules 3 to 9. */
+void
+policy_sender(const struct sg_conf *c, const char *addr, const char *domain,
+    const struct dir_answer *ans, const struct pol_session *s,
+    struct decision *d)
+{
+	const struct sg_sender	*snd;
+	const struct sg_domain	*dom;
+	char			 ipbuf[64];
+
+	switch (ans->kind) {
+	case DIR_SENDER:
+		break;
+	case DIR_NO_DOMAIN:
+		decide(d, POL_REJECT, "domain_unregistered", "550 5.7.1",
+		    "Sender domain <%s> is not registered", domain);
+		return;
+	case DIR_NO_SENDER:
+		decide(d, POL_REJECT, "sender_unregistered", "550 5.7.1",
+		    "Sender <%s> is not registered", addr);
+		return;
+	default:
+		directory_error(c, d);
+		return;
+	}
+	snd = &ans->entry->snd;
+	dom = &ans->entry->dom;
+
+	/* 6, 7: status of the sender or its domain */
+	if (snd->status == STATUS_DISABLED || dom->status == STATUS_DISABLED) {
+		decide(d, POL_REJECT, "disabled", "550 5.7.1",
+		    "Sender <%s> is disabled", addr);
+		return;
+	}
+	if (snd->status == STATUS_SUSPENDED ||
+	    dom->status == STATUS_SUSPENDED) {
+		if (c->on_suspended == ACT_REJECT)
+			decide(d, POL_REJECT, "suspended", "550 5.7.1",
+			    "Sender <%s> is suspended", addr);
+		else
+			decide(d, POL_TEMPFAIL, "suspended", "451 4.7.1",
+			    "Sender <%s> is suspended", addr);
+		return;
+	}
+
+	/* 8: access method of the listener */
+	if ((snd->methods & s->method) == 0) {
+		decide(d, POL_REJECT, "method", "550 5.7.1",
+		    "Sender <%s> may not send via %s", addr,
+		    conf_method_name(s->method));
+		return;
+	}
+
+	/* 9a: authenticated sessions must be bound to the sender */
+	if (s->auth != NULL && s->auth[0] != '\0') {
+		if ((snd->auth & AUTH_USER) == 0 ||
+		    !in_list(snd->authids, snd->nauthids, s->auth))
+			decide(d, POL_REJECT, "not_owned", "553 5.7.1",
+			    "Sender address rejected: not owned by user %s",
+			    s->auth);
+		else
+			pass(d, "ok");
+		return;
+	}
+	/* 9b: IP control */
+	if ((snd->auth & AUTH_IP) != 0 &&
+	    (in_nets(snd->nets, snd->nnets, &s->client) ||
+	    in_nets(dom->nets, dom->nnets, &s->client))) {
+		pass(d, "ok");
+		return;
+	}
+	/* 9c, 9d */
+	if ((snd->auth & AUTH_USER) != 0) {
+		decide(d, POL_REJECT, "auth_required", "530 5.7.0",
+		    "Authentication required");
+		return;
+	}
+	decide(d, POL_REJECT, "ip_not_authorized", "550 5.7.1",
+	    "Client address %s not authorized for sender <%s>",
+	    s->client.family != 0 ?
+	    ip_format(&s->client, ipbuf, sizeof(ipbuf)) : "unknown", addr);
+}
+
+/* Sender limit: its own, else the default (0 there = none); domain's. */
+void
+policy_limits(const struct sg_conf *c, const struct sg_entry *e,
+    struct pol_limits *l)
+{
+	if (e->snd.limit != LIMIT_NONE)
+		l->sender = e->snd.limit;
+	else if (c->default_monthly_limit > 0)
+		l->sender = c->default_monthly_limit;
+	else
+		l->sender = LIMIT_NONE;
+	l->domain = e->dom.limit;
+}
+
+/* Rule 10's reply with the on_quota_exceeded action. */
+static void
+quota_reached(const struct sg_conf *c, const char *addr, struct decision *d)
+{
+	if (c->on_quota_exceeded == ACT_REJECT)
+		decide(d, POL_REJECT, "quota", "550 5.7.1",
+		    "Monthly sending limit reached for <%s>", addr);
+	else
+		decide(d, POL_TEMPFAIL, "quota", "451 4.7.1",
+		    "Monthly sending limit reached for <%s>", addr);
+}
+
+/* Rule 11 with the on_counter_error action. */
+static void
+counter_error(const struct sg_conf *c, struct decision *d)
+{
+	if (c->on_counter_error == ACT_ACCEPT)
+		pass(d, "counter_error");
+	else
+		decide(d, POL_TEMPFAIL, "counter", "451 4.3.0",
+		    "Sender counters unavailable, try again later");
+}
+
+/* 1 if count + add would pass limit (LIMIT_NONE: never). */
+static int
+over(long count, long add, long limit)
+{
+	return limit != LIMIT_NONE && count + add > limit;
+}
+
+/* Rules 10 and 11 at MAIL FROM. */
+void
+policy_quota(const struct sg_conf *c, const char *addr, int ok,
+    long scount, long dcount, const struct pol_limits *l, struct decision *d)
+{
+	if (ok != 0) {
+		counter_error(c, d);
+		return;
+	}
+	/* "already at the limit": one more unit would pass it */
+	if (over(scount, 1, l->sender) || over(dcount, 1, l->domain)) {
+		quota_reached(c, addr, d);
+		return;
+	}
+	pass(d, "ok");
+}
+
+/* One more recipient under quota_unit = recipient. */
+void
+policy_rcpt(const struct sg_conf *c, const char *addr, int ok,
+    long scount, long dcount, long accepted, const struct pol_limits *l,
+    struct decision *d)
+{
+	if (c->quota_unit != QUOTA_RECIPIENT || ok != 0) {
+		pass(d, "ok");
+		return;
+	}
+	if (over(scount, accepted + 1, l->sender) ||
+	    over(dcount, accepted + 1, l->domain)) {
+		decide(d, POL_TEMPFAIL, "rcpt_quota", "452 4.7.1",
+		    "Monthly recipient limit reached for <%s>", addr);
+		return;
+	}
+	pass(d, "ok");
+}
+
+/* Does a From mailbox need a directory lookup? */
+int
+policy_from_needs_lookup(const struct sg_conf *c, const char *envaddr,
+    const char *fromaddr)
+{
+	return c->header_from_policy == FROM_REGISTERED &&
+	    strcasecmp(envaddr, fromaddr) != 0;
+}
+
+/* Rule 12 for one mailbox: 1 allowed, 0 not, -1 directory failed. */
+static int
+from_allowed(const struct sg_conf *c, const char *envaddr,
+    const struct sg_entry *e, const char *from, const struct dir_answer *a)
+{
+	const char	*dom;
+
+	if (strcasecmp(envaddr, from) == 0)
+		return 1;
+	switch (c->header_from_policy) {
+	case FROM_EXACT:
+		return 0;
+	case FROM_DOMAIN:
+		dom = addr_domain(from);
+		return dom != NULL && strcasecmp(dom, e->dom.primary) == 0;
+	case FROM_REGISTERED:
+		if (a == NULL || a->kind == DIR_FAILED)
+			return -1;
+		if (a->kind != DIR_SENDER)
+			return 0;
+		return strcasecmp(a->entry->dom.dn, e->dom.dn) == 0 &&
+		    a->entry->snd.status == STATUS_ACTIVE &&
+		    a->entry->dom.status == STATUS_ACTIVE;
+	default:
+		return 1;
+	}
+}
+
+/* Rules 12 and 13. */
+void
+policy_headers(const struct sg_conf *c, const char *envaddr,
+    const struct sg_entry *e, const struct pol_session *s,
+    const struct pol_headers *h, struct decision *d)
+{
+	size_t	 i;
+	int	 failed = 0, r;
+
+	if (c->header_from_policy != FROM_OFF) {
+		if (h->nfrom != 1 || !h->from_ok || h->naddrs == 0) {
+			decide(d, POL_REJECT, "header_from", "550 5.7.1",
+			    "Header From <%s> not permitted for sender <%s>",
+			    h->nfrom == 0 ? "" : h->from_raw, envaddr);
+			return;
+		}
+		for (i = 0; i < h->naddrs; i++) {
+			r = from_allowed(c, envaddr, e, h->addrs[i],
+			    h->answers != NULL ? &h->answers[i] : NULL);
+			if (r == 0) {
+				decide(d, POL_REJECT, "header_from",
+				    "550 5.7.1", "Header From <%s> not "
+				    "permitted for sender <%s>", h->addrs[i],
+				    envaddr);
+				return;
+			}
+			if (r < 0)
+				failed = 1;
+		}
+		if (failed) {
+			directory_error(c, d);
+			return;
+		}
+	}
+	if (s->method == METHOD_CAMPAIGN && c->campaign_require_unsubscribe &&
+	    (!h->unsubscribe || !h->unsubscribe_post)) {
+		decide(d, POL_REJECT, "unsubscribe", "550 5.7.1",
+		    "Bulk mail must carry one-click List-Unsubscribe");
+		return;
+	}
+	pass(d, "ok");
+}
+
+/* Rule 14, and rule 11 when the commit itself fails. */
+void
+policy_commit(const struct sg_conf *c, const char *addr, int r,
+    struct decision *d)
+{
+	if (r < 0)
+		counter_error(c, d);
+	else if (r == 0)
+		quota_reached(c, addr, d);
+	else
+		pass(d, "ok");
+}
+
+/* Add a copy unless it is a recipient or already chosen. */
+static size_t
+add_copy(const char *a, char *const *rcpts, size_t nrcpts, const char **out,
+    size_t n, size_t max)
+{
+	size_t	 i;
+
+	if (a == NULL || a[0] == '\0' || n >= max)
+		return n;
+	for (i = 0; i < nrcpts; i++)
+		if (strcasecmp(rcpts[i], a) == 0)
+			return n;
+	for (i = 0; i < n; i++)
+		if (strcasecmp(out[i], a) == 0)
+			return n;
+	out[n] = a;
+	return n + 1;
+}
+
+/* BCC and archive copies for an accepted message. */
+size_t
+policy_copies(const struct sg_conf *c, const struct sg_entry *e,
+    char *const *rcpts, size_t nrcpts, const char **out, size_t max)
+{
+	size_t	 i, n = 0;
+
+	for (i = 0; i < e->snd.nbcc; i++)
+		n = add_copy(e->snd.bcc[i], rcpts, nrcpts, out, n, max);
+	if (e->snd.archive)
+		n = add_copy(e->dom.archive != NULL ? e->dom.archive :
+		    c->archive_address, rcpts, nrcpts, out, n, max);
+	return n;
+}
+
+/* Word for the log line. */
+const char *
+policy_action_name(int action)
+{
+	switch (action) {
+	case POL_ACCEPT:
+		return "accept";
+	case POL_REJECT:
+		return "reject";
+	case POL_TEMPFAIL:
+		return "tempfail";
+	default:
+		return "continue";
+	}
+}
