@@ -1,0 +1,364 @@
+/*
+ * counter.c - monthly counters in Redis, checked and counted atomically.
+ *
+ * Each libmilter worker thread keeps its own hiredis connection (a
+ * pthread key), so no connection is shared and no lock is held on the
+ * message path. After any transport error the connection is freed and a
+ * new one is made on the next call; an error reply (OOM, READONLY, a bad
+ * value) leaves the connection in place but still fails the call.
+ *
+ * The script is loaded once per server: its SHA-1 is computed here and
+ * EVALSHA is used; NOSCRIPT (a restarted or flushed server) loads it again.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+#include <openssl/sha.h>
+
+#include "counter.h"
+#include "log.h"
+
+/*
+ * KEYS: sender key, domain key. ARGV: amount, sender limit, domain limit
+ * (-1 = none), expiry (unix time). Returns {1, s, d} when counted,
+ * {0, s, d} when a limit would be passed (nothing counted).
+ */
+static const char ctr_script[] =
+	"local n = tonumber(ARGV[1])\n"
+	"local sl = tonumber(ARGV[2])\n"
+	"local dl = tonumber(ARGV[3])\n"
+	"local s = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
+	"local d = tonumber(redis.call('GET', KEYS[2]) or '0')\n"
+	"if s == nil or d == nil then\n"
+	"  return redis.error_reply('sendergate: counter is not a number')\n"
+	"end\n"
+	"if (sl >= 0 and s + n > sl) or (dl >= 0 and d + n > dl) then\n"
+	"  return {0, s, d}\n"
+	"end\n"
+	"s = redis.call('INCRBY', KEYS[1], n)\n"
+	"d = redis.call('INCRBY', KEYS[2], n)\n"
+	"redis.call('EXPIREAT', KEYS[1], ARGV[4])\n"
+	"redis.call('EXPIREAT', KEYS[2], ARGV[4])\n"
+	"return {1, s, d}\n";
+
+static const struct sg_conf *ctr_conf;
+static char ctr_sha[2 * SHA_DIGEST_LENGTH + 1];
+static pthread_key_t ctr_key;
+
+/* Free a thread's connection when the thread ends. */
+static void
+ctr_thread_end(void *p)
+{
+	redisFree(p);
+}
+
+/* Remember the configuration and compute the script's SHA-1. */
+int
+ctr_init(const struct sg_conf *c, char *err, size_t errlen)
+{
+	unsigned char	 md[SHA_DIGEST_LENGTH];
+	size_t		 i;
+
+	ctr_conf = c;
+	SHA1((const unsigned char *)ctr_script, strlen(ctr_script), md);
+	for (i = 0; i < sizeof(md); i++)
+		snprintf(ctr_sha + 2 * i, 3, "%02x", md[i]);
+	if ((errno = pthread_key_create(&ctr_key, ctr_thread_end)) != 0) {
+		snprintf(err, errlen, "pthread_key_create: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Drop the calling thread's connection (at shutdown). */
+void
+ctr_shutdown(void)
+{
+	redisContext	*rc;
+
+	if ((rc = pthread_getspecific(ctr_key)) != NULL) {
+		redisFree(rc);
+		pthread_setspecific(ctr_key, NULL);
+	}
+}
+
+/* Milliseconds to a struct timeval. */
+static struct timeval
+ms_tv(long ms)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return tv;
+}
+
+/* Run a command that must answer +OK; 0 or -1 (logged). */
+static int
+ctr_simple(redisContext *rc, const char *what, const char *fmt, ...)
+{
+	redisReply	*r;
+	va_list		 ap;
+	int		 ok;
+
+	va_start(ap, fmt);
+	r = redisvCommand(rc, fmt, ap);
+	va_end(ap);
+	if (r == NULL) {
+		log_warnx("redis %s: %s", what, rc->errstr);
+		return -1;
+	}
+	ok = r->type == REDIS_REPLY_STATUS;
+	if (!ok)
+		log_warnx("redis %s: %s", what,
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	freeReplyObject(r);
+	return ok ? 0 : -1;
+}
+
+/* This thread's connection, made (with AUTH and SELECT) if needed. */
+static redisContext *
+ctr_conn(void)
+{
+	const struct sg_conf	*c = ctr_conf;
+	redisContext		*rc;
+	struct timeval		 tv = ms_tv(c->redis_timeout);
+	char			 host[256];
+	const char		*colon;
+	size_t			 hl;
+	int			 port;
+
+	if ((rc = pthread_getspecific(ctr_key)) != NULL)
+		return rc;
+	if (strncmp(c->redis_address, "unix:", 5) == 0)
+		rc = redisConnectUnixWithTimeout(c->redis_address + 5, tv);
+	else {
+		/* host:port or [v6]:port, checked by the configuration */
+		colon = strrchr(c->redis_address, ':');
+		if (colon == NULL)
+			return NULL;
+		hl = (size_t)(colon - c->redis_address);
+		if (c->redis_address[0] == '[' && hl >= 2) {
+			snprintf(host, sizeof(host), "%.*s", (int)(hl - 2),
+			    c->redis_address + 1);
+		} else
+			snprintf(host, sizeof(host), "%.*s", (int)hl,
+			    c->redis_address);
+		port = atoi(colon + 1);
+		rc = redisConnectWithTimeout(host, port, tv);
+	}
+	if (rc == NULL) {
+		log_warnx("redis %s: cannot allocate a context",
+		    c->redis_address);
+		return NULL;
+	}
+	if (rc->err) {
+		log_warnx("redis %s: %s", c->redis_address, rc->errstr);
+		goto fail;
+	}
+	if (redisSetTimeout(rc, tv) != REDIS_OK) {
+		log_warnx("redis %s: cannot set timeout", c->redis_address);
+		goto fail;
+	}
+	if (c->redis_password != NULL &&
+	    ctr_simple(rc, "AUTH", "AUTH %s", c->redis_password) == -1)
+		goto fail;
+	if (c->redis_db != 0 &&
+	    ctr_simple(rc, "SELECT", "SELECT %ld", c->redis_db) == -1)
+		goto fail;
+	pthread_setspecific(ctr_key, rc);
+	return rc;
+fail:
+	redisFree(rc);
+	return NULL;
+}
+
+/* Forget this thread's connection after a transport error. */
+static void
+ctr_drop(redisContext *rc)
+{
+	log_warnx("redis %s: %s; reconnecting on next use",
+	    ctr_conf->redis_address, rc->errstr[0] ? rc->errstr : "error");
+	redisFree(rc);
+	pthread_setspecific(ctr_key, NULL);
+}
+
+/* "YYYY-MM" of t in local time (TZ is quota_timezone). */
+void
+ctr_month(time_t t, char out[SG_MONTH_LEN])
+{
+	struct tm	 tm;
+
+	localtime_r(&t, &tm);
+	if (strftime(out, SG_MONTH_LEN, "%Y-%m", &tm) == 0)
+		snprintf(out, SG_MONTH_LEN, "0000-00");	/* year > 9999 */
+}
+
+/* Start of the month after t's, plus 32 days. */
+time_t
+ctr_expiry(time_t t)
+{
+	struct tm	 tm;
+
+	localtime_r(&t, &tm);
+	tm.tm_mday = 1;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_mon += 1;
+	tm.tm_isdst = -1;
+	return mktime(&tm) + 32 * 86400;
+}
+
+/* Both key names of a sender for a month. */
+int
+ctr_keys(const char *prefix, const char *primary, const char *sender,
+    const char *month, char *skey, size_t slen, char *dkey, size_t dlen)
+{
+	int	 n;
+
+	n = snprintf(skey, slen, "%s:{%s}:s:%s:%s", prefix, primary, sender,
+	    month);
+	if (n < 0 || (size_t)n >= slen)
+		return -1;
+	n = snprintf(dkey, dlen, "%s:{%s}:d:%s", prefix, primary, month);
+	if (n < 0 || (size_t)n >= dlen)
+		return -1;
+	return 0;
+}
+
+/* A reply element as a count: nil is 0; -1 if not a number. */
+static int
+reply_count(const redisReply *r, long *out)
+{
+	char	*end;
+	long	 v;
+
+	switch (r->type) {
+	case REDIS_REPLY_NIL:
+		*out = 0;
+		return 0;
+	case REDIS_REPLY_INTEGER:
+		*out = (long)r->integer;
+		return 0;
+	case REDIS_REPLY_STRING:
+		errno = 0;
+		v = strtol(r->str, &end, 10);
+		if (errno != 0 || end == r->str || *end != '\0' || v < 0)
+			return -1;
+		*out = v;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* Make the keys of now's month into fixed buffers. */
+static int
+ctr_keys_now(const char *primary, const char *sender, time_t now,
+    char *skey, char *dkey)
+{
+	char	 month[SG_MONTH_LEN];
+
+	ctr_month(now, month);
+	if (ctr_keys(ctr_conf->redis_prefix, primary, sender, month,
+	    skey, SG_KEY_MAX, dkey, SG_KEY_MAX) == -1) {
+		log_warnx("redis key too long for <%s>", sender);
+		return -1;
+	}
+	return 0;
+}
+
+/* Read both counters with one MGET. */
+int
+ctr_read(const char *primary, const char *sender, time_t now, long *scount,
+    long *dcount)
+{
+	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
+	redisContext	*rc;
+	redisReply	*r;
+	int		 ret = -1;
+
+	if (ctr_keys_now(primary, sender, now, skey, dkey) == -1)
+		return -1;
+	if ((rc = ctr_conn()) == NULL)
+		return -1;
+	if ((r = redisCommand(rc, "MGET %s %s", skey, dkey)) == NULL) {
+		ctr_drop(rc);
+		return -1;
+	}
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	    reply_count(r->element[0], scount) == 0 &&
+	    reply_count(r->element[1], dcount) == 0)
+		ret = 0;
+	else
+		log_warnx("redis MGET %s: %s", skey,
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	freeReplyObject(r);
+	return ret;
+}
+
+/* EVALSHA the script; on NOSCRIPT load it and try once more. */
+static redisReply *
+ctr_eval(redisContext *rc, const char *skey, const char *dkey, long n,
+    long slimit, long dlimit, long long expiry)
+{
+	redisReply	*r;
+	int		 tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		r = redisCommand(rc, "EVALSHA %s 2 %s %s %ld %ld %ld %lld",
+		    ctr_sha, skey, dkey, n, slimit, dlimit, expiry);
+		if (r == NULL || r->type != REDIS_REPLY_ERROR ||
+		    strncmp(r->str, "NOSCRIPT", 8) != 0)
+			return r;
+		freeReplyObject(r);
+		r = redisCommand(rc, "SCRIPT LOAD %s", ctr_script);
+		if (r == NULL)
+			return NULL;
+		if (r->type != REDIS_REPLY_STRING ||
+		    strcasecmp(r->str, ctr_sha) != 0)
+			return r;	/* an error reply, reported by caller */
+		freeReplyObject(r);
+	}
+	return NULL;
+}
+
+/* Check and count atomically. */
+int
+ctr_commit(const char *primary, const char *sender, time_t now, long n,
+    long slimit, long dlimit, long *scount, long *dcount)
+{
+	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
+	redisContext	*rc;
+	redisReply	*r;
+	int		 ret = -1;
+
+	if (ctr_keys_now(primary, sender, now, skey, dkey) == -1)
+		return -1;
+	if ((rc = ctr_conn()) == NULL)
+		return -1;
+	r = ctr_eval(rc, skey, dkey, n, slimit, dlimit,
+	    (long long)ctr_expiry(now));
+	if (r == NULL) {
+		if (rc->err)
+			ctr_drop(rc);
+		return -1;
+	}
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
+	    r->element[0]->type == REDIS_REPLY_INTEGER &&
+	    reply_count(r->element[1], scount) == 0 &&
+	    reply_count(r->element[2], dcount) == 0)
+		ret = r->element[0]->integer == 1 ? 1 : 0;
+	else
+		log_warnx("redis EVALSHA %s: %s", skey,
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	freeReplyObject(r);
+	return ret;
+}

@@ -1,0 +1,47 @@
+/*
+ * counter.h - per-sender and per-domain monthly counters in Redis.
+ *
+ * Keys: <prefix>:{<primary>}:s:<sender>:<YYYY-MM> and
+ *       <prefix>:{<primary>}:d:<YYYY-MM>.
+ * The check and the increment of both counters run in one Lua script,
+ * loaded once and called by SHA. Each thread has its own connection,
+ * dropped after any error and made anew on the next call.
+ */
+#ifndef SG_COUNTER_H
+#define SG_COUNTER_H
+
+#include <stddef.h>
+#include <time.h>
+#include "conf.h"
+
+#define SG_MONTH_LEN	8		/* "YYYY-MM" and NUL */
+#define SG_KEY_MAX	(32 + 2 * 256 + 64)
+
+/* Process start-up: remember the configuration. 0, or -1 with err. */
+int	ctr_init(const struct sg_conf *c, char *err, size_t errlen);
+void	ctr_shutdown(void);
+
+/* "YYYY-MM" of t in the process's time zone (TZ = quota_timezone). */
+void	ctr_month(time_t t, char out[SG_MONTH_LEN]);
+
+/* Unix time at which keys of t's month may expire (month end + 32 days). */
+time_t	ctr_expiry(time_t t);
+
+/* The two key names; 0, or -1 if a buffer is too small. */
+int	ctr_keys(const char *prefix, const char *primary, const char *sender,
+	    const char *month, char *skey, size_t slen, char *dkey, size_t dlen);
+
+/* Read both counters of this month. 0, or -1 on a Redis failure. */
+int	ctr_read(const char *primary, const char *sender, time_t now,
+	    long *scount, long *dcount);
+
+/*
+ * Check both limits and add n to both counters, atomically.
+ * slimit / dlimit: the limit, or -1 for none. Returns 1 (counted; the new
+ * values in *scount, *dcount), 0 (a limit would be passed; nothing
+ * counted; current values returned), -1 (Redis failure; nothing known).
+ */
+int	ctr_commit(const char *primary, const char *sender, time_t now, long n,
+	    long slimit, long dlimit, long *scount, long *dcount);
+
+#endif

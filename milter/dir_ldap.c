@@ -1,0 +1,500 @@
+/*
+ * dir_ldap.c - LDAP connections and entry parsing for the directory.
+ *
+ * Values are checked as they are read: a malformed network, limit,
+ * status or method word makes that one entry fail (the lookup answers
+ * "failed", rule 3) rather than being read as something more permissive.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "addr.h"
+#include "dir_ldap.h"
+#include "log.h"
+
+#define VALUE_MAX	1024		/* octets in one attribute value */
+
+/* (compound literals: libldap wants char *, string literals are const) */
+#define A(s)	((char[]){ s })
+char *dir_ldap_attrs[] = {
+	A("objectClass"), A("sgPrimaryDomain"), A("sgDomainName"),
+	A("sgStatus"), A("sgStatusReason"), A("sgMonthlyLimit"),
+	A("sgAllowedNetwork"), A("sgArchiveAddress"), A("mail"),
+	A("sgAccessMethod"), A("sgAuthMethod"), A("sgAuthId"),
+	A("sgBccAddress"), A("sgArchive"), A("sgReplyTo"), NULL
+};
+#undef A
+
+/* Set the options every handle gets; 0 or -1. */
+static int
+ld_options(LDAP *ld, const struct sg_conf *c, const char *uri)
+{
+	struct timeval	 tv;
+	int		 v3 = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND;
+	int		 zero = 0, rc;
+
+	tv.tv_sec = c->ldap_timeout / 1000;
+	tv.tv_usec = (c->ldap_timeout % 1000) * 1000;
+	if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3) != 0 ||
+	    ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != 0 ||
+	    ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv) != 0 ||
+	    ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv) != 0) {
+		log_warnx("ldap %s: cannot set options", uri);
+		return -1;
+	}
+	if (c->ldap_ca_file[0] != '\0' &&
+	    ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE,
+	    c->ldap_ca_file) != 0) {
+		log_warnx("ldap %s: cannot use CA file %s", uri,
+		    c->ldap_ca_file);
+		return -1;
+	}
+	if (ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != 0 ||
+	    (rc = ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero)) != 0) {
+		log_warnx("ldap %s: cannot set up TLS", uri);
+		return -1;
+	}
+	return 0;
+}
+
+/* Connect to one URI; NULL on failure (logged). */
+static LDAP *
+ld_connect_one(const struct sg_conf *c, const char *uri)
+{
+	LDAP		*ld = NULL;
+	struct berval	 cred;
+	int		 rc;
+
+	if ((rc = ldap_initialize(&ld, uri)) != LDAP_SUCCESS) {
+		log_warnx("ldap %s: %s", uri, ldap_err2string(rc));
+		return NULL;
+	}
+	if (ld_options(ld, c, uri) == -1)
+		goto fail;
+	if (c->ldap_starttls && strncasecmp(uri, "ldap://", 7) == 0 &&
+	    (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
+		log_warnx("ldap %s: StartTLS: %s", uri, ldap_err2string(rc));
+		goto fail;
+	}
+	if (c->ldap_bind_dn[0] != '\0') {
+		cred.bv_val = c->ldap_bind_password;
+		cred.bv_len = c->ldap_bind_password != NULL ?
+		    strlen(c->ldap_bind_password) : 0;
+		rc = ldap_sasl_bind_s(ld, c->ldap_bind_dn, LDAP_SASL_SIMPLE,
+		    &cred, NULL, NULL, NULL);
+	} else {
+		/* anonymous: bind anyway so that a dead server shows now */
+		cred.bv_val = NULL;
+		cred.bv_len = 0;
+		rc = ldap_sasl_bind_s(ld, "", LDAP_SASL_SIMPLE, &cred,
+		    NULL, NULL, NULL);
+	}
+	if (rc != LDAP_SUCCESS) {
+		log_warnx("ldap %s: bind as \"%s\": %s", uri, c->ldap_bind_dn,
+		    ldap_err2string(rc));
+		goto fail;
+	}
+	return ld;
+fail:
+	ldap_unbind_ext_s(ld, NULL, NULL);
+	return NULL;
+}
+
+/* Try each URI in turn. */
+LDAP *
+dir_ldap_connect(const struct sg_conf *c)
+{
+	LDAP	*ld;
+	size_t	 i;
+
+	for (i = 0; i < c->ldap_nuri; i++)
+		if ((ld = ld_connect_one(c, c->ldap_uri[i])) != NULL)
+			return ld;
+	return NULL;
+}
+
+/* 1 if the entry has objectClass cls. */
+static int
+has_class(LDAP *ld, LDAPMessage *m, const char *cls)
+{
+	struct berval	**v;
+	int		  i, found = 0;
+
+	if ((v = ldap_get_values_len(ld, m, "objectClass")) == NULL)
+		return 0;
+	for (i = 0; v[i] != NULL && !found; i++)
+		found = v[i]->bv_len == strlen(cls) &&
+		    strncasecmp(v[i]->bv_val, cls, v[i]->bv_len) == 0;
+	ldap_value_free_len(v);
+	return found;
+}
+
+/* Entry classes. */
+int
+dir_ldap_is_domain(LDAP *ld, LDAPMessage *m)
+{
+	return has_class(ld, m, "sgDomain");
+}
+
+int
+dir_ldap_is_sender(LDAP *ld, LDAPMessage *m)
+{
+	return has_class(ld, m, "sgSender");
+}
+
+/* A value as a C string: no NUL or control octets, bounded. */
+static char *
+value_str(const struct berval *bv, const char *attr, char *err,
+    size_t errlen)
+{
+	char	*s;
+	size_t	 i;
+
+	if (bv->bv_len > VALUE_MAX) {
+		snprintf(err, errlen, "%s: value longer than %d octets", attr,
+		    VALUE_MAX);
+		return NULL;
+	}
+	for (i = 0; i < bv->bv_len; i++) {
+		if ((unsigned char)bv->bv_val[i] < 0x20 ||
+		    bv->bv_val[i] == 0x7f) {
+			snprintf(err, errlen, "%s: control character in value",
+			    attr);
+			return NULL;
+		}
+	}
+	if ((s = strndup(bv->bv_val, bv->bv_len)) == NULL)
+		snprintf(err, errlen, "out of memory");
+	return s;
+}
+
+/*
+ * Values of attr: the array (free with ldap_value_free_len) and count.
+ * Absent: NULL and 0.
+ */
+static struct berval **
+values(LDAP *ld, LDAPMessage *m, const char *attr, size_t *n)
+{
+	struct berval	**v;
+
+	*n = 0;
+	if ((v = ldap_get_values_len(ld, m, attr)) != NULL)
+		*n = (size_t)ldap_count_values_len(v);
+	return v;
+}
+
+/* A single optional string; 0 (absent leaves *out NULL) or -1. */
+static int
+get_str(LDAP *ld, LDAPMessage *m, const char *attr, char **out, char *err,
+    size_t errlen)
+{
+	struct berval	**v;
+	size_t		  n;
+
+	*out = NULL;
+	if ((v = values(ld, m, attr, &n)) == NULL)
+		return 0;
+	if (n > 0)
+		*out = value_str(v[0], attr, err, errlen);
+	ldap_value_free_len(v);
+	return n > 0 && *out == NULL ? -1 : 0;
+}
+
+/* A single optional address, normalised. */
+static int
+get_addr(LDAP *ld, LDAPMessage *m, const char *attr, char **out, char *err,
+    size_t errlen)
+{
+	char		 norm[SG_ADDR_MAX + 1];
+	const char	*dom;
+
+	if (get_str(ld, m, attr, out, err, errlen) == -1)
+		return -1;
+	if (*out == NULL)
+		return 0;
+	if (addr_parse_envelope(*out, norm, sizeof(norm), &dom) != ADDR_OK) {
+		snprintf(err, errlen, "%s: bad address \"%s\"", attr, *out);
+		return -1;
+	}
+	strcpy(*out, norm);	/* normalising never lengthens */
+	return 0;
+}
+
+/* A multi-valued address list, normalised (lower case). */
+static int
+get_addrs(LDAP *ld, LDAPMessage *m, const char *attr, char ***out,
+    size_t *nout, char *err, size_t errlen)
+{
+	struct berval	**v;
+	char		 *s, norm[SG_ADDR_MAX + 1];
+	const char	 *dom;
+	size_t		  n, i;
+	int		  ret = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if ((v = values(ld, m, attr, &n)) == NULL || n == 0)
+		goto done;
+	if ((*out = calloc(n, sizeof(char *))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		ret = -1;
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		if ((s = value_str(v[i], attr, err, errlen)) == NULL) {
+			ret = -1;
+			break;
+		}
+		if (addr_parse_envelope(s, norm, sizeof(norm), &dom) !=
+		    ADDR_OK) {
+			snprintf(err, errlen, "%s: bad address \"%s\"", attr,
+			    s);
+			free(s);
+			ret = -1;
+			break;
+		}
+		strcpy(s, norm);
+		(*out)[(*nout)++] = s;
+	}
+done:
+	if (v != NULL)
+		ldap_value_free_len(v);
+	return ret;
+}
+
+/* Multi-valued CIDR networks. */
+static int
+get_nets(LDAP *ld, LDAPMessage *m, struct sg_cidr **out, size_t *nout,
+    char *err, size_t errlen)
+{
+	struct berval	**v;
+	char		 *s;
+	size_t		  n, i;
+	int		  ret = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if ((v = values(ld, m, "sgAllowedNetwork", &n)) == NULL || n == 0)
+		goto done;
+	if ((*out = calloc(n, sizeof(**out))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		ret = -1;
+		goto done;
+	}
+	for (i = 0; i < n && ret == 0; i++) {
+		if ((s = value_str(v[i], "sgAllowedNetwork", err, errlen)) ==
+		    NULL) {
+			ret = -1;
+			break;
+		}
+		if (cidr_parse(s, &(*out)[i]) == -1) {
+			snprintf(err, errlen, "sgAllowedNetwork: bad network "
+			    "\"%s\"", s);
+			ret = -1;
+		} else
+			(*nout)++;
+		free(s);
+	}
+done:
+	if (v != NULL)
+		ldap_value_free_len(v);
+	return ret;
+}
+
+/* sgMonthlyLimit: absent = LIMIT_NONE, else a non-negative integer. */
+static int
+get_limit(LDAP *ld, LDAPMessage *m, long *out, char *err, size_t errlen)
+{
+	char	*s, *end;
+	long	 v;
+
+	*out = LIMIT_NONE;
+	if (get_str(ld, m, "sgMonthlyLimit", &s, err, errlen) == -1)
+		return -1;
+	if (s == NULL)
+		return 0;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!isdigit((unsigned char)s[0]) || *end != '\0' || errno != 0) {
+		snprintf(err, errlen, "sgMonthlyLimit: bad value \"%s\"", s);
+		free(s);
+		return -1;
+	}
+	free(s);
+	*out = v;
+	return 0;
+}
+
+/* sgStatus: absent = active. */
+static int
+get_status(LDAP *ld, LDAPMessage *m, int *out, char *err, size_t errlen)
+{
+	char	*s;
+
+	*out = STATUS_ACTIVE;
+	if (get_str(ld, m, "sgStatus", &s, err, errlen) == -1)
+		return -1;
+	if (s == NULL)
+		return 0;
+	if (strcasecmp(s, "active") == 0)
+		*out = STATUS_ACTIVE;
+	else if (strcasecmp(s, "suspended") == 0)
+		*out = STATUS_SUSPENDED;
+	else if (strcasecmp(s, "disabled") == 0)
+		*out = STATUS_DISABLED;
+	else {
+		snprintf(err, errlen, "sgStatus: unknown value \"%s\"", s);
+		free(s);
+		return -1;
+	}
+	free(s);
+	return 0;
+}
+
+/* A multi-valued word set as bits; absent gives dflt. */
+static int
+get_words(LDAP *ld, LDAPMessage *m, const char *attr, const char *w1,
+    int b1, const char *w2, int b2, int dflt, int *out, char *err,
+    size_t errlen)
+{
+	struct berval	**v;
+	size_t		  n, i;
+	int		  ret = 0;
+
+	*out = dflt;
+	if ((v = values(ld, m, attr, &n)) == NULL || n == 0)
+		goto done;
+	*out = 0;
+	for (i = 0; i < n; i++) {
+		if (v[i]->bv_len == strlen(w1) &&
+		    strncasecmp(v[i]->bv_val, w1, v[i]->bv_len) == 0)
+			*out |= b1;
+		else if (v[i]->bv_len == strlen(w2) &&
+		    strncasecmp(v[i]->bv_val, w2, v[i]->bv_len) == 0)
+			*out |= b2;
+		else {
+			snprintf(err, errlen, "%s: unknown value \"%.*s\"",
+			    attr, (int)(v[i]->bv_len > 64 ? 64 :
+			    v[i]->bv_len), v[i]->bv_val);
+			ret = -1;
+			break;
+		}
+	}
+done:
+	if (v != NULL)
+		ldap_value_free_len(v);
+	return ret;
+}
+
+/* The entry's DN, lower case. */
+static char *
+get_dn(LDAP *ld, LDAPMessage *m, char *err, size_t errlen)
+{
+	char	*dn, *s;
+
+	if ((dn = ldap_get_dn(ld, m)) == NULL) {
+		snprintf(err, errlen, "entry without DN");
+		return NULL;
+	}
+	if ((s = strdup(dn)) == NULL)
+		snprintf(err, errlen, "out of memory");
+	ldap_memfree(dn);
+	return s;
+}
+
+/* Lower-case a string in place. */
+static void
+lower(char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+/* Fill a domain from an sgDomain entry. */
+int
+dir_ldap_parse_domain(LDAP *ld, LDAPMessage *m, struct sg_domain *d,
+    char *err, size_t errlen)
+{
+	err[0] = '\0';
+	if ((d->dn = get_dn(ld, m, err, errlen)) == NULL ||
+	    get_str(ld, m, "sgDomainName", &d->name, err, errlen) == -1 ||
+	    get_str(ld, m, "sgPrimaryDomain", &d->primary, err, errlen) ==
+	    -1 ||
+	    get_status(ld, m, &d->status, err, errlen) == -1 ||
+	    get_str(ld, m, "sgStatusReason", &d->reason, err, errlen) == -1 ||
+	    get_limit(ld, m, &d->limit, err, errlen) == -1 ||
+	    get_nets(ld, m, &d->nets, &d->nnets, err, errlen) == -1 ||
+	    get_addr(ld, m, "sgArchiveAddress", &d->archive, err, errlen) ==
+	    -1)
+		return -1;
+	if (d->primary == NULL) {
+		snprintf(err, errlen, "sgPrimaryDomain missing");
+		return -1;
+	}
+	lower(d->primary);
+	return 0;
+}
+
+/* Fill a sender from an sgSender entry. */
+int
+dir_ldap_parse_sender(LDAP *ld, LDAPMessage *m, struct sg_sender *s,
+    char *err, size_t errlen)
+{
+	char	*archive = NULL;
+
+	err[0] = '\0';
+	if ((s->dn = get_dn(ld, m, err, errlen)) == NULL ||
+	    get_addr(ld, m, "mail", &s->mail, err, errlen) == -1 ||
+	    get_words(ld, m, "sgAccessMethod", "smtp", METHOD_SMTP,
+	    "campaign", METHOD_CAMPAIGN, METHOD_SMTP, &s->methods, err,
+	    errlen) == -1 ||
+	    get_words(ld, m, "sgAuthMethod", "user", AUTH_USER, "ip", AUTH_IP,
+	    AUTH_USER, &s->auth, err, errlen) == -1 ||
+	    get_addrs(ld, m, "sgAuthId", &s->authids, &s->nauthids, err,
+	    errlen) == -1 ||
+	    get_nets(ld, m, &s->nets, &s->nnets, err, errlen) == -1 ||
+	    get_addrs(ld, m, "sgBccAddress", &s->bcc, &s->nbcc, err,
+	    errlen) == -1 ||
+	    get_str(ld, m, "sgArchive", &archive, err, errlen) == -1 ||
+	    get_limit(ld, m, &s->limit, err, errlen) == -1 ||
+	    get_status(ld, m, &s->status, err, errlen) == -1 ||
+	    get_str(ld, m, "sgStatusReason", &s->reason, err, errlen) == -1 ||
+	    get_addr(ld, m, "sgReplyTo", &s->replyto, err, errlen) == -1) {
+		free(archive);
+		return -1;
+	}
+	if (s->mail == NULL) {
+		snprintf(err, errlen, "mail missing");
+		free(archive);
+		return -1;
+	}
+	if (archive != NULL && strcasecmp(archive, "TRUE") != 0 &&
+	    strcasecmp(archive, "FALSE") != 0) {
+		snprintf(err, errlen, "sgArchive: bad value \"%s\"", archive);
+		free(archive);
+		return -1;
+	}
+	s->archive = archive != NULL && strcasecmp(archive, "TRUE") == 0;
+	free(archive);
+	return 0;
+}
+
+/* Does child's DN sit directly under parent's? (case-insensitive) */
+int
+dir_ldap_is_child(const char *child, const char *parent)
+{
+	const char	*p;
+
+	/* skip the child's RDN: up to the first comma not escaped */
+	for (p = child; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] != '\0')
+			p++;
+		else if (*p == ',')
+			return strcasecmp(p + 1, parent) == 0;
+	}
+	return 0;
+}

@@ -1,0 +1,120 @@
+/*
+ * test_counter.c - counter key names, the month of a moment in UTC and in
+ * another quota_timezone, and key expiry. (Counting itself is tested
+ * against a real Redis in the integration tests.)
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <cmocka.h>
+
+#include "counter.h"
+
+/* Switch the process time zone, as sendergate does at start-up. */
+static void
+use_tz(const char *tz)
+{
+	setenv("TZ", tz, 1);
+	tzset();
+}
+
+/* The SPEC's example key, and the domain key. */
+static void
+test_keys(void **state)
+{
+	char	 s[SG_KEY_MAX], d[SG_KEY_MAX], small[20];
+
+	(void)state;
+	assert_int_equal(ctr_keys("sg", "acmecorp.com",
+	    "john.smith@acmecorp.com", "2026-11", s, sizeof(s), d, sizeof(d)),
+	    0);
+	assert_string_equal(s, "sg:{acmecorp.com}:s:john.smith@acmecorp.com:"
+	    "2026-11");
+	assert_string_equal(d, "sg:{acmecorp.com}:d:2026-11");
+	assert_int_equal(ctr_keys("relay1", "x.org", "a+b@x.org", "2027-01",
+	    s, sizeof(s), d, sizeof(d)), 0);
+	assert_string_equal(s, "relay1:{x.org}:s:a+b@x.org:2027-01");
+	assert_string_equal(d, "relay1:{x.org}:d:2027-01");
+	/* a buffer too small is an error, never a truncated key */
+	assert_int_equal(ctr_keys("sg", "acmecorp.com", "john@acmecorp.com",
+	    "2026-11", small, sizeof(small), d, sizeof(d)), -1);
+}
+
+struct month_case {
+	const char	*tz;
+	time_t		 t;
+	const char	*want;
+};
+
+/*
+ * 2026-11-30T23:59:59Z = 1796083199, 2026-12-01T00:00:00Z = 1796083200.
+ * 2026-12-31T23:30:00Z = 1798759800 is 2027-01-01 00:30 in Paris (UTC+1)
+ * and 2026-12-31 18:30 in New York (UTC-5).
+ */
+static const struct month_case month_cases[] = {
+	{ "UTC", 1796083199, "2026-11" },
+	{ "UTC", 1796083200, "2026-12" },
+	{ "UTC", 1798759800, "2026-12" },
+	{ "Europe/Paris", 1798759800, "2027-01" },
+	{ "Europe/Paris", 1796079599, "2026-11" },	/* 23:59:59 local */
+	{ "Europe/Paris", 1796079600, "2026-12" },	/* 00:00:00 local */
+	{ "America/New_York", 1798759800, "2026-12" },
+	{ "America/New_York", 1796101200, "2026-12" },	/* 00:00 EST */
+	{ "America/New_York", 1796101199, "2026-11" },
+};
+
+/* Month boundaries in UTC and in other zones. */
+static void
+test_month(void **state)
+{
+	char	 m[SG_MONTH_LEN];
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(month_cases) / sizeof(month_cases[0]); i++) {
+		use_tz(month_cases[i].tz);
+		ctr_month(month_cases[i].t, m);
+		if (strcmp(m, month_cases[i].want) != 0) {
+			print_message("%s at %lld: got %s, want %s\n",
+			    month_cases[i].tz, (long long)month_cases[i].t, m,
+			    month_cases[i].want);
+			fail();
+		}
+	}
+	use_tz("UTC");
+}
+
+/* Keys outlive their month by at least 31 days. */
+static void
+test_expiry(void **state)
+{
+	(void)state;
+	use_tz("UTC");
+	/* 2026-11-16 -> 2026-12-01 + 32 days */
+	assert_int_equal(ctr_expiry(1794787200), 1796083200 + 32 * 86400);
+	/* last second of November: same expiry */
+	assert_int_equal(ctr_expiry(1796083199), 1796083200 + 32 * 86400);
+	/* December rolls the year: 2027-01-01 + 32 days */
+	assert_int_equal(ctr_expiry(1796083200), 1798761600 + 32 * 86400);
+	use_tz("Europe/Paris");
+	/* 2027-01-01 00:30 Paris: its month ends 2027-02-01 00:00 Paris */
+	assert_int_equal(ctr_expiry(1798759800), 1801436400 + 32 * 86400);
+	use_tz("UTC");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_month),
+		cmocka_unit_test(test_expiry),
+	};
+
+	return cmocka_run_group_tests_name("counter", tests, NULL, NULL);
+}
