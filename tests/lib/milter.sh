@@ -1,0 +1,156 @@
+# tests/lib/milter.sh - start sendergate and drive it with tests/mtclient.
+# Sourced after tests/lib/servers.sh (needs $SG_TMP, slapd and Redis up).
+#
+#   milter_conf NAME [key = value ...]   write $SG_TMP/NAME.conf
+#   milter_start NAME                    run sendergate -f on it; sets
+#                                        MILTER_SOCK_NAME, waits for it
+#   milter_stop NAME
+#   mt NAME CASE <<EOF ... EOF           run an mtclient script against
+#                                        milter NAME; output in
+#                                        $SG_TMP/CASE.out; status 0 when
+#                                        every "expect" in it held
+#   check CASE COMMAND...                "ok - CASE" if COMMAND succeeds
+
+SG_TOP=${SG_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+SG_BIN=${SG_BIN:-$SG_TOP/milter/sendergate}
+SG_MT=${SG_MT:-$SG_TOP/tests/mtclient}
+MONTH=$(date -u +%Y-%m)
+
+milter_conf() {
+	_name=$1
+	shift
+	_port=$(sg_free_port)
+	{
+		echo "# written by tests/lib/milter.sh"
+		echo "socket = inet:$_port@127.0.0.1"
+		echo "ldap_uri = $SLAPD_URI"
+		echo "ldap_base = $SLAPD_BASE"
+		echo "ldap_bind_dn = $SLAPD_BIND_DN"
+		echo "ldap_bind_password_file = $SLAPD_BIND_PW_FILE"
+		echo "ldap_timeout = 1s"
+		echo "redis_address = $REDIS_ADDRESS"
+		echo "redis_timeout = 500ms"
+		echo "listener_methods = campaign:campaign submission:smtp"
+		echo "cache_ttl = 2s"
+		echo "negative_cache_ttl = 1s"
+		echo "log_level = debug"
+		for _kv in "$@"; do
+			echo "$_kv"
+		done
+	} >"$SG_TMP/$_name.conf"
+	eval "MILTER_SOCK_$_name=inet:$_port@127.0.0.1"
+}
+
+milter_start() {
+	_name=$1
+	"$SG_BIN" -f -c "$SG_TMP/$_name.conf" >>"$SG_TMP/$_name.log" 2>&1 &
+	echo $! >"$SG_TMP/$_name.pid"
+	eval "_sock=\$MILTER_SOCK_$_name"
+	_i=0
+	while [ $_i -lt 100 ]; do
+		if printf 'connect probe 127.0.0.1\nquit\n' |
+		    "$SG_MT" -s "$_sock" -t 1 >/dev/null 2>&1; then
+			return 0
+		fi
+		if ! kill -0 "$(cat "$SG_TMP/$_name.pid")" 2>/dev/null; then
+			echo "sendergate $_name died:" >&2
+			cat "$SG_TMP/$_name.log" >&2
+			return 1
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	echo "sendergate $_name did not answer" >&2
+	return 1
+}
+
+milter_stop() {
+	if [ -f "$SG_TMP/$1.pid" ]; then
+		kill "$(cat "$SG_TMP/$1.pid")" 2>/dev/null
+		wait "$(cat "$SG_TMP/$1.pid")" 2>/dev/null
+		rm -f "$SG_TMP/$1.pid"
+	fi
+}
+
+mt() {
+	eval "_sock=\$MILTER_SOCK_$1"
+	"$SG_MT" -s "$_sock" -t 10 >"$SG_TMP/$2.out" 2>&1
+	_rc=$?
+	if [ $_rc -ne 0 ]; then
+		sed "s/^/	# $2: /" "$SG_TMP/$2.out"
+	fi
+	return $_rc
+}
+
+check() {
+	_case=$1
+	shift
+	if "$@"; then
+		echo "ok - $_case"
+	else
+		echo "not ok - $_case"
+	fi
+}
+
+# ok_mt MILTER CASE <<EOF: an mtclient script whose expects must hold.
+ok_mt() {
+	check "$2" mt "$@"
+}
+
+# in_out CASE TEXT: the line TEXT is in CASE's output.
+in_out() {
+	grep -qxF "$2" "$SG_TMP/$1.out"
+}
+
+# not_in_out CASE TEXT
+not_in_out() {
+	! grep -qF "$2" "$SG_TMP/$1.out"
+}
+
+# logged MILTER TEXT: the milter's log has a line containing TEXT.
+logged() {
+	grep -qF "$2" "$SG_TMP/$1.log"
+}
+
+# eventually SECONDS COMMAND...: COMMAND succeeds within SECONDS.
+eventually() {
+	_limit=$(($1 * 10))
+	shift
+	_i=0
+	while [ $_i -lt $_limit ]; do
+		"$@" && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	"$@"
+}
+
+# tx_head QID FROM CLIENT [LOGIN] [LISTENER]: a script up to MAIL FROM.
+tx_head() {
+	printf 'macro C {daemon_name} %s\n' "${5:-submission}"
+	printf 'connect client.test %s\n' "$3"
+	printf 'macro M i %s\n' "$1"
+	printf 'macro M {auth_authen} %s\n' "${4:-}"
+	printf 'mail <%s>\n' "$2"
+}
+
+# tx_body FROM [HEADER...]: one recipient, a From header (none if FROM
+# is empty), the headers given, a body, end of message.
+tx_body() {
+	_from=$1
+	shift
+	printf 'rcpt <rcpt@elsewhere.example>\nexpect continue\n'
+	if [ -n "$_from" ]; then
+		printf 'header From: %s\n' "$_from"
+	fi
+	for _h in "$@"; do
+		printf 'header %s\n' "$_h"
+	done
+	printf 'header Subject: test\neoh\nbody hello\neom\n'
+}
+
+# no_crash MILTER: no sanitizer report or crash in the milter's log.
+no_crash() {
+	! grep -qE 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|Segmentation' \
+	    "$SG_TMP/$1.log"
+}
