@@ -207,8 +207,9 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	struct conn	*cn;
+	/* steps the policy does not need; replies stay on for all others */
 	unsigned long	 want = SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOUNKNOWN |
-			    SMFIP_NODATA | SMFIP_NR_HDR;
+			    SMFIP_NODATA;
 
 	(void)f2;
 	(void)f3;
