@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,8 +44,12 @@ drop_privileges(const struct sg_conf *c)
 	struct passwd	*pw;
 	const char	*path = NULL;
 
-	if (c->user[0] == '\0')
+	if (c->user[0] == '\0') {
+		if (geteuid() == 0)
+			log_warnx("running as root: set user = to an "
+			    "unprivileged account");
 		return;
+	}
 	if (geteuid() != 0) {
 		log_warnx("user = %s ignored: not started as root", c->user);
 		return;
@@ -114,6 +119,8 @@ main(int argc, char *argv[])
 		fatalx("smfi_register failed");
 	if (smfi_setconn(conf.socket) == MI_FAILURE)
 		fatalx("socket = %s: not usable", conf.socket);
+	/* a unix socket: mode 0660, for the MTA's account in our group */
+	umask(007);
 	if (smfi_opensocket(1) == MI_FAILURE)
 		fatalx("socket = %s: cannot listen (in use? permissions?)",
 		    conf.socket);
