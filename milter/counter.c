@@ -319,6 +319,9 @@ ctr_eval(redisContext *rc, const char *skey, const char *dkey, long n,
 		    strncmp(r->str, "NOSCRIPT", 8) != 0)
 			return r;
 		freeReplyObject(r);
+		if (tries > 0)
+			break;
+		/* a restarted or flushed server: load the script again */
 		r = redisCommand(rc, "SCRIPT LOAD %s", ctr_script);
 		if (r == NULL)
 			return NULL;
@@ -327,6 +330,8 @@ ctr_eval(redisContext *rc, const char *skey, const char *dkey, long n,
 			return r;	/* an error reply, reported by caller */
 		freeReplyObject(r);
 	}
+	log_warnx("redis %s: NOSCRIPT even after SCRIPT LOAD",
+	    ctr_conf->redis_address);
 	return NULL;
 }
 

@@ -390,7 +390,7 @@ done:
 	return ret;
 }
 
-/* The entry's DN, lower case. */
+/* The entry's DN (as the server gives it; compared without case). */
 static char *
 get_dn(LDAP *ld, LDAPMessage *m, char *err, size_t errlen)
 {

@@ -119,17 +119,17 @@ cached_free(struct cached *e)
 	free(e);
 }
 
-/* Drop the answers past any use (expired longer than max_stale). Locked. */
+/* Drop every answer (all) or those past any use. Locked. */
 static void
-cache_prune(struct query *q, long long now)
+cache_drop(struct query *q, long long now, int all)
 {
 	struct cached	**pp, *e;
 	size_t		  b;
 
 	for (b = 0; b < CACHE_BUCKETS; b++) {
 		for (pp = &q->bucket[b]; (e = *pp) != NULL; ) {
-			if (e->expires + q->conf->cache_max_stale < now ||
-			    q->ncached >= CACHE_MAX) {
+			if (all || e->expires + q->conf->cache_max_stale <
+			    now) {
 				*pp = e->next;
 				cached_free(e);
 				q->ncached--;
@@ -137,6 +137,19 @@ cache_prune(struct query *q, long long now)
 				pp = &e->next;
 		}
 	}
+}
+
+/*
+ * The cache is full: drop the answers past any use (expired longer than
+ * cache_max_stale); if that leaves it over three quarters full, drop them
+ * all. So a walk comes once per CACHE_MAX / 4 insertions at most. Locked.
+ */
+static void
+cache_prune(struct query *q, long long now)
+{
+	cache_drop(q, now, 0);
+	if (q->ncached > CACHE_MAX / 4 * 3)
+		cache_drop(q, now, 1);
 }
 
 /* Find key's element. Locked. */
@@ -357,14 +370,8 @@ static void
 q_close(void *h)
 {
 	struct query	*q = h;
-	struct cached	*e, *next;
-	size_t		 b;
 
-	for (b = 0; b < CACHE_BUCKETS; b++)
-		for (e = q->bucket[b]; e != NULL; e = next) {
-			next = e->next;
-			cached_free(e);
-		}
+	cache_drop(q, 0, 1);
 	while (q->nidle > 0)
 		ldap_unbind_ext_s(q->idle[--q->nidle], NULL, NULL);
 	pthread_mutex_destroy(&q->lock);

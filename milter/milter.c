@@ -99,6 +99,18 @@ conn_get(SMFICTX *ctx)
 	return cn;
 }
 
+/* Copy s, printable ASCII only ('?' for the rest), '"' as '\''. */
+static void
+printable(const char *s, char *out, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < len; i++)
+		out[i] = !isprint((unsigned char)s[i]) ? '?' :
+		    s[i] == '"' ? '\'' : s[i];
+	out[i] = '\0';
+}
+
 /* Copy a macro value, printable ASCII only ('?' for the rest). */
 static void
 macro_copy(SMFICTX *ctx, const char *name, char *out, size_t len)
@@ -145,13 +157,21 @@ log_decision(const struct conn *cn, const struct decision *d,
 {
 	const struct sg_entry	*e = cn->m.ans.entry;
 	const char		*reason = NULL;
-	char			 reply[sizeof(d->text) + 32];
+	char			 reply[sizeof(d->text) + 32], why[256];
+	int			 st = -1;
 
-	if (e != NULL && (d->rule != NULL) &&
-	    (strcmp(d->rule, "disabled") == 0 ||
-	    strcmp(d->rule, "suspended") == 0))
-		reason = e->snd.status != STATUS_ACTIVE ? e->snd.reason :
-		    e->dom.reason;
+	/* the reason of the status that decided: the sender's first */
+	if (e != NULL && strcmp(d->rule, "disabled") == 0)
+		st = STATUS_DISABLED;
+	else if (e != NULL && strcmp(d->rule, "suspended") == 0)
+		st = STATUS_SUSPENDED;
+	if (st != -1) {
+		reason = e->snd.status == st ? e->snd.reason : e->dom.reason;
+		if (reason != NULL) {
+			printable(reason, why, sizeof(why));
+			reason = why;
+		}
+	}
 	reply[0] = '\0';
 	if (d->code[0] != '\0')
 		snprintf(reply, sizeof(reply), ": %s %s %s", d->code,
@@ -274,6 +294,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	struct msg		*m;
 	struct decision		 d;
 	enum addr_result	 r;
+	char			 raw[SG_ADDR_MAX + 1];
 	const char		*arg = argv != NULL && argv[0] != NULL ?
 				    argv[0] : "";
 
@@ -288,9 +309,11 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 
 	r = addr_parse_envelope(arg, m->addr, sizeof(m->addr), &m->domain);
 	policy_envelope(mc, r, &d);
-	if (d.action != POL_CONTINUE)
-		return obey(ctx, cn, &d, r == ADDR_NULL ? "" : "(invalid)",
-		    "");
+	if (d.action != POL_CONTINUE) {
+		/* log what was refused, printable and bounded */
+		printable(arg, raw, sizeof(raw));
+		return obey(ctx, cn, &d, r == ADDR_NULL ? "" : raw, "");
+	}
 
 	dir_lookup(mdir, m->addr, m->domain, &m->ans);
 	policy_sender(mc, m->addr, m->domain, &m->ans, &cn->sess, &d);
@@ -324,6 +347,9 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	if (cn == NULL || !cn->m.active)
 		return SMFIS_CONTINUE;
 	m = &cn->m;
+	macro_copy(ctx, "i", norm, sizeof(norm));	/* Postfix: known now */
+	if (norm[0] != '\0')
+		snprintf(m->qid, sizeof(m->qid), "%s", norm);
 	policy_rcpt(mc, m->addr, m->ctr_ok, m->scount, m->dcount, m->accepted,
 	    &m->lim, &d);
 	if (d.action != POL_CONTINUE)
@@ -495,6 +521,9 @@ cb_eom(SMFICTX *ctx)
 	else
 		snprintf(extra, sizeof(extra), " count=unknown rcpts=%zu "
 		    "copies=%zu", m->nrcpts, ncopies);
+	if (m->ans.stale)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+		    " directory=stale");
 	d.action = POL_ACCEPT;
 	log_decision(cn, &d, m->addr, extra);
 	msg_reset(m);

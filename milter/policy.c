@@ -321,9 +321,11 @@ policy_headers(const struct sg_conf *c, const char *envaddr,
 
 	if (c->header_from_policy != FROM_OFF) {
 		if (h->nfrom != 1 || !h->from_ok || h->naddrs == 0) {
+			/* show the address if there is one, else the text */
 			decide(d, POL_REJECT, "header_from", "550 5.7.1",
 			    "Header From <%s> not permitted for sender <%s>",
-			    h->nfrom == 0 ? "" : h->from_raw, envaddr);
+			    h->nfrom == 0 ? "" : h->from_ok && h->naddrs > 0 ?
+			    h->addrs[0] : h->from_raw, envaddr);
 			return;
 		}
 		for (i = 0; i < h->naddrs; i++) {
@@ -339,7 +341,8 @@ policy_headers(const struct sg_conf *c, const char *envaddr,
 			if (r < 0)
 				failed = 1;
 		}
-		if (failed) {
+		/* on_directory_error = accept passes rule 12 only */
+		if (failed && c->on_directory_error != ACT_ACCEPT) {
 			directory_error(c, d);
 			return;
 		}

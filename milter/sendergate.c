@@ -107,7 +107,8 @@ main(int argc, char *argv[])
 		conf_free(&conf);
 		return 0;
 	}
-	log_init("sendergate", foreground, conf.log_level);
+	/* start-up errors reach the terminal; syslog once in the background */
+	log_init("sendergate", 1, conf.log_level);
 
 	/* the month of the counters is the month in quota_timezone */
 	if (setenv("TZ", conf.quota_timezone, 1) == -1)
@@ -119,14 +120,18 @@ main(int argc, char *argv[])
 		fatalx("smfi_register failed");
 	if (smfi_setconn(conf.socket) == MI_FAILURE)
 		fatalx("socket = %s: not usable", conf.socket);
-	/* a unix socket: mode 0660, for the MTA's account in our group */
+	/* a unix socket: rwx for owner and group (the MTA's account), none
+	 * for others */
 	umask(007);
 	if (smfi_opensocket(1) == MI_FAILURE)
 		fatalx("socket = %s: cannot listen (in use? permissions?)",
 		    conf.socket);
 	drop_privileges(&conf);
-	if (!foreground && daemon(0, 0) == -1)
-		fatal("daemon");
+	if (!foreground) {
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+		log_init("sendergate", 0, conf.log_level);
+	}
 
 	if ((dir = dir_open(&conf, err, sizeof(err))) == NULL)
 		fatalx("directory: %s", err);

@@ -371,8 +371,13 @@ test_headers(void **state)
 	h.naddrs = 1;
 	policy_headers(&c, S, &e, &s, &h, &d);
 	check("two From", &d, POL_REJECT, "header_from",
+	    "550 5.7.1 Header From <" S "> not permitted for sender <" S ">");
+	h.from_ok = 0;
+	policy_headers(&c, S, &e, &s, &h, &d);
+	check("unparsable From", &d, POL_REJECT, "header_from",
 	    "550 5.7.1 Header From <John <" S ">> not permitted for sender <"
 	    S ">");
+	h.from_ok = 1;
 	h.nfrom = 1;
 	policy_headers(&c, S, &e, &s, &h, &d);
 	check("own address", &d, POL_CONTINUE, "ok", "");
@@ -404,6 +409,20 @@ test_headers(void **state)
 	policy_headers(&c, S, &e, &s, &h, &d);
 	check("lookup failed", &d, POL_TEMPFAIL, "directory",
 	    "451 4.3.0 Sender directory unavailable, try again later");
+	c.on_directory_error = ACT_REJECT;
+	policy_headers(&c, S, &e, &s, &h, &d);
+	check("lookup failed, reject", &d, POL_REJECT, "directory",
+	    "550 5.3.0 Sender directory unavailable");
+	c.on_directory_error = ACT_ACCEPT;	/* passes rule 12, not 13 */
+	policy_headers(&c, S, &e, &s, &h, &d);
+	check("lookup failed, accept", &d, POL_CONTINUE, "ok", "");
+	s.method = METHOD_CAMPAIGN;
+	policy_headers(&c, S, &e, &s, &h, &d);
+	check("lookup failed, accept, rule 13 still", &d, POL_REJECT,
+	    "unsubscribe",
+	    "550 5.7.1 Bulk mail must carry one-click List-Unsubscribe");
+	s.method = METHOD_SMTP;
+	c.on_directory_error = ACT_TEMPFAIL;
 
 	/* domain and exact */
 	c.header_from_policy = FROM_DOMAIN;
