@@ -61,13 +61,40 @@ ld_options(LDAP *ld, const struct sg_conf *c, const char *uri)
 	return 0;
 }
 
+/*
+ * Log a failed operation with the server's diagnostic, if any. libldap
+ * tells a failed TLS handshake only as "can't contact": with TLS in use,
+ * say where to look, so that a CA problem is not taken for a dead server.
+ */
+static void
+ld_warn(LDAP *ld, const char *uri, int tls, const char *what, int rc)
+{
+	char		*diag = NULL;
+	const char	*hint = "";
+
+	if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) != 0 ||
+	    (diag != NULL && strstr(diag, "unknown error") != NULL)) {
+		ldap_memfree(diag);
+		diag = NULL;
+	}
+	if (tls && (rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR))
+		hint = " (TLS: server down, or its certificate not trusted "
+		    "by ldap_ca_file?)";
+	log_warnx("ldap %s: %s: %s%s%s%s%s", uri, what, ldap_err2string(rc),
+	    diag != NULL && diag[0] != '\0' ? " (" : "",
+	    diag != NULL ? diag : "",
+	    diag != NULL && diag[0] != '\0' ? ")" : "", hint);
+	ldap_memfree(diag);
+}
+
 /* Connect to one URI; NULL on failure (logged). */
 static LDAP *
 ld_connect_one(const struct sg_conf *c, const char *uri)
 {
 	LDAP		*ld = NULL;
 	struct berval	 cred;
-	int		 rc;
+	char		 what[300];
+	int		 rc, tls;
 
 	if ((rc = ldap_initialize(&ld, uri)) != LDAP_SUCCESS) {
 		log_warnx("ldap %s: %s", uri, ldap_err2string(rc));
@@ -75,9 +102,10 @@ ld_connect_one(const struct sg_conf *c, const char *uri)
 	}
 	if (ld_options(ld, c, uri) == -1)
 		goto fail;
+	tls = strncasecmp(uri, "ldaps://", 8) == 0 || c->ldap_starttls;
 	if (c->ldap_starttls && strncasecmp(uri, "ldap://", 7) == 0 &&
 	    (rc = ldap_start_tls_s(ld, NULL, NULL)) != LDAP_SUCCESS) {
-		log_warnx("ldap %s: StartTLS: %s", uri, ldap_err2string(rc));
+		ld_warn(ld, uri, 1, "StartTLS", rc);
 		goto fail;
 	}
 	if (c->ldap_bind_dn[0] != '\0') {
@@ -94,8 +122,9 @@ ld_connect_one(const struct sg_conf *c, const char *uri)
 		    NULL, NULL, NULL);
 	}
 	if (rc != LDAP_SUCCESS) {
-		log_warnx("ldap %s: bind as \"%s\": %s", uri, c->ldap_bind_dn,
-		    ldap_err2string(rc));
+		snprintf(what, sizeof(what), "bind as \"%s\"",
+		    c->ldap_bind_dn);
+		ld_warn(ld, uri, tls, what, rc);
 		goto fail;
 	}
 	return ld;
