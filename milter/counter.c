@@ -124,9 +124,12 @@ ctr_simple(redisContext *rc, const char *what, const char *fmt, ...)
 	return ok ? 0 : -1;
 }
 
-/* This thread's connection, made (with AUTH and SELECT) if needed. */
+/*
+ * This thread's connection, made (with AUTH and SELECT) if needed;
+ * *fresh tells whether it was made just now.
+ */
 static redisContext *
-ctr_conn(void)
+ctr_conn(int *fresh)
 {
 	const struct sg_conf	*c = ctr_conf;
 	redisContext		*rc;
@@ -136,8 +139,10 @@ ctr_conn(void)
 	size_t			 hl;
 	int			 port;
 
+	*fresh = 0;
 	if ((rc = pthread_getspecific(ctr_key)) != NULL)
 		return rc;
+	*fresh = 1;
 	if (strncmp(c->redis_address, "unix:", 5) == 0)
 		rc = redisConnectUnixWithTimeout(c->redis_address + 5, tv);
 	else {
@@ -179,6 +184,17 @@ ctr_conn(void)
 fail:
 	redisFree(rc);
 	return NULL;
+}
+
+/*
+ * A connection kept from before a server restart fails its first command
+ * with EOF: the new server never saw the command. That case (and only
+ * that) is worth one more try on a new connection.
+ */
+static int
+ctr_stale(const redisContext *rc, int fresh)
+{
+	return !fresh && rc->err == REDIS_ERR_EOF;
 }
 
 /* Forget this thread's connection after a transport error. */
@@ -283,15 +299,19 @@ ctr_read(const char *primary, const char *sender, time_t now, long *scount,
 	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
 	redisContext	*rc;
 	redisReply	*r;
-	int		 ret = -1;
+	int		 ret = -1, fresh, retry, tries;
 
 	if (ctr_keys_now(primary, sender, now, skey, dkey) == -1)
 		return -1;
-	if ((rc = ctr_conn()) == NULL)
-		return -1;
-	if ((r = redisCommand(rc, "MGET %s %s", skey, dkey)) == NULL) {
+	for (tries = 0; ; tries++) {
+		if ((rc = ctr_conn(&fresh)) == NULL)
+			return -1;
+		if ((r = redisCommand(rc, "MGET %s %s", skey, dkey)) != NULL)
+			break;
+		retry = tries == 0 && ctr_stale(rc, fresh);
 		ctr_drop(rc);
-		return -1;
+		if (!retry)
+			return -1;
 	}
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
 	    reply_count(r->element[0], scount) == 0 &&
@@ -343,18 +363,23 @@ ctr_commit(const char *primary, const char *sender, time_t now, long n,
 	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
 	redisContext	*rc;
 	redisReply	*r;
-	int		 ret = -1;
+	int		 ret = -1, fresh, retry, tries;
 
 	if (ctr_keys_now(primary, sender, now, skey, dkey) == -1)
 		return -1;
-	if ((rc = ctr_conn()) == NULL)
-		return -1;
-	r = ctr_eval(rc, skey, dkey, n, slimit, dlimit,
-	    (long long)ctr_expiry(now));
-	if (r == NULL) {
-		if (rc->err)
-			ctr_drop(rc);
-		return -1;
+	for (tries = 0; ; tries++) {
+		if ((rc = ctr_conn(&fresh)) == NULL)
+			return -1;
+		r = ctr_eval(rc, skey, dkey, n, slimit, dlimit,
+		    (long long)ctr_expiry(now));
+		if (r != NULL)
+			break;
+		if (!rc->err)
+			return -1;	/* logged by ctr_eval */
+		retry = tries == 0 && ctr_stale(rc, fresh);
+		ctr_drop(rc);
+		if (!retry)
+			return -1;
 	}
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
 	    r->element[0]->type == REDIS_REPLY_INTEGER &&
