@@ -28,6 +28,8 @@ milter_conf() {
 		echo "ldap_bind_dn = $SLAPD_BIND_DN"
 		echo "ldap_bind_password_file = $SLAPD_BIND_PW_FILE"
 		echo "ldap_timeout = 1s"
+		# query unless asked: these tests check the cache's behaviour
+		echo "ldap_mode = ${SG_LDAP_MODE:-query}"
 		echo "redis_address = $REDIS_ADDRESS"
 		echo "redis_timeout = 500ms"
 		echo "listener_methods = campaign:campaign submission:smtp"
@@ -153,4 +155,63 @@ tx_body() {
 no_crash() {
 	! grep -qE 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer|Segmentation' \
 	    "$SG_TMP/$1.log"
+}
+
+# milter_set NAME "key = value"...: in $SG_TMP/NAME.conf (written by
+# milter_conf) replace the line of each key given, or add it, so that a
+# test can change a key milter_conf writes without a duplicate.
+milter_set() {
+	_ms_conf=$SG_TMP/$1.conf
+	shift
+	for _ms_kv in "$@"; do
+		_ms_key=$(printf '%s\n' "$_ms_kv" | sed 's/[[:space:]]*=.*//')
+		sed -i "/^${_ms_key}[[:space:]]*=/d" "$_ms_conf"
+		printf '%s\n' "$_ms_kv" >>"$_ms_conf"
+	done
+}
+
+# mtt SECONDS MILTER CASE <<EOF: like mt, each reply awaited at most
+# SECONDS (for retries with eventually, where a step after a refused one
+# would otherwise wait the full 10 s).
+mtt() {
+	_mt_t=$1
+	shift
+	eval "_mt_sock=\$MILTER_SOCK_$1"
+	"$SG_MT" -s "$_mt_sock" -t "$_mt_t" >"$SG_TMP/$2.out" 2>&1
+	_mt_rc=$?
+	if [ $_mt_rc -ne 0 ]; then
+		sed "s/^/	# $2: /" "$SG_TMP/$2.out"
+	fi
+	return $_mt_rc
+}
+
+# now_ms: milliseconds since the epoch.
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# milter_pid NAME: the pid milter_start recorded.
+milter_pid() {
+	cat "$SG_TMP/$1.pid"
+}
+
+# milter_alive NAME: the daemon NAME still runs.
+milter_alive() {
+	sg_alive "$(milter_pid "$1")"
+}
+
+# milter_stop_all NAME...: milter_stop for several daemons at once
+# (libmilter may take seconds to notice SIGTERM; this waits once).
+milter_stop_all() {
+	_msa_pids=
+	for _msa in "$@"; do
+		[ -f "$SG_TMP/$_msa.pid" ] || continue
+		_msa_pid=$(cat "$SG_TMP/$_msa.pid")
+		kill "$_msa_pid" 2>/dev/null
+		_msa_pids="$_msa_pids $_msa_pid"
+		rm -f "$SG_TMP/$_msa.pid"
+	done
+	for _msa_pid in $_msa_pids; do
+		wait "$_msa_pid" 2>/dev/null
+	done
 }
