@@ -53,6 +53,7 @@ enum ptype {
 	T_STR,				/* char *; "" when empty */
 	T_TIME,				/* long, milliseconds */
 	T_INT,				/* long */
+	T_MODE,				/* long, octal digits (file modes) */
 	T_ENUM,				/* int, from words */
 	T_BOOL,				/* int, yes = 1, no = 0 */
 	T_URIS,				/* char **, NULL-ended; aux: size_t */
@@ -89,7 +90,7 @@ static const char *check_address(const char *);
 
 static const struct word ldap_modes[] = {
 	{ "query", LDAP_MODE_QUERY, NULL },
-	{ "mirror", LDAP_MODE_MIRROR, "is not available in this version" },
+	{ "mirror", LDAP_MODE_MIRROR, NULL },
 	{ NULL, 0, NULL }
 };
 static const struct word methods[] = {
@@ -147,6 +148,8 @@ static const struct word log_levels[] = {
 	{ #f, T_TIME, OFF(f), d, lo, hi, NULL, NULL, 0, 0 }
 #define P_INT(f, d, lo, hi) \
 	{ #f, T_INT, OFF(f), d, lo, hi, NULL, NULL, 0, 0 }
+#define P_MODE(f, d, hi) \
+	{ #f, T_MODE, OFF(f), d, 0, hi, NULL, NULL, 0, 0 }
 #define P_ENUM(f, d, w) \
 	{ #f, T_ENUM, OFF(f), d, 0, 0, w, NULL, 0, 0 }
 #define P_BOOL(f, d) \
@@ -158,6 +161,8 @@ static const struct word log_levels[] = {
 static const struct param params[] = {
 	P_STR(socket, "inet:8891@127.0.0.1", check_socket, F_NONEMPTY),
 	P_STR(user, "", check_plain, 0),
+	P_MODE(socket_mode, "0660", 0777),
+	P_STR(socket_group, "", check_plain, 0),
 
 	P_LIST("ldap_uri", T_URIS, ldap_uri, ldap_nuri, "ldap://127.0.0.1/"),
 	P_STR(ldap_base, NULL, NULL, F_NONEMPTY),
@@ -166,7 +171,8 @@ static const struct param params[] = {
 	P_BOOL(ldap_starttls, "no"),
 	P_STR(ldap_ca_file, "", NULL, 0),
 	P_TIME(ldap_timeout, "2s", 1 * MSEC, 10 * MIN),
-	P_ENUM(ldap_mode, "query", ldap_modes),
+	P_ENUM(ldap_mode, "mirror", ldap_modes),
+	P_TIME(mirror_max_stale, "1h", 0, 7 * DAY),
 	P_TIME(cache_ttl, "60s", 0, 1 * DAY),
 	P_TIME(negative_cache_ttl, "10s", 0, 1 * DAY),
 	P_TIME(cache_max_stale, "1h", 0, 7 * DAY),
@@ -177,6 +183,7 @@ static const struct param params[] = {
 	P_INT(redis_db, "0", 0, 1000000),
 	P_STR(redis_prefix, "sg", check_redis_prefix, F_NONEMPTY),
 	P_TIME(redis_timeout, "250ms", 1 * MSEC, 1 * MIN),
+	P_TIME(dedupe_window, "24h", 0, 30 * DAY),
 
 	P_LIST("listener_methods", T_LISTENERS, listeners, nlisteners, ""),
 	P_ENUM(default_access_method, "smtp", methods),
@@ -476,6 +483,26 @@ parse_int(const char *s, long long *out)
 	return 0;
 }
 
+/* Parse octal digits (a file mode); 0 (LLONG_MAX on overflow) or -1. */
+static int
+parse_octal(const char *s, long long *out)
+{
+	long long	 v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '7')
+			return -1;
+		if (v > (LLONG_MAX - (*s - '0')) / 8)
+			v = LLONG_MAX;
+		else
+			v = v * 8 + (*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
 /* Write a millisecond count in its largest exact unit, into buf. */
 static const char *
 fmt_time(long long ms, char *buf, size_t len)
@@ -721,6 +748,17 @@ set_value(const struct param *p, struct sg_conf *c, const char *value,
 		if (v < p->min || v > p->max) {
 			snprintf(reason, sizeof(reason), "out of range "
 			    "%lld..%lld", p->min, p->max);
+			return bad_value(buf, len, p, value, reason);
+		}
+		*(long *)field(c, p->off) = (long)v;
+		return 0;
+	case T_MODE:
+		if (parse_octal(value, &v) == -1)
+			return bad_value(buf, len, p, value,
+			    "expected an octal mode like 0660");
+		if (v > p->max) {
+			snprintf(reason, sizeof(reason), "out of range "
+			    "0..%llo", p->max);
 			return bad_value(buf, len, p, value, reason);
 		}
 		*(long *)field(c, p->off) = (long)v;
@@ -1142,4 +1180,11 @@ conf_method_name(int method)
 		if (methods[i].value == method)
 			return methods[i].word;
 	return "unknown";
+}
+
+/* Read a password file under the same rules as the *_password_file keys. */
+int
+conf_read_secret(const char *file, char **out, char *err, size_t errlen)
+{
+	return read_secret(file, out, err, errlen);
 }

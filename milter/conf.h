@@ -37,6 +37,8 @@ struct sg_conf {
 
 	char		*socket;	/* inet:PORT@HOST | unix:/path */
 	char		*user;		/* "" = stay as started */
+	long		 socket_mode;	/* unix socket: permission bits */
+	char		*socket_group;	/* unix socket: "" = user's group */
 
 	char		**ldap_uri;	/* NULL-terminated, at least one */
 	size_t		 ldap_nuri;
@@ -51,6 +53,7 @@ struct sg_conf {
 	long		 cache_ttl;		/* ms */
 	long		 negative_cache_ttl;	/* ms */
 	long		 cache_max_stale;	/* ms; served while LDAP fails */
+	long		 mirror_max_stale;	/* ms; the copy, LDAP lost */
 
 	char		*redis_address;		/* host:port | unix:/path */
 	char		*redis_password_file;
@@ -58,6 +61,7 @@ struct sg_conf {
 	long		 redis_db;
 	char		*redis_prefix;
 	long		 redis_timeout;		/* ms */
+	long		 dedupe_window;		/* ms; 0 = no dedupe */
 
 	struct sg_listener *listeners;
 	size_t		 nlisteners;
@@ -96,5 +100,13 @@ int	conf_listener_method(const struct sg_conf *c, const char *name);
 
 /* Word for a method bit: "smtp", "campaign". */
 const char *conf_method_name(int method);
+
+/*
+ * Read the first line of a password file (for tools: sendergatectl's
+ * admin password), refused like ldap_bind_password_file when others may
+ * read it. 0 with *out malloc'd (wipe and free it), or -1 with err.
+ */
+int	conf_read_secret(const char *file, char **out, char *err,
+	    size_t errlen);
 
 #endif

@@ -9,6 +9,12 @@
  *
  * The script is loaded once per server: its SHA-1 is computed here and
  * EVALSHA is used; NOSCRIPT (a restarted or flushed server) loads it again.
+ *
+ * Dedupe: a message retried after its end-of-message answer was lost
+ * carries the same Message-ID. The script remembers the SHA-256 of each
+ * counted message's Message-ID per sender for dedupe_window and does not
+ * count a message it has seen; the test and the mark are in the same
+ * script as the counting, so two copies racing cannot both be counted.
  */
 #include <errno.h>
 #include <limits.h>
@@ -27,9 +33,11 @@
 #include "log.h"
 
 /*
- * KEYS: sender key, domain key. ARGV: amount, sender limit, domain limit
- * (-1 = none), expiry (unix time). Returns {1, s, d} when counted,
- * {0, s, d} when a limit would be passed (nothing counted).
+ * KEYS: sender key, domain key and, when deduplicating, the Message-ID
+ * key. ARGV: amount, sender limit, domain limit (-1 = none), expiry (unix
+ * time), dedupe window (ms). Returns {1, s, d} when counted, {0, s, d}
+ * when a limit would be passed (nothing counted), {2, s, d} when the
+ * Message-ID key exists (a retry: nothing counted).
  */
 static const char ctr_script[] =
 	"local n = tonumber(ARGV[1])\n"
@@ -40,6 +48,9 @@ static const char ctr_script[] =
 	"if s == nil or d == nil then\n"
 	"  return redis.error_reply('sendergate: counter is not a number')\n"
 	"end\n"
+	"if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then\n"
+	"  return {2, s, d}\n"
+	"end\n"
 	"if (sl >= 0 and s + n > sl) or (dl >= 0 and d + n > dl) then\n"
 	"  return {0, s, d}\n"
 	"end\n"
@@ -47,6 +58,9 @@ static const char ctr_script[] =
 	"d = redis.call('INCRBY', KEYS[2], n)\n"
 	"redis.call('EXPIREAT', KEYS[1], ARGV[4])\n"
 	"redis.call('EXPIREAT', KEYS[2], ARGV[4])\n"
+	"if KEYS[3] then\n"
+	"  redis.call('SET', KEYS[3], '1', 'PX', ARGV[5])\n"
+	"end\n"
 	"return {1, s, d}\n";
 
 static const struct sg_conf *ctr_conf;
@@ -249,6 +263,45 @@ ctr_keys(const char *prefix, const char *primary, const char *sender,
 	return 0;
 }
 
+/* The Message-ID key of a sender; 0, or -1 if the buffer is too small. */
+int
+ctr_msgid_key(const char *prefix, const char *primary, const char *sender,
+    const char *hash, char *mkey, size_t mlen)
+{
+	int	 n;
+
+	n = snprintf(mkey, mlen, "%s:{%s}:m:%s:%s", prefix, primary, sender,
+	    hash);
+	if (n < 0 || (size_t)n >= mlen)
+		return -1;
+	return 0;
+}
+
+/* SHA-256 (hex) of a Message-ID value, white space trimmed; 0 or -1. */
+int
+ctr_msgid_hash(const char *value, char out[SG_MSGID_HASH_LEN])
+{
+	unsigned char	 md[SHA256_DIGEST_LENGTH];
+	size_t		 i, len;
+
+	out[0] = '\0';
+	if (value == NULL)
+		return -1;
+	while (*value == ' ' || *value == '\t' || *value == '\r' ||
+	    *value == '\n')
+		value++;
+	len = strlen(value);
+	while (len > 0 && (value[len - 1] == ' ' || value[len - 1] == '\t' ||
+	    value[len - 1] == '\r' || value[len - 1] == '\n'))
+		len--;
+	if (len == 0)
+		return -1;
+	SHA256((const unsigned char *)value, len, md);
+	for (i = 0; i < sizeof(md); i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
 /* A reply element as a count: nil is 0; -1 if not a number. */
 static int
 reply_count(const redisReply *r, long *out)
@@ -324,17 +377,26 @@ ctr_read(const char *primary, const char *sender, time_t now, long *scount,
 	return ret;
 }
 
-/* EVALSHA the script; on NOSCRIPT load it and try once more. */
+/*
+ * EVALSHA the script; on NOSCRIPT load it and try once more. mkey: the
+ * Message-ID key, or NULL for no dedupe.
+ */
 static redisReply *
-ctr_eval(redisContext *rc, const char *skey, const char *dkey, long n,
-    long slimit, long dlimit, long long expiry)
+ctr_eval(redisContext *rc, const char *skey, const char *dkey,
+    const char *mkey, long n, long slimit, long dlimit, long long expiry)
 {
 	redisReply	*r;
 	int		 tries;
 
 	for (tries = 0; tries < 2; tries++) {
-		r = redisCommand(rc, "EVALSHA %s 2 %s %s %ld %ld %ld %lld",
-		    ctr_sha, skey, dkey, n, slimit, dlimit, expiry);
+		if (mkey != NULL)
+			r = redisCommand(rc, "EVALSHA %s 3 %s %s %s %ld %ld %ld "
+			    "%lld %ld", ctr_sha, skey, dkey, mkey, n, slimit,
+			    dlimit, expiry, ctr_conf->dedupe_window);
+		else
+			r = redisCommand(rc, "EVALSHA %s 2 %s %s %ld %ld %ld "
+			    "%lld 0", ctr_sha, skey, dkey, n, slimit, dlimit,
+			    expiry);
 		if (r == NULL || r->type != REDIS_REPLY_ERROR ||
 		    strncmp(r->str, "NOSCRIPT", 8) != 0)
 			return r;
@@ -355,22 +417,34 @@ ctr_eval(redisContext *rc, const char *skey, const char *dkey, long n,
 	return NULL;
 }
 
-/* Check and count atomically. */
+/* Check and count atomically (and dedupe by Message-ID). */
 int
-ctr_commit(const char *primary, const char *sender, time_t now, long n,
-    long slimit, long dlimit, long *scount, long *dcount)
+ctr_commit(const char *primary, const char *sender, const char *msgid_hash,
+    time_t now, long n, long slimit, long dlimit, long *scount, long *dcount)
 {
 	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
+	char		 mbuf[SG_KEY_MAX + SG_MSGID_HASH_LEN];
+	const char	*mkey = NULL;
 	redisContext	*rc;
 	redisReply	*r;
 	int		 ret = -1, fresh, retry, tries;
+	long long	 v;
 
 	if (ctr_keys_now(primary, sender, now, skey, dkey) == -1)
 		return -1;
+	if (msgid_hash != NULL && msgid_hash[0] != '\0' &&
+	    ctr_conf->dedupe_window > 0) {
+		if (ctr_msgid_key(ctr_conf->redis_prefix, primary, sender,
+		    msgid_hash, mbuf, sizeof(mbuf)) == -1) {
+			log_warnx("redis key too long for <%s>", sender);
+			return -1;
+		}
+		mkey = mbuf;
+	}
 	for (tries = 0; ; tries++) {
 		if ((rc = ctr_conn(&fresh)) == NULL)
 			return -1;
-		r = ctr_eval(rc, skey, dkey, n, slimit, dlimit,
+		r = ctr_eval(rc, skey, dkey, mkey, n, slimit, dlimit,
 		    (long long)ctr_expiry(now));
 		if (r != NULL)
 			break;
@@ -384,9 +458,10 @@ ctr_commit(const char *primary, const char *sender, time_t now, long n,
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
 	    r->element[0]->type == REDIS_REPLY_INTEGER &&
 	    reply_count(r->element[1], scount) == 0 &&
-	    reply_count(r->element[2], dcount) == 0)
-		ret = r->element[0]->integer == 1 ? 1 : 0;
-	else
+	    reply_count(r->element[2], dcount) == 0) {
+		v = r->element[0]->integer;
+		ret = v == 1 || v == 2 ? (int)v : 0;
+	} else
 		log_warnx("redis EVALSHA %s: %s", skey,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 	freeReplyObject(r);

@@ -1,8 +1,9 @@
 /*
  * counter.h - per-sender and per-domain monthly counters in Redis.
  *
- * Keys: <prefix>:{<primary>}:s:<sender>:<YYYY-MM> and
- *       <prefix>:{<primary>}:d:<YYYY-MM>.
+ * Keys: <prefix>:{<primary>}:s:<sender>:<YYYY-MM>,
+ *       <prefix>:{<primary>}:d:<YYYY-MM> and, for dedupe_window,
+ *       <prefix>:{<primary>}:m:<sender>:<sha256 of the Message-ID>.
  * The check and the increment of both counters run in one Lua script,
  * loaded once and called by SHA. Each thread has its own connection,
  * dropped after any error and made anew on the next call.
@@ -16,6 +17,7 @@
 
 #define SG_MONTH_LEN	8		/* "YYYY-MM" and NUL */
 #define SG_KEY_MAX	(32 + 2 * 256 + 64)
+#define SG_MSGID_HASH_LEN 65		/* SHA-256 in hex and NUL */
 
 /* Process start-up: remember the configuration. 0, or -1 with err. */
 int	ctr_init(const struct sg_conf *c, char *err, size_t errlen);
@@ -31,17 +33,33 @@ time_t	ctr_expiry(time_t t);
 int	ctr_keys(const char *prefix, const char *primary, const char *sender,
 	    const char *month, char *skey, size_t slen, char *dkey, size_t dlen);
 
+/* The Message-ID (dedupe) key; 0, or -1 if the buffer is too small. */
+int	ctr_msgid_key(const char *prefix, const char *primary,
+	    const char *sender, const char *hash, char *mkey, size_t mlen);
+
+/*
+ * SHA-256 in lower-case hex of a Message-ID header value, leading and
+ * trailing white space (CR, LF, tab, space) removed. 0, or -1 (out = "")
+ * when the value is NULL or blank.
+ */
+int	ctr_msgid_hash(const char *value, char out[SG_MSGID_HASH_LEN]);
+
 /* Read both counters of this month. 0, or -1 on a Redis failure. */
 int	ctr_read(const char *primary, const char *sender, time_t now,
 	    long *scount, long *dcount);
 
 /*
  * Check both limits and add n to both counters, atomically.
- * slimit / dlimit: the limit, or -1 for none. Returns 1 (counted; the new
- * values in *scount, *dcount), 0 (a limit would be passed; nothing
- * counted; current values returned), -1 (Redis failure; nothing known).
+ * slimit / dlimit: the limit, or -1 for none. msgid_hash: ctr_msgid_hash
+ * of the message's Message-ID, or NULL / "" (no dedupe; none either when
+ * dedupe_window is 0). Returns 1 (counted; the new values in *scount,
+ * *dcount), 2 (the same Message-ID was counted for this sender within
+ * dedupe_window: not counted again; current values), 0 (a limit would be
+ * passed; nothing counted; current values returned), -1 (Redis failure;
+ * nothing known).
  */
-int	ctr_commit(const char *primary, const char *sender, time_t now, long n,
-	    long slimit, long dlimit, long *scount, long *dcount);
+int	ctr_commit(const char *primary, const char *sender,
+	    const char *msgid_hash, time_t now, long n, long slimit,
+	    long dlimit, long *scount, long *dcount);
 
 #endif

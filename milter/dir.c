@@ -11,6 +11,7 @@
 #include "dir.h"
 
 extern const struct dir_backend dir_backend_query;
+extern const struct dir_backend dir_backend_mirror;
 
 struct directory {
 	const struct dir_backend *be;
@@ -23,15 +24,13 @@ dir_open(const struct sg_conf *c, char *err, size_t errlen)
 {
 	struct directory	*d;
 
-	if (c->ldap_mode != LDAP_MODE_QUERY) {
-		snprintf(err, errlen, "ldap_mode: only query is available");
-		return NULL;
-	}
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	d->be = &dir_backend_query;
+	/* mirror falls back to query by itself on a server without sync */
+	d->be = c->ldap_mode == LDAP_MODE_MIRROR ? &dir_backend_mirror :
+	    &dir_backend_query;
 	if ((d->h = d->be->open(c, err, errlen)) == NULL) {
 		free(d);
 		return NULL;

@@ -43,6 +43,7 @@ struct msg {
 	size_t		 nfromaddr;
 	int		 has_replyto;
 	int		 unsub, unsub_post;
+	char		 msgid[SG_MSGID_HASH_LEN];	/* "" = none */
 };
 
 struct conn {
@@ -387,7 +388,7 @@ value_is(const char *v, const char *want)
 	return 1;
 }
 
-/* Headers: From, Reply-To, List-Unsubscribe(-Post). */
+/* Headers: From, Reply-To, List-Unsubscribe(-Post), Message-ID. */
 static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
 {
@@ -416,6 +417,8 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 		m->unsub = 1;
 	else if (strcasecmp(name, "List-Unsubscribe-Post") == 0)
 		m->unsub_post = value_is(value, "List-Unsubscribe=One-Click");
+	else if (strcasecmp(name, "Message-ID") == 0 && m->msgid[0] == '\0')
+		(void)ctr_msgid_hash(value, m->msgid);	/* the first counts */
 	return SMFIS_CONTINUE;
 }
 
@@ -503,8 +506,8 @@ cb_eom(SMFICTX *ctx)
 		return SMFIS_TEMPFAIL;
 	}
 
-	r = ctr_commit(m->ans.entry->dom.primary, m->addr, time(NULL),
-	    mc->quota_unit == QUOTA_MESSAGE ? 1 : m->accepted,
+	r = ctr_commit(m->ans.entry->dom.primary, m->addr, m->msgid,
+	    time(NULL), mc->quota_unit == QUOTA_MESSAGE ? 1 : m->accepted,
 	    m->lim.sender, m->lim.domain, &m->scount, &m->dcount);
 	policy_commit(mc, m->addr, r, &d);
 	if (d.action != POL_CONTINUE) {
@@ -512,12 +515,12 @@ cb_eom(SMFICTX *ctx)
 		msg_reset(m);
 		return ret;
 	}
-	if (r == 1)
+	if (r == 1 || r == 2)
 		snprintf(extra, sizeof(extra), " count=%ld/%s domain=%ld/%s "
-		    "rcpts=%zu copies=%zu", m->scount,
+		    "rcpts=%zu copies=%zu%s", m->scount,
 		    limit_str(m->lim.sender, sl, sizeof(sl)), m->dcount,
 		    limit_str(m->lim.domain, dl, sizeof(dl)), m->nrcpts,
-		    ncopies);
+		    ncopies, r == 2 ? " dup=1" : "");
 	else
 		snprintf(extra, sizeof(extra), " count=unknown rcpts=%zu "
 		    "copies=%zu", m->nrcpts, ncopies);

@@ -37,12 +37,56 @@ usage(void)
 	exit(2);
 }
 
+/* The path of a unix socket, or NULL for inet sockets. */
+static const char *
+socket_path(const char *sock)
+{
+	if (strncmp(sock, "unix:", 5) == 0)
+		return sock + 5;
+	if (strncmp(sock, "local:", 6) == 0)
+		return sock + 6;
+	return NULL;
+}
+
+/*
+ * Give a unix socket its owner (user, when started as root), its group
+ * (socket_group, else the user's primary group) and socket_mode.
+ */
+static void
+socket_perms(const struct sg_conf *c)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	const char	*path;
+	uid_t		 uid = (uid_t)-1;
+	gid_t		 gid = (gid_t)-1;
+
+	if ((path = socket_path(c->socket)) == NULL)
+		return;
+	if (c->user[0] != '\0' && geteuid() == 0) {
+		if ((pw = getpwnam(c->user)) == NULL)
+			fatalx("user = %s: no such account", c->user);
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if (c->socket_group[0] != '\0') {
+		if ((gr = getgrnam(c->socket_group)) == NULL)
+			fatalx("socket_group = %s: no such group",
+			    c->socket_group);
+		gid = gr->gr_gid;
+	}
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    chown(path, uid, gid) == -1)
+		fatal("chown %s", path);
+	if (chmod(path, (mode_t)c->socket_mode) == -1)
+		fatal("chmod %s", path);
+}
+
 /* Become user (by name) when running as root. */
 static void
 drop_privileges(const struct sg_conf *c)
 {
 	struct passwd	*pw;
-	const char	*path = NULL;
 
 	if (c->user[0] == '\0') {
 		if (geteuid() == 0)
@@ -56,13 +100,6 @@ drop_privileges(const struct sg_conf *c)
 	}
 	if ((pw = getpwnam(c->user)) == NULL)
 		fatalx("user = %s: no such account", c->user);
-	/* a unix socket must stay usable by the account */
-	if (strncmp(c->socket, "unix:", 5) == 0)
-		path = c->socket + 5;
-	else if (strncmp(c->socket, "local:", 6) == 0)
-		path = c->socket + 6;
-	if (path != NULL && chown(path, pw->pw_uid, pw->pw_gid) == -1)
-		fatal("chown %s", path);
 	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
 	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
 		fatal("cannot become %s", c->user);
@@ -79,6 +116,7 @@ main(int argc, char *argv[])
 	const char		*path = CONF_DEFAULT;
 	char			 err[1024];
 	int			 ch, foreground = 0, check = 0, ret;
+	mode_t			 mask;
 
 	while ((ch = getopt(argc, argv, "c:fhn")) != -1) {
 		switch (ch) {
@@ -120,12 +158,14 @@ main(int argc, char *argv[])
 		fatalx("smfi_register failed");
 	if (smfi_setconn(conf.socket) == MI_FAILURE)
 		fatalx("socket = %s: not usable", conf.socket);
-	/* a unix socket: rwx for owner and group (the MTA's account), none
-	 * for others */
-	umask(007);
+	/* a unix socket is made private, then given socket_mode and
+	 * socket_group before privileges are dropped */
+	mask = umask(077);
 	if (smfi_opensocket(1) == MI_FAILURE)
 		fatalx("socket = %s: cannot listen (in use? permissions?)",
 		    conf.socket);
+	umask(mask);
+	socket_perms(&conf);
 	drop_privileges(&conf);
 	if (!foreground) {
 		if (daemon(0, 0) == -1)

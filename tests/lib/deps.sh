@@ -8,19 +8,23 @@
 # Checks with dpkg-query; installs with one apt-get update and one
 # non-interactive apt-get install --no-install-recommends. Not root and
 # something missing: names the packages and exits 1. The daemons of the
-# slapd and redis-server packages are never started: a policy-rc.d that
-# denies every start is put in place for the install (unless one exists),
-# and slapd is preseeded to stay unconfigured (the tests run their own
-# slapd). Not a Debian system (no dpkg-query): says so and exits 0; the
+# slapd, redis-server, postfix and dovecot packages are never started: a
+# policy-rc.d that denies every start is put in place for the install
+# (unless one exists), and slapd and postfix are preseeded to stay
+# unconfigured (the tests run their own private instances). Not a Debian system (no dpkg-query): says so and exits 0; the
 # build then tells what it lacks.
 
 set -u
 
 # Wanted packages; "a|b" is satisfied by either (libldap2-dev became
 # libldap-dev in Debian 12; the first one apt knows is installed).
+# clang and its runtime (libFuzzer) are for make fuzz; faketime
+# (libfaketime) for the month rollover test (test_month.sh).
 PACKAGES="build-essential pkg-config libmilter-dev libldap-dev|libldap2-dev
 libhiredis-dev libssl-dev libcmocka-dev slapd ldap-utils redis-server
-redis-tools openssl ca-certificates"
+redis-tools openssl ca-certificates
+postfix swaks libnet-ssleay-perl dovecot-core dovecot-ldap m4
+clang libclang-rt-dev|libclang-rt-14-dev faketime"
 
 POLICY=/usr/sbin/policy-rc.d
 
@@ -117,6 +121,14 @@ case " $install " in
 	    debconf-set-selections
 	;;
 esac
+# postfix: no system configuration, no questions (the tests and the demo
+# run private instances with postfix -c; tests/lib/postfix.sh).
+case " $install " in
+*" postfix "*)
+	echo "postfix postfix/main_mailer_type select No configuration" |
+	    debconf-set-selections
+	;;
+esac
 
 # shellcheck disable=SC2086 # word splitting of the package list is wanted
 apt-get install -y -q --no-install-recommends \
@@ -135,9 +147,11 @@ fi
 
 # Belt and braces: a daemon just installed and started anyway (someone
 # else's policy-rc.d allows starts) is stopped through its init script.
-for svc in slapd redis-server; do
+for svc in slapd redis-server postfix dovecot; do
+	pkg=$svc
+	[ "$svc" = dovecot ] && pkg=dovecot-core
 	case " $install " in
-	*" $svc "*) ;;
+	*" $pkg "*) ;;
 	*) continue ;;
 	esac
 	if [ -x "/etc/init.d/$svc" ] &&

@@ -59,6 +59,10 @@
 #   SLAPD_DEBUG=LEVEL    slapd -d level (default "stats": one log line per
 #                        operation in $SLAPD_LOG; 0 for quiet, e.g. benches)
 #   REDIS_PASSWORD=PW    requirepass PW (no blanks, quotes or backslashes)
+#   SLAPD_NO_SYNCPROV=1  no syncprov overlay (content sync refused)
+#   SLAPD_SESSIONLOG=N   syncprov-sessionlog N (default 10000)
+#   SLAPD_EXTRA_DB_CONF=TEXT  lines appended to the database section
+#   SLAPD_MAXSIZE=BYTES  mdb maxsize (default 1073741824; big benches)
 #
 # The slapd database is mdb with the syncprov overlay (for ldap_mode =
 # mirror), no size or time limits, and equality indexes on objectClass,
@@ -299,7 +303,7 @@ moduleload syncprov"
 	TLSCertificateKeyFile $SG_TMP/tls/server.key
 
 	database mdb
-	maxsize 1073741824
+	maxsize ${SLAPD_MAXSIZE:-1073741824}
 	suffix "$SLAPD_SUFFIX"
 	rootdn "$SLAPD_ADMIN_DN"
 	rootpw $sg_rootpw
@@ -319,10 +323,15 @@ moduleload syncprov"
 	    by dn.exact="$SLAPD_BIND_DN" read
 	    $sg_anon
 
-	overlay syncprov
-	syncprov-checkpoint 100 10
-	syncprov-sessionlog 10000
 	EOF
+	if [ "${SLAPD_NO_SYNCPROV:-0}" != 1 ]; then
+		printf '%s\n' "overlay syncprov" "syncprov-checkpoint 100 10" \
+		    "syncprov-sessionlog ${SLAPD_SESSIONLOG:-10000}" \
+		    >>"$SLAPD_CONF"
+	fi
+	if [ -n "${SLAPD_EXTRA_DB_CONF:-}" ]; then
+		printf '%s\n' "$SLAPD_EXTRA_DB_CONF" >>"$SLAPD_CONF"
+	fi
 }
 
 # Write the entries every test directory has: the suffix, the milter's
@@ -608,5 +617,67 @@ rcli() {
 		    -a "$REDIS_PASSWORD" --no-auth-warning "$@"
 	else
 		timeout 30 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" "$@"
+	fi
+}
+
+# ---- opt-in: a Redis replica (tests/integration/test_replica.sh) ----------
+
+# redis_replica_start: a second redis-server, "replicaof" the one of
+# redis_start (read-only, as replicas are by default), on its own port.
+# Exports REPLICA_PORT, REPLICA_ADDRESS, REPLICA_PID; 0 once it answers
+# PING and has synchronised with its master. Stopped at exit with the rest.
+redis_replica_start() {
+	[ -n "${REDIS_PORT:-}" ] || { sg_say "redis_replica_start: no redis_start"; return 1; }
+	mkdir -p "$SG_TMP/replica" || return 1
+	REPLICA_PORT=$(sg_free_port) || return 1
+	REPLICA_ADDRESS=127.0.0.1:$REPLICA_PORT
+	export REPLICA_PORT REPLICA_ADDRESS
+	sg_rauth=
+	if [ -n "${REDIS_PASSWORD:-}" ]; then
+		sg_rauth="masterauth \"$REDIS_PASSWORD\"
+requirepass \"$REDIS_PASSWORD\""
+	fi
+	cat >"$SG_TMP/replica/redis.conf" <<-EOT
+	# replica redis.conf written by tests/lib/servers.sh
+	bind 127.0.0.1
+	port $REPLICA_PORT
+	protected-mode yes
+	daemonize no
+	logfile ""
+	dir $SG_TMP/replica
+	save ""
+	appendonly no
+	replicaof 127.0.0.1 $REDIS_PORT
+	replica-read-only yes
+	$sg_rauth
+	EOT
+	redis-server "$SG_TMP/replica/redis.conf" >>"$SG_TMP/replica.log" 2>&1 &
+	REPLICA_PID=$!
+	export REPLICA_PID
+	sg_atexit 'sg_kill_wait "$REPLICA_PID" redis-replica'
+	sg_i=0
+	while [ "$sg_i" -lt 100 ]; do
+		if ! sg_alive "$REPLICA_PID"; then
+			sg_say "redis replica died; see $SG_TMP/replica.log"
+			return 1
+		fi
+		if rcli_replica INFO replication 2>/dev/null |
+		    grep -q '^master_link_status:up'; then
+			return 0
+		fi
+		sg_i=$((sg_i + 1))
+		sleep 0.1
+	done
+	sg_say "redis replica did not synchronise within 10s"
+	return 1
+}
+
+# rcli_replica ARGS...: redis-cli against the replica, at most 30 s.
+rcli_replica() {
+	if [ -n "${REDIS_PASSWORD:-}" ]; then
+		timeout 30 redis-cli -h 127.0.0.1 -p "$REPLICA_PORT" \
+		    -a "$REDIS_PASSWORD" --no-auth-warning "$@"
+	else
+		timeout 30 redis-cli -h 127.0.0.1 -p "$REPLICA_PORT" "$@"
 	fi
 }

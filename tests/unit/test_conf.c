@@ -46,20 +46,24 @@ struct expect {				/* one field of struct sg_conf */
 static const struct expect defaults[] = {
 	E_STR(socket, "inet:8891@127.0.0.1"),
 	E_STR(user, ""),
+	E_LONG(socket_mode, 0660),
+	E_STR(socket_group, ""),
 	E_STR(ldap_bind_dn, ""),
 	E_STR(ldap_bind_password_file, ""),
 	E_INT(ldap_starttls, 0),
 	E_STR(ldap_ca_file, ""),
 	E_LONG(ldap_timeout, 2000),
-	E_INT(ldap_mode, LDAP_MODE_QUERY),
+	E_INT(ldap_mode, LDAP_MODE_MIRROR),
 	E_LONG(cache_ttl, 60000),
 	E_LONG(negative_cache_ttl, 10000),
 	E_LONG(cache_max_stale, 3600000),
+	E_LONG(mirror_max_stale, 3600000),
 	E_STR(redis_address, "127.0.0.1:6379"),
 	E_STR(redis_password_file, ""),
 	E_LONG(redis_db, 0),
 	E_STR(redis_prefix, "sg"),
 	E_LONG(redis_timeout, 250),
+	E_LONG(dedupe_window, 86400000),
 	E_INT(default_access_method, METHOD_SMTP),
 	E_LONG(default_monthly_limit, 0),
 	E_INT(quota_unit, QUOTA_MESSAGE),
@@ -102,6 +106,10 @@ static const struct good goods[] = {
 	{ "ldap_timeout = 10m", E_LONG(ldap_timeout, 600000) },
 	{ "ldap_timeout = 600000ms", E_LONG(ldap_timeout, 600000) },
 	{ "ldap_mode = query", E_INT(ldap_mode, LDAP_MODE_QUERY) },
+	{ "ldap_mode = mirror", E_INT(ldap_mode, LDAP_MODE_MIRROR) },
+	{ "mirror_max_stale = 7d", E_LONG(mirror_max_stale, 604800000) },
+	{ "mirror_max_stale = 0", E_LONG(mirror_max_stale, 0) },
+	{ "mirror_max_stale = 90s", E_LONG(mirror_max_stale, 90000) },
 	{ "cache_ttl = 0", E_LONG(cache_ttl, 0) },
 	{ "cache_ttl = 2h", E_LONG(cache_ttl, 7200000) },
 	{ "cache_ttl = 1d", E_LONG(cache_ttl, 86400000) },
@@ -128,6 +136,13 @@ static const struct good goods[] = {
 	    E_STR(redis_prefix, A16 A16 A16 A16) },
 	{ "redis_timeout = 1m", E_LONG(redis_timeout, 60000) },
 	{ "redis_timeout = 1ms", E_LONG(redis_timeout, 1) },
+	{ "dedupe_window = 0", E_LONG(dedupe_window, 0) },
+	{ "dedupe_window = 2s", E_LONG(dedupe_window, 2000) },
+	{ "dedupe_window = 30d", E_LONG(dedupe_window, 2592000000L) },
+	{ "socket_mode = 0600", E_LONG(socket_mode, 0600) },
+	{ "socket_mode = 777", E_LONG(socket_mode, 0777) },
+	{ "socket_mode = 0", E_LONG(socket_mode, 0) },
+	{ "socket_group = postfix", E_STR(socket_group, "postfix") },
 	{ "default_access_method = campaign",
 	    E_INT(default_access_method, METHOD_CAMPAIGN) },
 	{ "default_monthly_limit = 1000000000000",
@@ -297,6 +312,19 @@ static const struct bad bads[] = {
 	    ":2: bad value \"61s\" for redis_timeout: out of range 1ms..1m" },
 	{ BASE "redis_timeout = 0ms\n", 0,
 	    ":2: bad value \"0ms\" for redis_timeout: out of range 1ms..1m" },
+	{ BASE "dedupe_window = 31d\n", 0,
+	    ":2: bad value \"31d\" for dedupe_window: out of range 0..30d" },
+	{ BASE "dedupe_window = yes\n", 0, ":2: bad value \"yes\" for "
+	    "dedupe_window: expected a time like 2s or 250ms" },
+	{ BASE "socket_mode = 0680\n", 0, ":2: bad value \"0680\" for "
+	    "socket_mode: expected an octal mode like 0660" },
+	{ BASE "socket_mode = 01777\n", 0, ":2: bad value \"01777\" for "
+	    "socket_mode: out of range 0..777" },
+	{ BASE "socket_mode = -1\n", 0, ":2: bad value \"-1\" for "
+	    "socket_mode: expected an octal mode like 0660" },
+	{ BASE "socket_group = post fix\n", 0, ":2: bad value \"post fix\" "
+	    "for socket_group: white space and control characters are not "
+	    "allowed" },
 
 	/* integers */
 	{ BASE "redis_db = 1000001\n", 0,
@@ -321,10 +349,10 @@ static const struct bad bads[] = {
 	    ENUM_WANT("Yes", "ldap_starttls", "yes or no") },
 	{ BASE "campaign_require_unsubscribe = 1\n", 0,
 	    ENUM_WANT("1", "campaign_require_unsubscribe", "yes or no") },
-	{ BASE "ldap_mode = mirror\n", 0,
-	    ":2: ldap_mode = mirror is not available in this version" },
 	{ BASE "ldap_mode = sync\n", 0,
-	    ENUM_WANT("sync", "ldap_mode", "query") },
+	    ENUM_WANT("sync", "ldap_mode", "query or mirror") },
+	{ BASE "mirror_max_stale = 8d\n", 0,
+	    ":2: bad value \"8d\" for mirror_max_stale: out of range 0..7d" },
 	{ BASE "quota_unit = messages\n", 0,
 	    ENUM_WANT("messages", "quota_unit", "message or recipient") },
 	{ BASE "header_from_policy = any\n", 0, ENUM_WANT("any",
@@ -1141,7 +1169,7 @@ test_example(void **state)
 		fail_msg("uncommented example: got \"%s\", want success", err);
 	}
 	free(text);
-	bad += differ_l("uncommented example", "keys", keys, 31);
+	bad += differ_l("uncommented example", "keys", keys, 35);
 	bad += check_defaults("uncommented example", &c);
 	bad += differ("uncommented example", "ldap_base", c.ldap_base,
 	    BASE_DN);

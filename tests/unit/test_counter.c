@@ -107,6 +107,53 @@ test_expiry(void **state)
 	use_tz("UTC");
 }
 
+/* The Message-ID hash: SHA-256 hex of the value, blanks trimmed. */
+static void
+test_msgid_hash(void **state)
+{
+	static const char want[] =
+	    "a1c01306268e0d2c69f4426068f5e4d0ab1e61c29f34afe61da456b48b8dfea6";
+	static const struct {
+		const char	*in;
+		int		 ret;
+		const char	*out;
+	} cases[] = {
+		{ "<abc@example.com>", 0, want },
+		{ " <abc@example.com>", 0, want },
+		{ "\t<abc@example.com> \r\n", 0, want },
+		{ "\r\n <abc@example.com>\r\n\t", 0, want },
+		{ "x", 0, "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881" },
+		{ "", -1, "" },
+		{ " \t\r\n ", -1, "" },
+		{ NULL, -1, "" },
+	};
+	char	 out[SG_MSGID_HASH_LEN];
+	size_t	 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(out, 'z', sizeof(out));
+		if (ctr_msgid_hash(cases[i].in, out) != cases[i].ret ||
+		    strcmp(out, cases[i].out) != 0)
+			fail_msg("case %zu: got %s, want %s", i, out,
+			    cases[i].out);
+	}
+}
+
+/* The dedupe key: in the domain's slot, per sender. */
+static void
+test_msgid_key(void **state)
+{
+	char	 k[SG_KEY_MAX + SG_MSGID_HASH_LEN], small[30];
+
+	(void)state;
+	assert_int_equal(ctr_msgid_key("sg", "acmecorp.com",
+	    "john@acmecorp.com", "00ff", k, sizeof(k)), 0);
+	assert_string_equal(k, "sg:{acmecorp.com}:m:john@acmecorp.com:00ff");
+	assert_int_equal(ctr_msgid_key("sg", "acmecorp.com",
+	    "john@acmecorp.com", "00ff", small, sizeof(small)), -1);
+}
+
 int
 main(void)
 {
@@ -114,6 +161,8 @@ main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_month),
 		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_msgid_hash),
+		cmocka_unit_test(test_msgid_key),
 	};
 
 	return cmocka_run_group_tests_name("counter", tests, NULL, NULL);
