@@ -128,9 +128,10 @@ install: all
 FUZZ_CC	?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_OUT ?= tmp/fuzz
+# (-Wno-format-nonliteral: clang flags log.c's vsnprintf of its fmt.)
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Imilter \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	  -fno-omit-frame-pointer -Wno-format-nonliteral  # clang: log.c vsnprintf
+	  -fno-omit-frame-pointer -Wno-format-nonliteral
 FUZZERS	= addr from cidr conf
 FUZZ_SRC_addr = milter/addr.c
 FUZZ_SRC_from = milter/addr.c
@@ -138,7 +139,8 @@ FUZZ_SRC_cidr = milter/cidr.c
 FUZZ_SRC_conf = milter/conf.c milter/log.c milter/cidr.c
 
 .PHONY: fuzz fuzz-smoke fuzz-build tsan-check
-$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(HEADERS)
+.SECONDEXPANSION:
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $$(FUZZ_SRC_$$*) $(HEADERS)
 	@mkdir -p $(FUZZ_OUT)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_SRC_$*)
 

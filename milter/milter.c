@@ -56,6 +56,7 @@ struct conn {
 
 static const struct sg_conf	*mc;	/* read-only after start */
 static struct directory		*mdir;
+static unsigned			 msessions;	/* atomic: open sessions */
 
 /* Set the globals the callbacks read. */
 void
@@ -97,6 +98,7 @@ conn_get(SMFICTX *ctx)
 		free(cn);
 		return NULL;
 	}
+	__atomic_add_fetch(&msessions, 1, __ATOMIC_RELAXED);
 	return cn;
 }
 
@@ -555,7 +557,15 @@ cb_close(SMFICTX *ctx)
 	msg_reset(&cn->m);
 	free(cn);
 	smfi_setpriv(ctx, NULL);
+	__atomic_sub_fetch(&msessions, 1, __ATOMIC_RELEASE);
 	return SMFIS_CONTINUE;
+}
+
+/* Sessions open now (for a clean stop). */
+unsigned
+milter_sessions(void)
+{
+	return __atomic_load_n(&msessions, __ATOMIC_ACQUIRE);
 }
 
 struct smfiDesc milter_desc = {

@@ -12,6 +12,9 @@
 /* Set the configuration and directory the callbacks use (before smfi_main). */
 void	milter_setup(const struct sg_conf *, struct directory *);
 
+/* Sessions open now: connect (or negotiate) seen, close not yet. */
+unsigned milter_sessions(void);
+
 /* The filter description to pass to smfi_register(). */
 extern struct smfiDesc milter_desc;
 

@@ -28,6 +28,7 @@
 #include "milter.h"
 
 #define CONF_DEFAULT	"/etc/sendergate/sendergate.conf"
+#define STOP_WAIT	5		/* seconds for open sessions at stop */
 
 /* Print usage and exit 2. */
 static void __attribute__((noreturn))
@@ -115,7 +116,8 @@ main(int argc, char *argv[])
 	struct directory	*dir;
 	const char		*path = CONF_DEFAULT;
 	char			 err[1024];
-	int			 ch, foreground = 0, check = 0, ret;
+	int			 ch, foreground = 0, check = 0, ret, i;
+	unsigned		 n;
 	mode_t			 mask;
 
 	while ((ch = getopt(argc, argv, "c:fhn")) != -1) {
@@ -183,9 +185,19 @@ main(int argc, char *argv[])
 	    conf.socket, conf.ldap_mode == LDAP_MODE_QUERY ? "query" :
 	    "mirror", conf.ldap_nuri, conf.redis_address);
 	ret = smfi_main();
-	log_info("stopping");
-	dir_close(dir);
-	ctr_shutdown();
-	conf_free(&conf);
+	/*
+	 * libmilter's workers may still be finishing sessions when smfi_main
+	 * returns. Give them STOP_WAIT seconds; the directory, the counters
+	 * and the configuration stay in place (reachable) throughout. If some
+	 * are still open then, leave without running the libraries' exit
+	 * handlers (OpenSSL's, libldap's), which would free state under them.
+	 */
+	for (i = 0; i < STOP_WAIT * 20 && milter_sessions() > 0; i++)
+		usleep(50000);
+	if ((n = milter_sessions()) > 0) {
+		log_warnx("stopping with %u session(s) still open", n);
+		_exit(ret == MI_SUCCESS ? 0 : 1);
+	}
+	log_info("stopped");
 	return ret == MI_SUCCESS ? 0 : 1;
 }

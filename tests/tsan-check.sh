@@ -10,15 +10,20 @@
 #     messages racing for the last units of a limit), and
 #     test_dedupe.sh (8 copies of one message racing).
 # TSan writes its reports to OUT/report.PID (log_path) instead of the
-# daemon's log; any report is a failure. libmilter is not instrumented:
-# tests/tsan.supp suppresses what TSan reports inside it (see the
-# comments there); never our own code.
+# daemon's log. libmilter is not instrumented: tests/tsan.supp suppresses
+# what TSan reports inside its named functions (see the comments there).
+# Of the reports left, one with a frame in our sources (milter/*.c,
+# tests/) fails the check; one with none (libmilter's unnamed internal
+# functions only, e.g. its thread pool tearing down at exit) is listed
+# and counted, not failed: it cannot be ours, and a suppression for it
+# could only name the module and so would hide our races too (our
+# callbacks run on libmilter's threads).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-tmp/tsan}
 case $out in /*) ;; *) out=$top/$out ;; esac
 src=$out/src
-rm -rf "$src" "$out"/report.*
+rm -rf "$src" "$out"/report.* "$out"/split.* "$out/theirs"
 mkdir -p "$src" || exit 1
 (cd "$top" && tar cf - --exclude=./.git --exclude=./tmp --exclude='*.o' \
     --exclude=./milter/sendergate --exclude=./milter/sendergatectl \
@@ -60,15 +65,39 @@ for t in test_milter.sh test_dedupe.sh; do
 		rc=1
 	fi
 done
-reports=$(ls "$out"/report.* 2>/dev/null)
-if [ -n "$reports" ]; then
-	for r in $reports; do
-		echo "# $r:"
-		grep -E '^WARNING|^ +#[0-3] ' "$r" | head -n 20
-	done
-	echo "not ok - tsan: ThreadSanitizer reports ($(echo "$reports" | wc -l))"
+# Split the report files into single reports; ours have a frame in our
+# sources.
+ours=0
+theirs=0
+for r in "$out"/report.*; do
+	[ -f "$r" ] || continue
+	awk -v dir="$out" -v base="$(basename "$r")" '
+	    /^==================$/ { if (in_r) close(f); in_r = 0; next }
+	    /^WARNING: ThreadSanitizer/ {
+		n++; in_r = 1; f = dir "/split." base "." n
+	    }
+	    in_r { print > f }
+	' "$r"
+done
+for r in "$out"/split.*; do
+	[ -f "$r" ] || continue
+	if grep -qE '(milter|tests)/[A-Za-z0-9_/]+\.c:[0-9]+' "$r"; then
+		ours=$((ours + 1))
+		echo "# ours: $r"
+		grep -E '^WARNING|^ +#[0-4] ' "$r" | head -n 16 | sed 's/^/#   /'
+	else
+		theirs=$((theirs + 1))
+		sed -n 's/^SUMMARY: ThreadSanitizer: //p' "$r" >>"$out/theirs"
+	fi
+done
+if [ "$theirs" -gt 0 ]; then
+	echo "# $theirs report(s) inside libmilter only (no frame of ours):"
+	sort "$out/theirs" | uniq -c | sed 's/^/#   /'
+fi
+if [ "$ours" -gt 0 ]; then
+	echo "not ok - tsan: $ours ThreadSanitizer report(s) in our code"
 	rc=1
 else
-	echo "ok - tsan: no ThreadSanitizer report"
+	echo "ok - tsan: no ThreadSanitizer report in our code"
 fi
 exit $rc

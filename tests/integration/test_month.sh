@@ -43,6 +43,11 @@ DN_ACME=sgDomainName=acme-test.relay.example,$SLAPD_BASE
 } | ldap_admin ldapadd >/dev/null ||
 	{ echo "not ok - cannot add the test's senders"; exit 1; }
 
+# The dates: next year's (Redis keeps the real clock, and the keys'
+# EXPIREAT must stay in its future).
+Y=$(($(date -u +%Y) + 1))
+Y2=$((Y + 1))
+
 # The daemon, with the faked clock.
 CLOCK=$SG_TMP/clock
 echo "+0s" >"$CLOCK"
@@ -99,55 +104,55 @@ count() {
 }
 
 # --- UTC: November 30, 23:59:5x, then December 1, 00:00:0x ------------------
-setclock "2026-11-30 23:59:50"
+setclock "$Y-11-30 23:59:50"
 check "UTC 23:59:5x: first message" send utc U1 mu@acme.test
 check "UTC 23:59:5x: second message (at the limit now)" \
     send utc U2 mu@acme.test
 check "UTC 23:59:5x: the third refused, limit of 2 reached" \
     full utc U3 mu@acme.test
-check "UTC: the November key counts 2" test "$(count mu@acme.test 2026-11)" = 2
-check "UTC: no December key yet" test "$(count mu@acme.test 2026-12)" = 0
+check "UTC: the November key counts 2" test "$(count mu@acme.test $Y-11)" = 2
+check "UTC: no December key yet" test "$(count mu@acme.test $Y-12)" = 0
 check "UTC: logged at November's count" logged utc "U2: accept rule=ok from=<mu@acme.test> auth=- client=192.0.2.7 method=smtp count=2/2"
-setclock "2026-12-01 00:00:02"
+setclock "$Y-12-01 00:00:02"
 check "UTC Dec 1 00:00:0x: the sender full in November may send" \
     send utc U4 mu@acme.test
-check "UTC: the December key counts 1" test "$(count mu@acme.test 2026-12)" = 1
-check "UTC: the November key still 2" test "$(count mu@acme.test 2026-11)" = 2
+check "UTC: the December key counts 1" test "$(count mu@acme.test $Y-12)" = 1
+check "UTC: the November key still 2" test "$(count mu@acme.test $Y-11)" = 2
 check "UTC: the domain's December key" \
-    test "$(rcli GET "sg:{acme.test}:d:2026-12")" = 1
-ttl=$(rcli TTL "sg:{acme.test}:s:mu@acme.test:2026-11")
-# expires at 2026-12-01 00:00 UTC + 32 days, by the real clock of Redis
-want=$(($(date -u -d '2027-01-02 00:00:00' +%s) - $(date -u +%s)))
+    test "$(rcli GET "sg:{acme.test}:d:$Y-12")" = 1
+ttl=$(rcli TTL "sg:{acme.test}:s:mu@acme.test:$Y-11")
+# expires at December 1 00:00 UTC + 32 days, by the real clock of Redis
+want=$(($(date -u -d "$Y2-01-02 00:00:00" +%s) - $(date -u +%s)))
 check "UTC: November's key expires 32 days after the month (ttl $ttl, want ~$want)" \
     test "$ttl" -le "$want" -a "$ttl" -gt $((want - 30))
 
 # --- Asia/Tokyo: midnight is 15:00 UTC -------------------------------------------
-setclock "2026-11-30 14:59:50"
+setclock "$Y-11-30 14:59:50"
 check "Tokyo 23:59:5x: first message" send tokyo T1 mt@acme.test
 check "Tokyo 23:59:5x: second message" send tokyo T2 mt@acme.test
 check "Tokyo 23:59:5x: the third refused" full tokyo T3 mt@acme.test
 check "Tokyo: the November key counts 2" \
-    test "$(count mt@acme.test 2026-11)" = 2
+    test "$(count mt@acme.test $Y-11)" = 2
 # the same instant in UTC is still November: the UTC daemon agrees
-setclock "2026-11-30 15:00:02"
+setclock "$Y-11-30 15:00:02"
 check "Tokyo Dec 1 00:00:0x (15:00 UTC): the sender may send again" \
     send tokyo T4 mt@acme.test
-check "Tokyo: counted in December" test "$(count mt@acme.test 2026-12)" = 1
-check "Tokyo: November still 2" test "$(count mt@acme.test 2026-11)" = 2
+check "Tokyo: counted in December" test "$(count mt@acme.test $Y-12)" = 1
+check "Tokyo: November still 2" test "$(count mt@acme.test $Y-11)" = 2
 check "UTC daemon at 15:00 UTC: still November (sender full there)" \
     full utc U5 mu@acme.test
-# the UTC key of mu for 2026-11 is full, but that is a different sender:
+# the UTC key of mu for November is full, but that is a different sender:
 # mt through the UTC daemon at 15:00 UTC counts in November
 check "UTC daemon at 15:00 UTC: mt full in November too" \
     full utc U6 mt@acme.test
 
 # --- the year: December 31 to January 1 -------------------------------------
-setclock "2026-12-31 23:59:50"
+setclock "$Y-12-31 23:59:50"
 check "Dec 31 23:59:5x: a message" send utc Y1 my@acme.test
-setclock "2027-01-01 00:00:02"
+setclock "$Y2-01-01 00:00:02"
 check "Jan 1 00:00:0x: a message" send utc Y2 my@acme.test
-check "the year: one in 2026-12, one in 2027-01" \
-    test "$(count my@acme.test 2026-12):$(count my@acme.test 2027-01)" = 1:1
+check "the year: one in $Y-12, one in $Y2-01" \
+    test "$(count my@acme.test $Y-12):$(count my@acme.test $Y2-01)" = 1:1
 
 for m in utc tokyo; do
 	check "$m: no sanitizer report or crash" no_crash "$m"
