@@ -229,8 +229,8 @@ pf_send down-ip "$SMTP" --from pfip@pf.test --to rcpt@far.test
 check "milter down, port 25: 4xx (milter_default_action = tempfail)" \
     reply_is down-ip "451 4.7.1 Service unavailable - try again later"
 sub_auth down-sub pfuser@pf.test "pfuser@$R" PfUser-1
-check "milter down, port 587 authenticated: 4xx" \
-    reply_is down-sub "4"
+check "milter down, port 587: 4xx (already at STARTTLS)" \
+    reply_is down-sub "454 4.3.0 Try again later"
 sleep 1
 check "milter down: nothing accepted (queue empty, sink unchanged)" \
     sh -c "[ \"\$(ls '$SINK_DIR' | wc -l)\" -eq $before ] &&

@@ -8,11 +8,12 @@
 # Checks with dpkg-query; installs with one apt-get update and one
 # non-interactive apt-get install --no-install-recommends. Not root and
 # something missing: names the packages and exits 1. The daemons of the
-# slapd, redis-server, postfix and dovecot packages are never started: a
-# policy-rc.d that denies every start is put in place for the install
-# (unless one exists), and slapd and postfix are preseeded to stay
-# unconfigured (the tests run their own private instances). Not a Debian system (no dpkg-query): says so and exits 0; the
-# build then tells what it lacks.
+# slapd, redis-server, postfix, dovecot and sasl2-bin packages are never
+# started: a policy-rc.d that denies every start is put in place for the
+# install (unless one exists), and slapd and postfix are preseeded to stay
+# unconfigured (the tests run their own private instances). Not a Debian
+# system (no dpkg-query): says so and exits 0; the build then tells what
+# it lacks.
 
 set -u
 
@@ -23,7 +24,8 @@ set -u
 PACKAGES="build-essential pkg-config libmilter-dev libldap-dev|libldap2-dev
 libhiredis-dev libssl-dev libcmocka-dev slapd ldap-utils redis-server
 redis-tools openssl ca-certificates
-postfix swaks libnet-ssleay-perl dovecot-core dovecot-ldap m4
+postfix swaks libnet-ssleay-perl dovecot-core dovecot-ldap m4 sasl2-bin
+libsasl2-modules
 clang libclang-rt-dev|libclang-rt-14-dev faketime"
 
 POLICY=/usr/sbin/policy-rc.d
@@ -147,9 +149,10 @@ fi
 
 # Belt and braces: a daemon just installed and started anyway (someone
 # else's policy-rc.d allows starts) is stopped through its init script.
-for svc in slapd redis-server postfix dovecot; do
+for svc in slapd redis-server postfix dovecot saslauthd; do
 	pkg=$svc
 	[ "$svc" = dovecot ] && pkg=dovecot-core
+	[ "$svc" = saslauthd ] && pkg=sasl2-bin
 	case " $install " in
 	*" $pkg "*) ;;
 	*) continue ;;

@@ -7,8 +7,8 @@
 #     sg_setup; slapd_start ...; redis_start
 #     milter_conf main; milter_start main
 #     sink_start                     # the outbound side: smtp-sink -d
-#     dove_start                     # Dovecot SASL on the test LDAP
-#     pf_start "$MILTER_SOCK_main"   # Postfix: ports 25, 587, campaign
+#     pf_start "$MILTER_SOCK_main"   # Postfix: ports 25, 587, campaign,
+#                                    # and Dovecot SASL on the test LDAP
 #     pf_send CASE PORT --from a@x --to b@y [swaks options...]
 #     pf_reply CASE                  # the SMTP reply that decided
 #     pf_delivered CASE              # envelope recipients at the sink
@@ -37,6 +37,13 @@
 #                         sorted, as "<addr>[ PARAMS]"; 1 if it never came
 #   pf_queue_count        messages in Postfix's queue
 #   pf_log_has TEXT       Postfix's maillog has TEXT
+#   sm_fetch, sm_sasl_start, sm_start MILTER_SOCK, sm_run ARGS, sm_stop:
+#                         the real Sendmail, its SMTP AUTH through
+#                         saslauthd on the test slapd (see "Sendmail")
+#
+# Knobs: PF_REGISTER=1 lists $PF_CONF in alternate_config_directories of
+# an existing /etc/postfix/main.cf for the run (for postqueue -c);
+# SM_CACHE (default /var/cache/sendergate-tests) keeps the Sendmail .debs.
 #
 # Variables
 #   PF_DIR ($SG_TMP/postfix), PF_CONF (config dir), PF_QUEUE, PF_LOG,
@@ -46,7 +53,9 @@
 # Needs: postfix (smtp-sink), dovecot-core, dovecot-ldap, swaks, openssl
 # (tests/lib/deps.sh). Must run as root (Postfix's queue is root's).
 #
-# The pf.test customer (pf_ldif): logins in realm pf-test.relay.example.
+# The pf.test customer (pf_ldif), loaded beside tests/integration/data.ldif
+# (which it leaves alone): logins in realm pf-test.relay.example; the
+# client of every test is 127.0.0.1.
 #   pfuser@pf.test   user; login pfuser@, password PfUser-1; two BCC
 #                    copies, archived (pf-archive@vault.test), Reply-To
 #   pfother@pf.test  user; login pfother@, password PfOther-1
@@ -164,6 +173,9 @@ pf_wait_port() {
 # Start smtp-sink: every message relayed to it lands in $SINK_DIR.
 sink_start() {
 	SINK_DIR=$SG_TMP/sink
+	# smtp-sink writes as postfix: it must reach into $SG_TMP (traverse
+	# only; the secrets in it are mode 0600)
+	chmod 711 "$SG_TMP" || return 1
 	mkdir -p "$SINK_DIR" && chown postfix "$SINK_DIR" || return 1
 	SINK_PORT=$(sg_free_port) || return 1
 	export SINK_DIR SINK_PORT
@@ -466,6 +478,8 @@ pf_log_has() {
 # ports and paths replaced.
 #
 #   sm_fetch              the two .debs in $SM_CACHE; 1 if unavailable
+#   sm_sasl_start         saslauthd -a ldap for Sendmail's AUTH (before
+#                         sm_start); 1 if it cannot be had
 #   sm_start MILTER_SOCK  sendmail -bd on $SM_PORT_SMTP, $SM_PORT_SUBMISSION,
 #                         $SM_PORT_CAMPAIGN, relaying to the sink
 #   sm_stop
@@ -528,7 +542,7 @@ sm_prepare() {
 		define(\`HELP_FILE', \`$SM_ROOT/etc/mail/helpfile')dnl
 		define(\`ALIAS_FILE', \`')dnl
 		define(\`confDEF_USER_ID', \`mail:mail')dnl
-		define(\`confDONT_BLAME_SENDMAIL', \`GroupWritableDirPathSafe,WorldWritableAliasFile,GroupReadableKeyFile')dnl
+		define(\`confDONT_BLAME_SENDMAIL', \`TrustStickyBit,GroupWritableDirPathSafe,WorldWritableAliasFile')dnl
 		define(\`confTO_IDENT', \`0s')dnl
 		define(\`confBIND_OPTS', \`-DNSRCH -DEFNAMES')dnl
 		define(\`confHOSTS_FILE', \`$SM_DIR/hosts')dnl
@@ -553,8 +567,7 @@ sm_prepare() {
 		    "$PF_EXAMPLES/sendmail.mc"
 		echo "MAILER(\`smtp')dnl"
 	} >"$SM_DIR/sendmail.mc"
-	# Sendmail sleeps 60 s at start when it cannot qualify the host
-	# name: its own hosts file gives one, and no DNS is asked.
+	# Names are looked up in a hosts file of ours, no DNS asked.
 	printf 'hosts\tfiles\n' >"$SM_DIR/service.switch"
 	_sp_h=$(uname -n)
 	printf '127.0.0.1\t%s.relay.test %s relay.test localhost\n' \
@@ -566,12 +579,35 @@ sm_prepare() {
 	}
 }
 
+# sm_run ARGS...: sendmail with our .cf. Sendmail sleeps 60 s at every
+# start when the host name has no dot and cannot be qualified (this
+# machine's is "vm"): where unshare(1) can, it runs in a UTS namespace of
+# its own whose host name is relay.test, else with the real one.
+#
+# With sm_sasl_start before, it also runs in a mount namespace of its own
+# where $SM_SASL_LIB (copies of Cyrus SASL's plugins and our
+# Sendmail.conf) is mounted over the system's plugin directory, the one
+# place of Cyrus' configuration path that exists here: Sendmail finds our
+# SASL configuration, and the system's files stay untouched.
+sm_run() {
+	if [ -n "${SM_SASL_LIB:-}" ]; then
+		unshare --uts --mount sh -c 'hostname relay.test &&
+		    mount --bind "$1" "$2" && shift 2 && exec "$@"' sh \
+		    "$SM_SASL_LIB" "$SM_SASL_SYSLIB" \
+		    "$SM_BIN" -C "$SM_DIR/sendmail.cf" "$@"
+	elif unshare --uts true 2>/dev/null; then
+		unshare --uts sh -c 'hostname relay.test && exec "$@"' sh \
+		    "$SM_BIN" -C "$SM_DIR/sendmail.cf" "$@"
+	else
+		"$SM_BIN" -C "$SM_DIR/sendmail.cf" "$@"
+	fi
+}
+
 # Start sendmail as a daemon; 0 when its ports listen.
 sm_start() {
 	sm_fetch || return 1
 	sm_prepare "$1" || return 1
-	"$SM_BIN" -C "$SM_DIR/sendmail.cf" -bd -q30s -O LogLevel=9 \
-	    >>"$SG_TMP/sendmail.out" 2>&1 || {
+	sm_run -bd -q30s >>"$SG_TMP/sendmail.out" 2>&1 || {
 		pf_say "sendmail did not start:"
 		cat "$SG_TMP/sendmail.out" >&2
 		return 1
@@ -593,4 +629,53 @@ sm_stop() {
 	_sm_pid=$(head -n 1 "$SM_DIR/sendmail.pid")
 	rm -f "$SM_DIR/sendmail.pid"
 	[ -n "$_sm_pid" ] && sg_kill_wait "$_sm_pid" sendmail
+}
+
+# Start saslauthd on the test slapd (binding as the entry found by the
+# login, like Dovecot's sendergate-any lookup) and prepare $SM_SASL_LIB
+# for sm_run; 1 when saslauthd (sasl2-bin) or mount namespaces are not
+# available.
+sm_sasl_start() {
+	command -v saslauthd >/dev/null 2>&1 || return 1
+	SM_SASL_SYSLIB=$(dirname "$(ls /usr/lib/*/sasl2/libplain.so.2 \
+	    /usr/lib/sasl2/libplain.so.2 2>/dev/null | head -n 1)")
+	[ -d "$SM_SASL_SYSLIB" ] || return 1
+	unshare --mount true 2>/dev/null || return 1
+	_sa=$SG_TMP/saslauthd
+	mkdir -p "$_sa/mux" "$_sa/lib" || return 1
+	cp -P "$SM_SASL_SYSLIB"/* "$_sa/lib/" || return 1
+	cat >"$_sa/lib/Sendmail.conf" <<-EOF
+	pwcheck_method: saslauthd
+	saslauthd_path: $_sa/mux/mux
+	mech_list: PLAIN LOGIN
+	EOF
+	(umask 077 && cat >"$_sa/saslauthd.conf") <<-EOF
+	ldap_servers: $SLAPD_URI
+	ldap_search_base: $SLAPD_BASE
+	ldap_bind_dn: $SLAPD_BIND_DN
+	ldap_password: $(cat "$SLAPD_BIND_PW_FILE")
+	ldap_auth_method: bind
+	ldap_filter: (&(objectClass=sgSender)(sgAuthId=%u@%r))
+	EOF
+	# -d: in the foreground, its log on stderr; in a session of its own,
+	# for on SIGTERM it signals its whole process group
+	setsid saslauthd -d -a ldap -O "$_sa/saslauthd.conf" -m "$_sa/mux" -n 2 \
+	    >>"$SG_TMP/saslauthd.log" 2>&1 &
+	SM_SASL_PID=$!
+	sg_atexit sm_sasl_stop
+	_sa_i=0
+	while [ ! -S "$_sa/mux/mux" ]; do
+		_sa_i=$((_sa_i + 1))
+		[ "$_sa_i" -lt 50 ] || return 1
+		sleep 0.1
+	done
+	SM_SASL_LIB=$_sa/lib
+	export SM_SASL_LIB SM_SASL_SYSLIB
+}
+
+# Stop saslauthd.
+sm_sasl_stop() {
+	[ -n "${SM_SASL_PID:-}" ] || return 0
+	sg_kill_wait "$SM_SASL_PID" saslauthd
+	SM_SASL_PID=
 }
