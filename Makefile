@@ -56,7 +56,7 @@ milter/sendergatectl: $(CTL) $(COMMON)
 	$(CC) $(SG_LDFLAGS) -o $@ $(CTL) $(COMMON) $(LIBS)
 
 # Unit tests: each links the modules it tests (and fakes, if any).
-tests/unit/%.o: tests/unit/%.c $(HEADERS)
+tests/unit/%.o: tests/unit/%.c $(HEADERS) tests/unit/show.h
 	$(CC) $(SG_CFLAGS) -c -o $@ $<
 
 tests/unit/test_addr: tests/unit/test_addr.o milter/addr.o

@@ -68,6 +68,17 @@ dir_close(struct directory *d)
 	free(d);
 }
 
+/* FNV-1a: the hash of the cache and of the mirror's tables. */
+unsigned
+dir_hash(const char *s)
+{
+	unsigned	 h = 2166136261u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
 /* Take a reference. */
 struct sg_entry *
 entry_ref(struct sg_entry *e)

@@ -95,6 +95,9 @@ int	dir_lookup(struct directory *, const char *addr, const char *domain,
 void	dir_answer_release(struct dir_answer *);
 void	dir_close(struct directory *);
 
+/* FNV-1a hash of a key (an address, a domain, an entryUUID). */
+unsigned dir_hash(const char *);
+
 /* Entries: take and drop a reference; the last drop frees it. */
 struct sg_entry *entry_ref(struct sg_entry *);
 void	entry_unref(struct sg_entry *);

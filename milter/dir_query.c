@@ -55,17 +55,6 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* FNV-1a of a key. */
-static unsigned
-hash(const char *s)
-{
-	unsigned	 h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h % CACHE_BUCKETS;
-}
-
 /* Open: nothing to connect yet (the first lookup does). */
 static void *
 q_open(const struct sg_conf *c, char *err, size_t errlen)
@@ -158,7 +147,8 @@ cache_find(struct query *q, const char *key)
 {
 	struct cached	*e;
 
-	for (e = q->bucket[hash(key)]; e != NULL; e = e->next)
+	for (e = q->bucket[dir_hash(key) % CACHE_BUCKETS]; e != NULL;
+	    e = e->next)
 		if (strcmp(e->key, key) == 0)
 			return e;
 	return NULL;
@@ -201,7 +191,7 @@ cache_store(struct query *q, const char *key, int kind,
 			pthread_mutex_unlock(&q->lock);
 			return;		/* no cache this time: harmless */
 		}
-		h = hash(key);
+		h = dir_hash(key) % CACHE_BUCKETS;
 		e->next = q->bucket[h];
 		q->bucket[h] = e;
 		q->ncached++;

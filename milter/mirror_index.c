@@ -53,17 +53,6 @@ struct mirror_index {
 	struct mi_table	*cur;
 };
 
-/* FNV-1a. */
-static unsigned
-hash(const char *s)
-{
-	unsigned	 h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 /* A writer-preferring rwlock: a stream of readers cannot starve writes. */
 static void
 rwlock_init(pthread_rwlock_t *l)
@@ -156,7 +145,7 @@ shard_grow(struct shard *s)
 static int
 map_put(struct map *m, const char *key, int state, struct sg_entry *e)
 {
-	unsigned	 h = hash(key);
+	unsigned	 h = dir_hash(key);
 	struct shard	*s = shard_of(m, h);
 	struct node	*n, *fresh = NULL;
 	struct sg_entry	*old = NULL;
@@ -193,7 +182,7 @@ map_put(struct map *m, const char *key, int state, struct sg_entry *e)
 static void
 map_del(struct map *m, const char *key)
 {
-	unsigned	  h = hash(key);
+	unsigned	  h = dir_hash(key);
 	struct shard	 *s = shard_of(m, h);
 	struct node	**pp, *n = NULL;
 
@@ -215,7 +204,7 @@ map_del(struct map *m, const char *key)
 static int
 map_get(struct map *m, const char *key, struct sg_entry **e)
 {
-	unsigned	 h = hash(key);
+	unsigned	 h = dir_hash(key);
 	struct shard	*s = shard_of(m, h);
 	struct node	*n;
 	int		 state = 0;

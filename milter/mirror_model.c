@@ -68,17 +68,6 @@ struct mirror_model {
 #define REC(l, f)	((struct rec *)(void *)((char *)(l) - \
 			    offsetof(struct rec, f)))
 
-/* FNV-1a. */
-static unsigned
-hash(const char *s)
-{
-	unsigned	 h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 /* Link l under key (which must outlive the link). 0 or -1. */
 static int
 mmap_add(struct mmap *m, struct link *l, const char *key)
@@ -104,7 +93,7 @@ mmap_add(struct mmap *m, struct link *l, const char *key)
 		}
 	}
 	l->key = key;
-	l->hash = hash(key);
+	l->hash = dir_hash(key);
 	l->next = m->b[l->hash & (m->nb - 1)];
 	m->b[l->hash & (m->nb - 1)] = l;
 	m->n++;
@@ -134,7 +123,7 @@ mmap_del(struct mmap *m, struct link *l)
 static struct link *
 mmap_next(const struct mmap *m, const char *key, struct link *l)
 {
-	unsigned	 h = hash(key);
+	unsigned	 h = dir_hash(key);
 
 	if (m->nb == 0)
 		return NULL;

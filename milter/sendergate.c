@@ -112,7 +112,7 @@ drop_privileges(const struct sg_conf *c)
 int
 main(int argc, char *argv[])
 {
-	struct sg_conf		 conf;
+	static struct sg_conf	 conf;	/* static: still reachable at exit */
 	struct directory	*dir;
 	const char		*path = CONF_DEFAULT;
 	char			 err[1024];

@@ -48,24 +48,6 @@ reply_is() {
 	return 1
 }
 
-# delivered_is CASE RCPT...: the sink got CASE with exactly these
-# envelope recipients (each "<addr>[ params]"; compared sorted).
-delivered_is() {
-	_di_case=$1
-	shift
-	_di_want=$(printf '%s\n' "$@" | sort)
-	_di_got=$(pf_delivered "$_di_case" 10) || {
-		echo "	# $_di_case: never reached the sink"
-		return 1
-	}
-	[ "$_di_got" = "$_di_want" ] && return 0
-	echo "	# $_di_case: delivered:"
-	echo "$_di_got" | sed 's/^/	#   /'
-	echo "	# want:"
-	echo "$_di_want" | sed 's/^/	#   /'
-	return 1
-}
-
 # qid CASE: the queue id Postfix gave CASE.
 qid() {
 	pf_reply "$1" | sed -n 's/.* queued as \([0-9A-Za-z]*\).*/\1/p'

@@ -63,23 +63,6 @@ reply_is() {
 	return 1
 }
 
-# delivered_is CASE RCPT...: exactly these envelope recipients arrived.
-delivered_is() {
-	_di_case=$1
-	shift
-	_di_want=$(printf '%s\n' "$@" | sort)
-	_di_got=$(pf_delivered "$_di_case" 10) || {
-		echo "	# $_di_case: never reached the sink"
-		return 1
-	}
-	[ "$_di_got" = "$_di_want" ] && return 0
-	echo "	# $_di_case: delivered:"
-	echo "$_di_got" | sed 's/^/	#   /'
-	echo "	# want:"
-	echo "$_di_want" | sed 's/^/	#   /'
-	return 1
-}
-
 # qid CASE: Sendmail's queue id for CASE.
 qid() {
 	pf_reply "$1" | sed -n 's/^250 2\.0\.0 \([0-9A-Za-z]*\) Message accepted.*/\1/p'

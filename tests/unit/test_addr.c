@@ -14,27 +14,7 @@
 #include <cmocka.h>
 
 #include "addr.h"
-
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
-/* Printable rendering of s (control and 8-bit octets as \xHH), or "(null)". */
-static const char *
-show(const char *s, char *buf, size_t len)
-{
-	const unsigned char	*p;
-	size_t			 o = 0;
-
-	if (s == NULL)
-		return ("(null)");
-	for (p = (const unsigned char *)s; *p != '\0' && o + 5 < len; p++) {
-		if (*p < 0x20 || *p >= 0x7f)
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", *p);
-		else
-			buf[o++] = (char)*p;
-	}
-	buf[o] = '\0';
-	return (buf);
-}
+#include "show.h"
 
 /* Name of an addr_result. */
 static const char *
