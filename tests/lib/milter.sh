@@ -45,8 +45,14 @@ milter_conf() {
 
 milter_start() {
 	_name=$1
+	if [ ! -x "$SG_BIN" ] || [ ! -x "$SG_MT" ]; then
+		echo "$SG_BIN or $SG_MT is not built (make all tests/mtclient)" >&2
+		return 1
+	fi
 	"$SG_BIN" -f -c "$SG_TMP/$_name.conf" >>"$SG_TMP/$_name.log" 2>&1 &
 	echo $! >"$SG_TMP/$_name.pid"
+	# stopped at exit whatever happens (milter_stop is idempotent)
+	sg_atexit "milter_stop $_name"
 	eval "_sock=\$MILTER_SOCK_$_name"
 	_i=0
 	while [ $_i -lt 100 ]; do
@@ -63,6 +69,7 @@ milter_start() {
 		_i=$((_i + 1))
 	done
 	echo "sendergate $_name did not answer" >&2
+	milter_stop "$_name"
 	return 1
 }
 
