@@ -32,14 +32,7 @@ for p in smtp-sink swaks m4 dpkg; do
 done
 
 sg_setup
-pf_ldif "$SG_TMP/pf.ldif" || { echo "not ok - pf_ldif"; exit 1; }
-SLAPD_NO_EXAMPLE=1 slapd_start "$SG_TOP/tests/integration/data.ldif" \
-    "$SG_TMP/pf.ldif" || { echo "not ok - slapd did not start"; exit 1; }
-redis_start || { echo "not ok - redis did not start"; exit 1; }
-milter_conf main
-milter_start main || { echo "not ok - sendergate did not start"; exit 1; }
-sg_atexit milter_stop main
-sink_start || { echo "not ok - smtp-sink did not start"; exit 1; }
+pf_backends || exit 1
 sasl=0
 sm_sasl_start && sasl=1
 sm_start "$MILTER_SOCK_main" ||

@@ -697,3 +697,18 @@ delivered_is() {
 	echo "$_di_want" | sed 's/^/	#   /'
 	return 1
 }
+
+# pf_backends: what the MTA tests stand on, after sg_setup: slapd with
+# data.ldif and the pf_ldif senders, Redis, the milter "main" and the
+# sink. Prints a "not ok" line and fails if any does not start.
+pf_backends() {
+	pf_ldif "$SG_TMP/pf.ldif" || { echo "not ok - pf_ldif"; return 1; }
+	SLAPD_NO_EXAMPLE=1 slapd_start "$SG_TOP/tests/integration/data.ldif" \
+	    "$SG_TMP/pf.ldif" ||
+		{ echo "not ok - slapd did not start"; return 1; }
+	redis_start || { echo "not ok - redis did not start"; return 1; }
+	milter_conf main
+	milter_start main ||
+		{ echo "not ok - sendergate did not start"; return 1; }
+	sink_start || { echo "not ok - smtp-sink did not start"; return 1; }
+}
