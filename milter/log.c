@@ -29,20 +29,6 @@ log_init(const char *ident, int foreground, int level)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
-/* Change the level (start-up only). */
-void
-log_setlevel(int level)
-{
-	log_level = level;
-}
-
-/* The level in force. */
-int
-log_getlevel(void)
-{
-	return log_level;
-}
-
 /* Write one message at level lvl, with ": strerror" when err != 0. */
 static void
 log_vwrite(int lvl, int err, const char *fmt, va_list ap)

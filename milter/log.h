@@ -14,8 +14,6 @@ enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARNING, LOG_LVL_INFO, LOG_LVL_DEBUG
 
 /* Choose stderr (foreground != 0) or syslog under ident, and the level. */
 void	log_init(const char *ident, int foreground, int level);
-void	log_setlevel(int level);
-int	log_getlevel(void);
 
 void	log_error(const char *, ...) SG_PRINTF(1, 2);	/* error, no errno */
 void	log_warn(const char *, ...) SG_PRINTF(1, 2);	/* warning + strerror */
