@@ -281,6 +281,7 @@ ctr_msgid_key(const char *prefix, const char *primary, const char *sender,
 int
 ctr_msgid_hash(const char *value, char out[SG_MSGID_HASH_LEN])
 {
+	static const char hex[] = "0123456789abcdef";
 	unsigned char	 md[SHA256_DIGEST_LENGTH];
 	size_t		 i, len;
 
@@ -297,8 +298,11 @@ ctr_msgid_hash(const char *value, char out[SG_MSGID_HASH_LEN])
 	if (len == 0)
 		return -1;
 	SHA256((const unsigned char *)value, len, md);
-	for (i = 0; i < sizeof(md); i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	for (i = 0; i < sizeof(md); i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[2 * i] = '\0';
 	return 0;
 }
 
@@ -359,7 +363,8 @@ ctr_read(const char *primary, const char *sender, time_t now, long *scount,
 	for (tries = 0; ; tries++) {
 		if ((rc = ctr_conn(&fresh)) == NULL)
 			return -1;
-		if ((r = redisCommand(rc, "MGET %s %s", skey, dkey)) != NULL)
+		if ((r = redisCommandArgv(rc, 3, (const char *[]){ "MGET",
+		    skey, dkey }, NULL)) != NULL)
 			break;
 		retry = tries == 0 && ctr_stale(rc, fresh);
 		ctr_drop(rc);
@@ -386,17 +391,28 @@ ctr_eval(redisContext *rc, const char *skey, const char *dkey,
     const char *mkey, long n, long slimit, long dlimit, long long expiry)
 {
 	redisReply	*r;
-	int		 tries;
+	const char	*argv[11];
+	char		 num[5][24];
+	int		 argc = 0, i, tries;
 
+	/* by argument vector: no format string to parse per message */
+	snprintf(num[0], sizeof(num[0]), "%ld", n);
+	snprintf(num[1], sizeof(num[1]), "%ld", slimit);
+	snprintf(num[2], sizeof(num[2]), "%ld", dlimit);
+	snprintf(num[3], sizeof(num[3]), "%lld", expiry);
+	snprintf(num[4], sizeof(num[4]), "%ld",
+	    mkey != NULL ? ctr_conf->dedupe_window : 0L);
+	argv[argc++] = "EVALSHA";
+	argv[argc++] = ctr_sha;
+	argv[argc++] = mkey != NULL ? "3" : "2";
+	argv[argc++] = skey;
+	argv[argc++] = dkey;
+	if (mkey != NULL)
+		argv[argc++] = mkey;
+	for (i = 0; i < 5; i++)
+		argv[argc++] = num[i];
 	for (tries = 0; tries < 2; tries++) {
-		if (mkey != NULL)
-			r = redisCommand(rc, "EVALSHA %s 3 %s %s %s %ld %ld %ld "
-			    "%lld %ld", ctr_sha, skey, dkey, mkey, n, slimit,
-			    dlimit, expiry, ctr_conf->dedupe_window);
-		else
-			r = redisCommand(rc, "EVALSHA %s 2 %s %s %ld %ld %ld "
-			    "%lld 0", ctr_sha, skey, dkey, n, slimit, dlimit,
-			    expiry);
+		r = redisCommandArgv(rc, argc, argv, NULL);
 		if (r == NULL || r->type != REDIS_REPLY_ERROR ||
 		    strncmp(r->str, "NOSCRIPT", 8) != 0)
 			return r;

@@ -33,8 +33,8 @@ struct msg {
 	struct pol_limits lim;
 	int		 ctr_ok;	/* 0 read at MAIL FROM, -1 failed */
 	long		 scount, dcount;
-	char		**rcpts;	/* normalised recipients */
-	size_t		 nrcpts, rcptcap;
+	char		**rcpts;	/* normalised recipients (conn's) */
+	size_t		 nrcpts;
 	long		 accepted;	/* recipients taken */
 	size_t		 nfrom;		/* From headers */
 	int		 from_ok;
@@ -42,6 +42,7 @@ struct msg {
 	char		 (*from)[SG_ADDR_MAX + 1];
 	size_t		 nfromaddr;
 	int		 has_replyto;
+	int		 nomem;		/* a header could not be kept */
 	int		 unsub, unsub_post;
 	char		 msgid[SG_MSGID_HASH_LEN];	/* "" = none */
 };
@@ -51,6 +52,12 @@ struct conn {
 	char		 client[64];	/* printable client address */
 	char		 auth[AUTH_MAX];
 	int		 addrcpt_par;	/* MTA takes ESMTP args on addrcpt */
+	int		 connected;	/* connect callback ran */
+	/* buffers kept from message to message: no allocation per message */
+	char		**rcptv;	/* rcptcap pointers into rcptmem */
+	char		*rcptmem;
+	size_t		 rcptcap;
+	char		(*fromv)[SG_ADDR_MAX + 1];	/* SG_FROM_MAX */
 	struct msg	 m;
 };
 
@@ -66,19 +73,38 @@ milter_setup(const struct sg_conf *c, struct directory *d)
 	mdir = d;
 }
 
-/* Free and clear a message's state. */
+/* Clear a message's state (its buffers belong to the connection). */
 static void
 msg_reset(struct msg *m)
 {
-	size_t	 i;
-
 	dir_answer_release(&m->ans);
-	for (i = 0; i < m->nrcpts; i++)
-		free(m->rcpts[i]);
-	free(m->rcpts);
-	free(m->from);
 	memset(m, 0, sizeof(*m));
 	m->ans.kind = DIR_FAILED;
+}
+
+/*
+ * Room for recipient n; 0, or -1 when out of memory (what was kept stays
+ * where rcptv points).
+ */
+static int
+rcpt_room(struct conn *cn, size_t n)
+{
+	char	**v, *mem;
+	size_t	 cap, i;
+
+	if (n < cn->rcptcap)
+		return 0;
+	cap = cn->rcptcap * 2 + 8;
+	if ((v = reallocarray(cn->rcptv, cap, sizeof(*v))) == NULL)
+		return -1;
+	cn->rcptv = v;
+	if ((mem = reallocarray(cn->rcptmem, cap, SG_ADDR_MAX + 1)) == NULL)
+		return -1;
+	cn->rcptmem = mem;
+	for (i = 0; i < cap; i++)
+		v[i] = mem + i * (SG_ADDR_MAX + 1);
+	cn->rcptcap = cap;
+	return 0;
 }
 
 /* The connection's state, made if missing; NULL when out of memory. */
@@ -230,9 +256,15 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	struct conn	*cn;
-	/* steps the policy does not need; replies stay on for all others */
+	/*
+	 * Steps the policy does not need, and no replies to connect and
+	 * headers, which never decide: fewer round trips per message.
+	 * Callbacks return SMFIS_NOREPLY there; libmilter answers CONTINUE
+	 * for them to an MTA that did not agree to go without.
+	 */
 	unsigned long	 want = SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOUNKNOWN |
-			    SMFIP_NODATA;
+			    SMFIP_NODATA | SMFIP_NOEOH | SMFIP_NR_CONN |
+			    SMFIP_NR_HDR;
 
 	(void)f2;
 	(void)f3;
@@ -271,22 +303,28 @@ set_method(SMFICTX *ctx, struct conn *cn)
 		cn->sess.method = conf_listener_method(mc, name);
 }
 
-/* Connect: client address and listener. */
+/*
+ * Connect: client address and listener. No reply (SMFIP_NR_CONN): out of
+ * memory here is answered at MAIL FROM, which finds no connection state.
+ */
 static sfsistat
 cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
 	struct conn	*cn;
 
 	(void)host;
-	if ((cn = conn_get(ctx)) == NULL)
-		return oom("connect");
+	if ((cn = conn_get(ctx)) == NULL) {
+		(void)oom("connect");
+		return SMFIS_NOREPLY;
+	}
+	cn->connected = 1;
 	if (sa == NULL || ip_from_sockaddr(sa, &cn->sess.client) == -1) {
 		cn->sess.client.family = 0;
 		strcpy(cn->client, "unknown");
 	} else
 		ip_format(&cn->sess.client, cn->client, sizeof(cn->client));
 	set_method(ctx, cn);
-	return SMFIS_CONTINUE;
+	return SMFIS_NOREPLY;
 }
 
 /* MAIL FROM: rules 1 to 11. */
@@ -301,8 +339,8 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	const char		*arg = argv != NULL && argv[0] != NULL ?
 				    argv[0] : "";
 
-	if ((cn = conn_get(ctx)) == NULL)
-		return oom("mail");
+	if ((cn = conn_get(ctx)) == NULL || !cn->connected)
+		return oom("mail");	/* the client's address is lost */
 	m = &cn->m;
 	msg_reset(m);
 	macro_copy(ctx, "i", m->qid, sizeof(m->qid));
@@ -344,7 +382,7 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	struct conn		*cn = smfi_getpriv(ctx);
 	struct msg		*m;
 	struct decision		 d;
-	char			 norm[SG_ADDR_MAX + 1], **nr;
+	char			 norm[SG_ADDR_MAX + 1];
 	const char		*dom;
 
 	if (cn == NULL || !cn->m.active)
@@ -361,16 +399,10 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	if (argv == NULL || argv[0] == NULL ||
 	    addr_parse_envelope(argv[0], norm, sizeof(norm), &dom) != ADDR_OK)
 		return SMFIS_CONTINUE;	/* the MTA judges its recipients */
-	if (m->nrcpts == m->rcptcap) {
-		if ((nr = reallocarray(m->rcpts, m->rcptcap * 2 + 8,
-		    sizeof(*nr))) == NULL)
-			return oom("rcpt");
-		m->rcpts = nr;
-		m->rcptcap = m->rcptcap * 2 + 8;
-	}
-	if ((m->rcpts[m->nrcpts] = strdup(norm)) == NULL)
+	if (rcpt_room(cn, m->nrcpts) == -1)
 		return oom("rcpt");
-	m->nrcpts++;
+	m->rcpts = cn->rcptv;
+	memcpy(m->rcpts[m->nrcpts++], norm, strlen(norm) + 1);
 	return SMFIS_CONTINUE;
 }
 
@@ -390,7 +422,10 @@ value_is(const char *v, const char *want)
 	return 1;
 }
 
-/* Headers: From, Reply-To, List-Unsubscribe(-Post), Message-ID. */
+/*
+ * Headers: From, Reply-To, List-Unsubscribe(-Post), Message-ID. No reply
+ * (SMFIP_NR_HDR): out of memory is answered at end of message.
+ */
 static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
 {
@@ -399,18 +434,22 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	size_t		 i;
 
 	if (cn == NULL || !cn->m.active || name == NULL || value == NULL)
-		return SMFIS_CONTINUE;
+		return SMFIS_NOREPLY;
 	m = &cn->m;
 	if (strcasecmp(name, "From") == 0) {
 		if (m->nfrom++ > 0)
-			return SMFIS_CONTINUE;	/* two Froms: rule 12 */
+			return SMFIS_NOREPLY;	/* two Froms: rule 12 */
 		for (i = 0; value[i] != '\0' && i + 1 < sizeof(m->from_raw);
 		    i++)
 			m->from_raw[i] = isprint((unsigned char)value[i]) ?
 			    value[i] : ' ';
 		m->from_raw[i] = '\0';
-		if ((m->from = calloc(SG_FROM_MAX, sizeof(*m->from))) == NULL)
-			return oom("header");
+		if (cn->fromv == NULL && (cn->fromv = malloc(SG_FROM_MAX *
+		    sizeof(*cn->fromv))) == NULL) {
+			m->nomem = 1;
+			return SMFIS_NOREPLY;
+		}
+		m->from = cn->fromv;
 		m->from_ok = addr_parse_from(value, m->from, SG_FROM_MAX,
 		    &m->nfromaddr) == 0;
 	} else if (strcasecmp(name, "Reply-To") == 0)
@@ -421,7 +460,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 		m->unsub_post = value_is(value, "List-Unsubscribe=One-Click");
 	else if (strcasecmp(name, "Message-ID") == 0 && m->msgid[0] == '\0')
 		(void)ctr_msgid_hash(value, m->msgid);	/* the first counts */
-	return SMFIS_CONTINUE;
+	return SMFIS_NOREPLY;
 }
 
 /* Add the copies and Reply-To; 0, or -1 if the MTA refused. */
@@ -471,6 +510,10 @@ cb_eom(SMFICTX *ctx)
 	macro_copy(ctx, "i", extra, sizeof(extra));
 	if (extra[0] != '\0')
 		snprintf(m->qid, sizeof(m->qid), "%s", extra);
+	if (m->nomem) {
+		msg_reset(m);
+		return oom("header");
+	}
 
 	/* rule 12 needs directory answers for other From mailboxes */
 	memset(ans, 0, sizeof(ans));
@@ -555,6 +598,9 @@ cb_close(SMFICTX *ctx)
 	if (cn == NULL)
 		return SMFIS_CONTINUE;
 	msg_reset(&cn->m);
+	free(cn->rcptv);
+	free(cn->rcptmem);
+	free(cn->fromv);
 	free(cn);
 	smfi_setpriv(ctx, NULL);
 	__atomic_sub_fetch(&msessions, 1, __ATOMIC_RELEASE);
