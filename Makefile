@@ -42,7 +42,7 @@ UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 	  tests/unit/test_ctl_validate tests/unit/test_ctl_passwd
 TOOLS	= tests/mtclient
 
-.PHONY: all check unit integration demo deps install clean bench-mirror
+.PHONY: all check unit integration demo deps install clean bench-mirror bench
 
 all: milter/sendergate milter/sendergatectl
 
@@ -92,8 +92,18 @@ tests/bench/bench_mirror: tests/bench/bench_mirror.c $(COMMON) $(HEADERS)
 bench-mirror: tests/bench/bench_mirror
 	@sh tests/bench/bench_mirror.sh $(BENCH_SIZES)
 
-tests/mtclient: tests/mtclient.c
-	$(CC) $(SG_CFLAGS) $(SG_LDFLAGS) -o $@ $<
+# make bench [BENCH_SIZES="1000 100000 1000000"]: the daemon under load
+# (tests/bench/mtload), then Postfix end to end (tests/bench/e2e.sh).
+tests/bench/mtload: tests/bench/mtload.c tests/milterproto.c tests/milterproto.h
+	$(CC) $(SG_CFLAGS) -Itests $(SG_LDFLAGS) -o $@ tests/bench/mtload.c \
+		tests/milterproto.c
+
+bench: deps all tests/bench/mtload
+	@sh tests/bench/bench_milter.sh $(BENCH_SIZES)
+	@sh tests/bench/e2e.sh
+
+tests/mtclient: tests/mtclient.c tests/milterproto.c tests/milterproto.h
+	$(CC) $(SG_CFLAGS) -Itests $(SG_LDFLAGS) -o $@ tests/mtclient.c tests/milterproto.c
 
 deps:
 	@sh tests/lib/deps.sh
@@ -160,5 +170,5 @@ tsan-check:
 
 clean:
 	rm -f milter/*.o milter/sendergate milter/sendergatectl tests/unit/*.o $(UNIT) $(TOOLS)
-	rm -f tests/bench/bench_mirror
+	rm -f tests/bench/bench_mirror tests/bench/mtload
 	rm -rf $(FUZZ_OUT) $(TSAN_OUT)

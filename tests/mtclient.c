@@ -120,72 +120,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Protocol constants, with the names and values of libmilter's mfdef.h. */
-#define PROT_VERSION		6	/* version offered */
-#define PROT_VERSION_MIN	2	/* oldest version accepted */
-
-#define SMFIC_ABORT		'A'
-#define SMFIC_BODY		'B'
-#define SMFIC_CONNECT		'C'
-#define SMFIC_MACRO		'D'
-#define SMFIC_BODYEOB		'E'
-#define SMFIC_HELO		'H'
-#define SMFIC_HEADER		'L'
-#define SMFIC_MAIL		'M'
-#define SMFIC_EOH		'N'
-#define SMFIC_OPTNEG		'O'
-#define SMFIC_QUIT		'Q'
-#define SMFIC_RCPT		'R'
-#define SMFIC_DATA		'T'
-
-#define SMFIR_ADDRCPT		'+'
-#define SMFIR_DELRCPT		'-'
-#define SMFIR_ADDRCPT_PAR	'2'
-#define SMFIR_SHUTDOWN		'4'
-#define SMFIR_ACCEPT		'a'
-#define SMFIR_REPLBODY		'b'
-#define SMFIR_CONTINUE		'c'
-#define SMFIR_DISCARD		'd'
-#define SMFIR_CHGFROM		'e'
-#define SMFIR_CONN_FAIL		'f'
-#define SMFIR_ADDHEADER		'h'
-#define SMFIR_INSHEADER		'i'
-#define SMFIR_CHGHEADER		'm'
-#define SMFIR_PROGRESS		'p'
-#define SMFIR_QUARANTINE	'q'
-#define SMFIR_REJECT		'r'
-#define SMFIR_SKIP		's'
-#define SMFIR_TEMPFAIL		't'
-#define SMFIR_REPLYCODE		'y'
-
-#define SMFIF_ADDHDRS		0x0001U
-#define SMFIF_CHGBODY		0x0002U
-#define SMFIF_ADDRCPT		0x0004U
-#define SMFIF_DELRCPT		0x0008U
-#define SMFIF_CHGHDRS		0x0010U
-#define SMFIF_QUARANTINE	0x0020U
-#define SMFIF_CHGFROM		0x0040U
-#define SMFIF_ADDRCPT_PAR	0x0080U
-#define SMFIF_SETSYMLIST	0x0100U
-
-#define SMFIP_NOCONNECT		0x00000001U
-#define SMFIP_NOHELO		0x00000002U
-#define SMFIP_NOMAIL		0x00000004U
-#define SMFIP_NORCPT		0x00000008U
-#define SMFIP_NOBODY		0x00000010U
-#define SMFIP_NOHDRS		0x00000020U
-#define SMFIP_NOEOH		0x00000040U
-#define SMFIP_NR_HDR		0x00000080U
-#define SMFIP_NOUNKNOWN		0x00000100U
-#define SMFIP_NODATA		0x00000200U
-#define SMFIP_NR_CONN		0x00001000U
-#define SMFIP_NR_HELO		0x00002000U
-#define SMFIP_NR_MAIL		0x00004000U
-#define SMFIP_NR_RCPT		0x00008000U
-#define SMFIP_NR_DATA		0x00010000U
-#define SMFIP_NR_EOH		0x00040000U
-#define SMFIP_NR_BODY		0x00080000U
-#define SMFI_V1_PROT		0x0000003FU	/* what an offer of 0 means */
+#include "milterproto.h"
 
 /* What mtclient offers: every action; steps may be declined. */
 #define OFFER_ACTIONS	(SMFIF_ADDHDRS | SMFIF_CHGBODY | SMFIF_ADDRCPT | \
@@ -260,15 +195,9 @@ struct macro {
 	const struct arg *value;
 };
 
-/* The milter's address. */
-struct target {
-	struct sockaddr_storage ss;
-	socklen_t	 len;
-};
-
 /* The session.  Errors of the last I/O call live in err. */
 struct client {
-	struct target	 target;
+	struct mt_target target;
 	const char	*spec;		/* -s argument, for messages */
 	int		 timeout;	/* per reply, milliseconds */
 	int		 verbose;
@@ -296,7 +225,6 @@ static char	*skip_blanks(char *);
 static int	 parse_num(const char *, long, long, long *);
 static int	 parse_line(char *, struct cmd *, char *);
 static void	 cmd_free(struct cmd *);
-static int	 parse_target(const char *, struct target *);
 static long long now_ms(void);
 static void	 seterr(struct client *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -720,59 +648,6 @@ cmd_free(struct cmd *c)
 	free(c->argv);
 	c->argv = NULL;
 	c->argc = 0;
-}
-
-/* Parse inet:PORT@HOST, inet6:PORT@HOST, unix:PATH or local:PATH. */
-static int
-parse_target(const char *spec, struct target *t)
-{
-	struct addrinfo	 hints, *res;
-	struct sockaddr_un *un;
-	const char	*path, *at, *host;
-	char		 port[16];
-	size_t		 n;
-	int		 inet6;
-
-	memset(t, 0, sizeof(*t));
-	if (strncmp(spec, "unix:", 5) == 0 || strncmp(spec, "local:", 6) == 0) {
-		path = strchr(spec, ':') + 1;
-		un = (struct sockaddr_un *)&t->ss;
-		if (*path == '\0' || strlen(path) >= sizeof(un->sun_path))
-			return -1;
-		un->sun_family = AF_UNIX;
-		memcpy(un->sun_path, path, strlen(path) + 1);
-		t->len = sizeof(*un);
-		return 0;
-	}
-	if (strncmp(spec, "inet:", 5) == 0) {
-		inet6 = 0;
-		spec += 5;
-	} else if (strncmp(spec, "inet6:", 6) == 0) {
-		inet6 = 1;
-		spec += 6;
-	} else
-		return -1;
-	if ((at = strchr(spec, '@')) != NULL) {
-		n = (size_t)(at - spec);
-		host = at + 1;
-	} else {
-		n = strlen(spec);
-		host = inet6 ? "::1" : "127.0.0.1";
-	}
-	if (n == 0 || n >= sizeof(port) || *host == '\0')
-		return -1;
-	memcpy(port, spec, n);
-	port[n] = '\0';
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = inet6 ? AF_INET6 : AF_INET;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	if (getaddrinfo(host, port, &hints, &res) != 0)
-		return -1;
-	memcpy(&t->ss, res->ai_addr, res->ai_addrlen);
-	t->len = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
 }
 
 /* Milliseconds on the monotonic clock. */
@@ -1539,7 +1414,7 @@ main(int argc, char *argv[])
 	argv += optind;
 	if (cl.spec == NULL || argc > 1)
 		usage();
-	if (parse_target(cl.spec, &cl.target) == -1) {
+	if (mt_parse_target(cl.spec, &cl.target) == -1) {
 		fprintf(stderr, "mtclient: bad socket \"%s\"\n", cl.spec);
 		exit(2);
 	}

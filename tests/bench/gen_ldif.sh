@@ -1,7 +1,8 @@
 #!/bin/sh
 # gen_ldif.sh N [BASE]: an LDIF directory of N senders, 100 per domain,
 # on stdout: domain dK (sgPrimaryDomain dK.bench), senders uI@dK.bench
-# with an auth id, a network and a limit, as a relay would have them.
+# with an auth id, a network and a limit, and an archive copy of every
+# message, as a relay would have them.
 n=${1:?usage: gen_ldif.sh N [BASE]}
 base=${2:-ou=sendergate,dc=example,dc=com}
 awk -v n="$n" -v base="$base" 'BEGIN {
@@ -16,6 +17,6 @@ awk -v n="$n" -v base="$base" 'BEGIN {
 		printf "dn: mail=u%d@d%d.bench,sgDomainName=d%d-bench.relay.example,%s\n", i, d, d, base
 		printf "objectClass: sgSender\nmail: u%d@d%d.bench\ncn: User %d\n", i, d, i
 		printf "sgAuthMethod: user\nsgAuthId: u%d@d%d-bench.relay.example\n", i, d
-		printf "sgAllowedNetwork: 198.51.100.0/24\nsgMonthlyLimit: 5000\n\n"
+		printf "sgAllowedNetwork: 198.51.100.0/24\nsgMonthlyLimit: 5000\nsgArchive: TRUE\n\n"
 	}
 }'

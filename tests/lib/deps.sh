@@ -26,7 +26,8 @@ libhiredis-dev libssl-dev libcmocka-dev slapd ldap-utils redis-server
 redis-tools openssl ca-certificates
 postfix swaks libnet-ssleay-perl dovecot-core dovecot-ldap m4 sasl2-bin
 libsasl2-modules
-clang libclang-rt-dev|libclang-rt-14-dev faketime"
+clang libclang-rt-dev|libclang-rt-14-dev faketime
+postfix-ldap linux-perf valgrind"
 
 POLICY=/usr/sbin/policy-rc.d
 
