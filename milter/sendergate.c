@@ -8,6 +8,13 @@
  * in the foreground and log to stderr, -n check the configuration, report
  * and exit (0 good, 1 bad).
  */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -15,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +35,36 @@
 
 #define CONF_DEFAULT	"/etc/sendergate/sendergate.conf"
 #define STOP_WAIT	5		/* seconds for open sessions at stop */
+
+/*
+ * TCP_NODELAY on libmilter's listening TCP socket, which accepted sockets
+ * inherit (Linux). At end of message libmilter writes each added
+ * recipient and then the reply in separate small packets; with Nagle's
+ * algorithm the reply waits for the MTA's delayed ACK of the first, some
+ * 40 ms a message. libmilter does not hand out its socket, so it is found
+ * among the open descriptors: the only listening one is libmilter's.
+ */
+static void
+tcp_nodelay(void)
+{
+	int		 fd, on = 1, v;
+	socklen_t	 len;
+	long		 max = sysconf(_SC_OPEN_MAX);
+
+	for (fd = 0; fd < (max > 0 && max < 65536 ? max : 1024); fd++) {
+		len = sizeof(v);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == -1 ||
+		    v == 0)
+			continue;
+		len = sizeof(v);
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) == -1 ||
+		    (v != AF_INET && v != AF_INET6))
+			continue;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
+		    sizeof(on)) == -1)
+			log_warn("setsockopt TCP_NODELAY");
+	}
+}
 
 /* Print usage and exit 2. */
 static void __attribute__((noreturn))
@@ -167,6 +203,7 @@ main(int argc, char *argv[])
 		fatalx("socket = %s: cannot listen (in use? permissions?)",
 		    conf.socket);
 	umask(mask);
+	tcp_nodelay();
 	socket_perms(&conf);
 	drop_privileges(&conf);
 	if (!foreground) {
