@@ -26,6 +26,7 @@
 # as "milter median ..." lines when above 1).
 # Not part of make check: the 1000000 case takes minutes to load.
 . "$(dirname "$0")/../lib/servers.sh"
+. "$(dirname "$0")/../lib/stats.sh"
 
 MODES=${MODES:-"query mirror"}
 CONNS=${CONNS:-"1 8 64 8R"}
@@ -39,42 +40,6 @@ LOAD=$SG_ROOT/tests/bench/mtload
 for b in "$SG_BIN" "$LOAD"; do
 	[ -x "$b" ] || { echo "build it first: make bench" >&2; exit 1; }
 done
-
-# median of the numbers on stdin
-median() {
-	sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-";
-	    else if (NR % 2) print v[(NR + 1) / 2];
-	    else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
-# Redis: requests received so far (INFO commandstats), leaving out the
-# commands sendergate's Lua script runs inside one EVALSHA and this
-# script's own INFO and FLUSHALL.
-redis_requests() {
-	rcli INFO commandstats | tr -d '\r' |
-	    awk -F'[:=,]' '/^cmdstat_/ && $2 == "calls" {
-		c = substr($1, 9)
-		if (c !~ /^(get|exists|incrby|expireat|set|info|flushall)$/)
-			n += $3 }
-		END { print n + 0 }'
-}
-
-# slapd: operations completed so far (monitor backend).
-ldap_ops() {
-	ldapsearch -x -LLL -H "$SLAPD_URI" -b cn=Operations,cn=Monitor \
-	    -s base monitorOpCompleted 2>/dev/null |
-	    awk '/^monitorOpCompleted:/ { print $2 }'
-}
-
-# CPU time (user + system) of a process, in clock ticks.
-cpu_ticks() {
-	awk '{ print $14 + $15 }' "/proc/$1/stat"
-}
-
-# value of key K in a line of "k=v" words
-field() {
-	tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2 }'
-}
 
 sg_setup
 SLAPD_DEBUG=0

@@ -7,19 +7,13 @@
 # stdout.
 # Not part of make check: the 1000000 case takes minutes.
 . "$(dirname "$0")/../lib/servers.sh"
+. "$(dirname "$0")/../lib/stats.sh"
 
 RUNS=${RUNS:-3}
 OUT=${OUT:-${TMPDIR:-/tmp}/bench-mirror-results.txt}
 BIN=$SG_ROOT/tests/bench/bench_mirror
 [ $# -gt 0 ] || set -- 10000 100000
 [ -x "$BIN" ] || { echo "build it first: make bench-mirror" >&2; exit 1; }
-
-# median of the numbers on stdin
-median() {
-	sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) print "-";
-	    else if (NR % 2) print v[(NR + 1) / 2];
-	    else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
 
 sg_setup
 SLAPD_DEBUG=0
