@@ -40,7 +40,7 @@ HEADERS	= $(wildcard milter/*.h)
 UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 	  tests/unit/test_policy tests/unit/test_counter tests/unit/test_mirror \
 	  tests/unit/test_ctl_validate tests/unit/test_ctl_passwd
-TOOLS	= tests/mtclient
+TOOLS	= tests/mtclient tests/bench/mtload
 
 .PHONY: all check unit integration demo deps install clean bench-mirror bench
 
@@ -98,7 +98,7 @@ tests/bench/mtload: tests/bench/mtload.c tests/milterproto.c tests/milterproto.h
 	$(CC) $(SG_CFLAGS) -Itests $(SG_LDFLAGS) -o $@ tests/bench/mtload.c \
 		tests/milterproto.c
 
-bench: deps all tests/bench/mtload
+bench: deps all $(TOOLS)
 	@sh tests/bench/bench_milter.sh $(BENCH_SIZES)
 	@sh tests/bench/e2e.sh
 
@@ -170,5 +170,5 @@ tsan-check:
 
 clean:
 	rm -f milter/*.o milter/sendergate milter/sendergatectl tests/unit/*.o $(UNIT) $(TOOLS)
-	rm -f tests/bench/bench_mirror tests/bench/mtload
+	rm -f tests/bench/bench_mirror
 	rm -rf $(FUZZ_OUT) $(TSAN_OUT)
