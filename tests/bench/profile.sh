@@ -1,0 +1,77 @@
+#!/bin/sh
+# profile.sh [SECONDS]: instructions the daemon executes per message,
+# counted by valgrind's callgrind, which counts instructions rather than
+# time: the figure repeats from run to run and machine to machine (same
+# binary, same libraries), so a change to the per-message path can be
+# judged by it on a noisy machine.
+#
+# sendergate (mirror mode, 1000 generated senders) runs under callgrind
+# while tests/bench/mtload sends it transactions on one connection for
+# SECONDS (default 5); then it is stopped and this prints
+#
+#   profile msgs=N instr_per_msg=I
+#
+# (the mirror's initial load left out) and the 15 functions with the most
+# instructions of their own. The callgrind file stays in $OUT (default
+# ${TMPDIR:-/tmp}/sendergate.callgrind) for callgrind_annotate.
+. "$(dirname "$0")/../lib/servers.sh"
+
+SECS=${1:-5}
+OUT=${OUT:-${TMPDIR:-/tmp}/sendergate.callgrind}
+SG_BIN=$SG_ROOT/milter/sendergate
+LOAD=$SG_ROOT/tests/bench/mtload
+for b in "$SG_BIN" "$LOAD"; do
+	[ -x "$b" ] || { echo "build it first: make bench" >&2; exit 1; }
+done
+command -v valgrind >/dev/null || { echo "needs valgrind (make deps)" >&2; exit 1; }
+
+sg_setup
+SLAPD_DEBUG=0
+SLAPD_NO_EXAMPLE=1
+export SLAPD_DEBUG SLAPD_NO_EXAMPLE
+redis_start || exit 1
+sh "$SG_ROOT/tests/bench/gen_ldif.sh" 1000 >"$SG_TMP/bench.ldif"
+slapd_start "$SG_TMP/bench.ldif" || exit 1
+cat >"$SG_TMP/profile.conf" <<EOF
+socket = unix:$SG_TMP/milter.sock
+ldap_uri = $SLAPD_URI
+ldap_base = $SLAPD_BASE
+ldap_bind_dn = $SLAPD_BIND_DN
+ldap_bind_password_file = $SLAPD_BIND_PW_FILE
+ldap_mode = mirror
+redis_address = $REDIS_ADDRESS
+EOF
+rm -f "$OUT"
+valgrind --tool=callgrind --callgrind-out-file="$OUT" \
+    "$SG_BIN" -f -c "$SG_TMP/profile.conf" >"$SG_TMP/milter.log" 2>&1 &
+mpid=$!
+sg_atexit "kill $mpid 2>/dev/null"
+i=0
+until grep -q "mirror: full load" "$SG_TMP/milter.log"; do
+	i=$((i + 1))
+	if [ $i -gt 300 ] || ! kill -0 $mpid 2>/dev/null; then
+		echo "sendergate did not start under valgrind:" >&2
+		cat "$SG_TMP/milter.log" >&2
+		exit 1
+	fi
+	sleep 0.2
+done
+"$LOAD" -s "unix:$SG_TMP/milter.sock" -c 1 -w 0 -d "$SECS" -n 1000 >&2 ||
+	exit 1
+kill $mpid
+i=0
+while kill -0 $mpid 2>/dev/null && [ $i -lt 300 ]; do
+	sleep 0.2
+	i=$((i + 1))
+done
+msgs=$(grep -c ': accept rule=ok ' "$SG_TMP/milter.log")
+callgrind_annotate --inclusive=yes "$OUT" >"$SG_TMP/incl" 2>/dev/null
+callgrind_annotate "$OUT" >"$SG_TMP/self" 2>/dev/null
+awk -v m="$msgs" '
+	/PROGRAM TOTALS/ { gsub(",", "", $1); total = $1 }
+	/dir_mirror.c:sync_main/ && !load { gsub(",", "", $1); load = $1 }
+	END { printf "profile msgs=%d instr_per_msg=%.0f\n", m,
+	    m ? (total - load) / m : 0 }' "$SG_TMP/incl"
+echo "# most instructions of their own (the whole run):"
+awk '/^-+$/ { n++; next } n >= 4 && NF > 1 && $1 ~ /^[0-9,]+$/' \
+    "$SG_TMP/self" | grep -v "PROGRAM TOTALS" | head -15
