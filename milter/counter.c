@@ -63,16 +63,19 @@ static const char ctr_script[] =
 	"end\n"
 	"return {1, s, d}\n";
 
+/*
+ * Connections not in use, shared by all threads: libmilter starts and ends
+ * threads as sessions come and go, so a connection per thread would mean
+ * a new TCP connection to Redis for most sessions. At most CTR_IDLE_MAX
+ * are kept; more in use at once are closed when given back.
+ */
+#define CTR_IDLE_MAX	64
+
 static const struct sg_conf *ctr_conf;
 static char ctr_sha[2 * SHA_DIGEST_LENGTH + 1];
-static pthread_key_t ctr_key;
-
-/* Free a thread's connection when the thread ends. */
-static void
-ctr_thread_end(void *p)
-{
-	redisFree(p);
-}
+static pthread_mutex_t ctr_mtx = PTHREAD_MUTEX_INITIALIZER;
+static redisContext *ctr_idle[CTR_IDLE_MAX];
+static size_t ctr_nidle;
 
 /* Remember the configuration and compute the script's SHA-1. */
 int
@@ -81,27 +84,43 @@ ctr_init(const struct sg_conf *c, char *err, size_t errlen)
 	unsigned char	 md[SHA_DIGEST_LENGTH];
 	size_t		 i;
 
+	(void)err;
+	(void)errlen;
 	ctr_conf = c;
 	SHA1((const unsigned char *)ctr_script, strlen(ctr_script), md);
 	for (i = 0; i < sizeof(md); i++)
 		snprintf(ctr_sha + 2 * i, 3, "%02x", md[i]);
-	if ((errno = pthread_key_create(&ctr_key, ctr_thread_end)) != 0) {
-		snprintf(err, errlen, "pthread_key_create: %s", strerror(errno));
-		return -1;
-	}
 	return 0;
 }
 
-/* Drop the calling thread's connection (at shutdown). */
+/* Close the idle connections (at shutdown, or all stale). */
 void
 ctr_shutdown(void)
 {
-	redisContext	*rc;
+	redisContext	*old[CTR_IDLE_MAX];
+	size_t		 i, n;
 
-	if ((rc = pthread_getspecific(ctr_key)) != NULL) {
-		redisFree(rc);
-		pthread_setspecific(ctr_key, NULL);
+	pthread_mutex_lock(&ctr_mtx);
+	n = ctr_nidle;
+	memcpy(old, ctr_idle, n * sizeof(*old));
+	ctr_nidle = 0;
+	pthread_mutex_unlock(&ctr_mtx);
+	for (i = 0; i < n; i++)
+		redisFree(old[i]);
+}
+
+/* Give a working connection back. */
+static void
+ctr_put(redisContext *rc)
+{
+	pthread_mutex_lock(&ctr_mtx);
+	if (ctr_nidle < CTR_IDLE_MAX) {
+		ctr_idle[ctr_nidle++] = rc;
+		rc = NULL;
 	}
+	pthread_mutex_unlock(&ctr_mtx);
+	if (rc != NULL)
+		redisFree(rc);
 }
 
 /* Milliseconds to a struct timeval. */
@@ -139,8 +158,8 @@ ctr_simple(redisContext *rc, const char *what, const char *fmt, ...)
 }
 
 /*
- * This thread's connection, made (with AUTH and SELECT) if needed;
- * *fresh tells whether it was made just now.
+ * An idle connection, or a new one (with AUTH and SELECT); *fresh tells
+ * whether it was made just now. Give it back with ctr_put, or ctr_drop.
  */
 static redisContext *
 ctr_conn(int *fresh)
@@ -154,7 +173,12 @@ ctr_conn(int *fresh)
 	int			 port;
 
 	*fresh = 0;
-	if ((rc = pthread_getspecific(ctr_key)) != NULL)
+	rc = NULL;
+	pthread_mutex_lock(&ctr_mtx);
+	if (ctr_nidle > 0)
+		rc = ctr_idle[--ctr_nidle];
+	pthread_mutex_unlock(&ctr_mtx);
+	if (rc != NULL)
 		return rc;
 	*fresh = 1;
 	if (strncmp(c->redis_address, "unix:", 5) == 0)
@@ -193,7 +217,6 @@ ctr_conn(int *fresh)
 	if (c->redis_db != 0 &&
 	    ctr_simple(rc, "SELECT", "SELECT %ld", c->redis_db) == -1)
 		goto fail;
-	pthread_setspecific(ctr_key, rc);
 	return rc;
 fail:
 	redisFree(rc);
@@ -203,22 +226,25 @@ fail:
 /*
  * A connection kept from before a server restart fails its first command
  * with EOF: the new server never saw the command. That case (and only
- * that) is worth one more try on a new connection.
+ * that) is worth one more try on a new connection; the other idle ones
+ * are as old, and closed too.
  */
 static int
 ctr_stale(const redisContext *rc, int fresh)
 {
-	return !fresh && rc->err == REDIS_ERR_EOF;
+	if (fresh || rc->err != REDIS_ERR_EOF)
+		return 0;
+	ctr_shutdown();
+	return 1;
 }
 
-/* Forget this thread's connection after a transport error. */
+/* Close a connection after a transport error. */
 static void
 ctr_drop(redisContext *rc)
 {
 	log_warnx("redis %s: %s; reconnecting on next use",
 	    ctr_conf->redis_address, rc->errstr[0] ? rc->errstr : "error");
 	redisFree(rc);
-	pthread_setspecific(ctr_key, NULL);
 }
 
 /* "YYYY-MM" of t in local time (TZ is quota_timezone). */
@@ -371,6 +397,7 @@ ctr_read(const char *primary, const char *sender, time_t now, long *scount,
 		if (!retry)
 			return -1;
 	}
+	ctr_put(rc);
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
 	    reply_count(r->element[0], scount) == 0 &&
 	    reply_count(r->element[1], dcount) == 0)
@@ -464,13 +491,16 @@ ctr_commit(const char *primary, const char *sender, const char *msgid_hash,
 		    (long long)ctr_expiry(now));
 		if (r != NULL)
 			break;
-		if (!rc->err)
+		if (!rc->err) {
+			ctr_put(rc);
 			return -1;	/* logged by ctr_eval */
+		}
 		retry = tries == 0 && ctr_stale(rc, fresh);
 		ctr_drop(rc);
 		if (!retry)
 			return -1;
 	}
+	ctr_put(rc);
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
 	    r->element[0]->type == REDIS_REPLY_INTEGER &&
 	    reply_count(r->element[1], scount) == 0 &&

@@ -5,8 +5,9 @@
  *       <prefix>:{<primary>}:d:<YYYY-MM> and, for dedupe_window,
  *       <prefix>:{<primary>}:m:<sender>:<sha256 of the Message-ID>.
  * The check and the increment of both counters run in one Lua script,
- * loaded once and called by SHA. Each thread has its own connection,
- * dropped after any error and made anew on the next call.
+ * loaded once and called by SHA. Connections are shared by all threads
+ * through a pool of idle ones (up to 64 kept); one that fails is closed,
+ * and a new one made on the next call.
  */
 #ifndef SG_COUNTER_H
 #define SG_COUNTER_H
@@ -21,6 +22,7 @@
 
 /* Process start-up: remember the configuration. 0, or -1 with err. */
 int	ctr_init(const struct sg_conf *c, char *err, size_t errlen);
+/* Close the idle connections (at stop). */
 void	ctr_shutdown(void);
 
 /* "YYYY-MM" of t in the process's time zone (TZ = quota_timezone). */

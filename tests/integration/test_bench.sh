@@ -103,6 +103,22 @@ for mode in mirror query; do
 	fi
 done
 
+# A new milter connection for every transaction (as Postfix opens one per
+# SMTP session): libmilter runs each on a new thread, and the Redis
+# connections are still reused, not made anew per session.
+SG_LDAP_MODE=mirror milter_conf churn
+milter_start churn || exit 1
+eventually 10 grep -q "mirror: full load" "$SG_TMP/churn.log"
+c0=$(redis_connections)
+line=$("$LOAD" -s "$MILTER_SOCK_churn" -R -c 8 -w 0 -d 1 -n $N 2>&1)
+c1=$(redis_connections)
+echo "# churn: $line redis_connections=$((c1 - c0))"
+check "new session each message: all accepted" \
+    [ "$(echo "$line" | field accepted)" = "$(echo "$line" | field msgs)" ]
+check "new session each message: Redis connections reused ($((c1 - c0)) for $(echo "$line" | field all) sessions)" \
+    [ $((c1 - c0)) -le 16 ]
+milter_stop churn
+
 # A client that offers no reply to headers or connect (mtload, above)
 # and one that does not (mtclient's default offer) get the same answers.
 SG_LDAP_MODE=mirror milter_conf nr

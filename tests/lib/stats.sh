@@ -7,6 +7,7 @@
 #                       inside an EVALSHA and the INFO and FLUSHALL that
 #                       tests and benchmarks send
 #   redis_calls CMD     calls of one command (e.g. evalsha, mget)
+#   redis_connections   connections Redis has accepted (INFO stats)
 #   ldap_ops            operations slapd has completed (monitor backend:
 #                       slapd needs "database monitor", see bench_milter.sh)
 #   cpu_ticks PID       user + system CPU time of a process, clock ticks
@@ -26,6 +27,11 @@ redis_calls() {
 	rcli INFO commandstats | tr -d '\r' |
 	    awk -F'[:=,]' -v c="cmdstat_$1" '$1 == c && $2 == "calls" {
 		n = $3 } END { print n + 0 }'
+}
+
+redis_connections() {
+	rcli INFO stats | tr -d '\r' |
+	    awk -F: '$1 == "total_connections_received" { print $2 }'
 }
 
 ldap_ops() {
