@@ -98,7 +98,10 @@ tests/bench/mtload: tests/bench/mtload.c tests/milterproto.c tests/milterproto.h
 	$(CC) $(SG_CFLAGS) -Itests $(SG_LDFLAGS) -o $@ tests/bench/mtload.c \
 		tests/milterproto.c
 
-bench: deps all $(TOOLS)
+tests/bench/nullmilter: tests/bench/nullmilter.c
+	$(CC) $(SG_CFLAGS) $(SG_LDFLAGS) -o $@ $< -lmilter -lpthread
+
+bench: deps all $(TOOLS) tests/bench/nullmilter
 	@sh tests/bench/bench_milter.sh $(BENCH_SIZES)
 	@sh tests/bench/e2e.sh
 
@@ -170,5 +173,5 @@ tsan-check:
 
 clean:
 	rm -f milter/*.o milter/sendergate milter/sendergatectl tests/unit/*.o $(UNIT) $(TOOLS)
-	rm -f tests/bench/bench_mirror
+	rm -f tests/bench/bench_mirror tests/bench/nullmilter
 	rm -rf $(FUZZ_OUT) $(TSAN_OUT)

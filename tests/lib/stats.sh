@@ -41,7 +41,7 @@ ldap_ops() {
 }
 
 cpu_ticks() {
-	awk '{ print $14 + $15 }' "/proc/$1/stat"
+	sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
 }
 
 field() {
