@@ -103,6 +103,11 @@ static const struct word quota_units[] = {
 	{ "recipient", QUOTA_RECIPIENT, NULL },
 	{ NULL, 0, NULL }
 };
+static const struct word prechecks[] = {
+	{ "always", PRECHECK_ALWAYS, NULL },
+	{ "known", PRECHECK_KNOWN, NULL },
+	{ NULL, 0, NULL }
+};
 static const struct word from_policies[] = {
 	{ "registered", FROM_REGISTERED, NULL },
 	{ "exact", FROM_EXACT, NULL },
@@ -189,6 +194,7 @@ static const struct param params[] = {
 	P_ENUM(default_access_method, "smtp", methods),
 	P_INT(default_monthly_limit, "0", 0, LIMIT_MAX),
 	P_ENUM(quota_unit, "message", quota_units),
+	P_ENUM(quota_precheck, "always", prechecks),
 	P_STR(quota_timezone, "UTC", check_timezone, F_NONEMPTY),
 	P_ENUM(header_from_policy, "registered", from_policies),
 	P_BOOL(campaign_require_unsubscribe, "yes"),

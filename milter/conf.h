@@ -23,6 +23,7 @@ enum sg_method {			/* access methods, also a bit mask */
 
 enum sg_ldap_mode { LDAP_MODE_QUERY = 0, LDAP_MODE_MIRROR };
 enum sg_quota_unit { QUOTA_MESSAGE = 0, QUOTA_RECIPIENT };
+enum sg_precheck { PRECHECK_ALWAYS = 0, PRECHECK_KNOWN };
 enum sg_from_policy {
 	FROM_REGISTERED = 0, FROM_EXACT, FROM_DOMAIN, FROM_OFF
 };
@@ -68,6 +69,7 @@ struct sg_conf {
 	int		 default_access_method;	/* enum sg_method */
 	long		 default_monthly_limit;	/* 0 = no limit */
 	int		 quota_unit;		/* enum sg_quota_unit */
+	int		 quota_precheck;	/* enum sg_precheck */
 	char		*quota_timezone;	/* "UTC" or a zoneinfo name */
 	int		 header_from_policy;	/* enum sg_from_policy */
 	int		 campaign_require_unsubscribe;	/* 0 / 1 */

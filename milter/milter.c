@@ -31,7 +31,7 @@ struct msg {
 	const char	*domain;	/* inside addr */
 	struct dir_answer ans;
 	struct pol_limits lim;
-	int		 ctr_ok;	/* 0 read at MAIL FROM, -1 failed */
+	int		 ctr_ok;	/* 0 read (or not needed), -1 failed */
 	long		 scount, dcount;
 	char		**rcpts;	/* normalised recipients (conn's) */
 	size_t		 nrcpts;
@@ -64,6 +64,20 @@ struct conn {
 static const struct sg_conf	*mc;	/* read-only after start */
 static struct directory		*mdir;
 static unsigned			 msessions;	/* atomic: open sessions */
+
+/*
+ * quota_precheck = known: the senders and domains this process has seen
+ * at their limit this month, as dir_hash of "MONTH sender" and "MONTH
+ * @primary", each in slot hash % FULL_SLOTS (0: empty). Lossy both ways,
+ * and safe both ways: a collision or a stale mark costs one read at MAIL
+ * FROM; an overwritten mark lets one message reach end of message, where
+ * the atomic commit refuses it with rule 10's reply and marks it again.
+ * full_failing: the last Redis call failed, so MAIL FROM reads (and gives
+ * rule 11) until one succeeds.
+ */
+#define FULL_SLOTS	4096
+static unsigned			 full_memo[FULL_SLOTS];
+static int			 full_failing;
 
 /* Set the globals the callbacks read. */
 void
@@ -327,6 +341,62 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	return SMFIS_NOREPLY;
 }
 
+/* The memo's hash of a sender or, with '@' first, a primary domain. */
+static unsigned
+full_key(const char *month, const char *at, const char *who)
+{
+	char		 buf[SG_MONTH_LEN + SG_ADDR_MAX + 4];
+	unsigned	 h;
+
+	snprintf(buf, sizeof(buf), "%s %s%s", month, at, who);
+	h = dir_hash(buf);
+	return h != 0 ? h : 1;
+}
+
+/* Mark (on) or clear one memo entry. */
+static void
+full_set(unsigned h, int on)
+{
+	unsigned	*slot = &full_memo[h % FULL_SLOTS];
+	unsigned	 want = h;
+
+	if (on)
+		__atomic_store_n(slot, h, __ATOMIC_RELAXED);
+	else
+		(void)__atomic_compare_exchange_n(slot, &want, 0, 0,
+		    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+/*
+ * quota_precheck = known: note counts read or committed (r: 0 counts
+ * known, -1 Redis failed) against the limits; 1 if MAIL FROM must read
+ * when called with note = 0.
+ */
+static int
+full_check(const struct msg *m, int note, int r)
+{
+	char		 month[SG_MONTH_LEN];
+	unsigned	 hs, hd;
+
+	ctr_month(time(NULL), month);
+	hs = full_key(month, "", m->addr);
+	hd = full_key(month, "@", m->ans.entry->dom.primary);
+	if (!note)
+		return __atomic_load_n(&full_failing, __ATOMIC_RELAXED) ||
+		    __atomic_load_n(&full_memo[hs % FULL_SLOTS],
+		    __ATOMIC_RELAXED) == hs ||
+		    __atomic_load_n(&full_memo[hd % FULL_SLOTS],
+		    __ATOMIC_RELAXED) == hd;
+	__atomic_store_n(&full_failing, r == -1, __ATOMIC_RELAXED);
+	if (r == 0) {
+		full_set(hs, m->lim.sender != LIMIT_NONE &&
+		    m->scount >= m->lim.sender);
+		full_set(hd, m->lim.domain != LIMIT_NONE &&
+		    m->dcount >= m->lim.domain);
+	}
+	return 0;
+}
+
 /* MAIL FROM: rules 1 to 11. */
 static sfsistat
 cb_envfrom(SMFICTX *ctx, char **argv)
@@ -363,8 +433,14 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		    " directory=stale" : "");
 
 	policy_limits(mc, m->ans.entry, &m->lim);
-	m->ctr_ok = ctr_read(m->ans.entry->dom.primary, m->addr, time(NULL),
-	    &m->scount, &m->dcount);
+	if (mc->quota_precheck == PRECHECK_ALWAYS ||
+	    mc->quota_unit == QUOTA_RECIPIENT || full_check(m, 0, 0)) {
+		m->ctr_ok = ctr_read(m->ans.entry->dom.primary, m->addr,
+		    time(NULL), &m->scount, &m->dcount);
+		if (mc->quota_precheck == PRECHECK_KNOWN)
+			(void)full_check(m, 1, m->ctr_ok);
+	}
+	/* else: not read; the commit at end of message checks the limits */
 	policy_quota(mc, m->addr, m->ctr_ok, m->scount, m->dcount, &m->lim,
 	    &d);
 	if (d.action != POL_CONTINUE)
@@ -554,6 +630,8 @@ cb_eom(SMFICTX *ctx)
 	r = ctr_commit(m->ans.entry->dom.primary, m->addr, m->msgid,
 	    time(NULL), mc->quota_unit == QUOTA_MESSAGE ? 1 : m->accepted,
 	    m->lim.sender, m->lim.domain, &m->scount, &m->dcount);
+	if (mc->quota_precheck == PRECHECK_KNOWN)
+		(void)full_check(m, 1, r == -1 ? -1 : 0);
 	policy_commit(mc, m->addr, r, &d);
 	if (d.action != POL_CONTINUE) {
 		ret = obey(ctx, cn, &d, m->addr, "");

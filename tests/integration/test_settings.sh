@@ -12,6 +12,7 @@
 # same key unless the test says so.
 . "$(dirname "$0")/../lib/servers.sh"
 . "$(dirname "$0")/../lib/milter.sh"
+. "$(dirname "$0")/../lib/stats.sh"
 
 sg_setup
 SLAPD_NO_EXAMPLE=1 slapd_start "$SG_TOP/tests/integration/data.ldif" ||
@@ -83,6 +84,7 @@ start db3 "redis_db = 3"
 start kiri "quota_timezone = Pacific/Kiritimati"
 start cache "ldap_mode = query" "cache_ttl = 3s" "negative_cache_ttl = 3s"
 start cacc "on_counter_error = accept"
+start known "quota_precheck = known"
 
 # --- null_sender, on_suspended, on_quota_exceeded, on_directory_error ---
 ok_mt act null-sender-accept <<EOF
@@ -530,6 +532,50 @@ first_change cache-negdom x@new.test \
     "550 5.7.1 Sender domain <new.test> is not registered" "$t0" "$t1"
 check "negative_cache_ttl: new domain seen" test "$fc_got" = continue
 
+# --- quota_precheck = known: race@ may send 20 -----------------------------------
+kkey="sg:{acme.test}:s:race@acme.test:$MONTH"
+rcli SET "$kkey" 20 >/dev/null		# at the limit behind the milter's back
+ok_mt known precheck-known-unread-limit-refused-at-eom <<EOF
+$(msg K1 race@acme.test 192.0.2.7 race@acme.test)
+expect 451 4.7.1 Monthly sending limit reached for <race@acme.test>
+EOF
+ok_mt known precheck-known-then-refused-at-mail <<EOF
+$(tx_head K2 race@acme.test 192.0.2.7)
+expect 451 4.7.1 Monthly sending limit reached for <race@acme.test>
+EOF
+check "precheck known: nothing counted for the refused" \
+    test "$(rcli GET "$kkey")" = 20
+rcli DEL "$kkey" >/dev/null		# reset: the next read clears the mark
+ok_mt known precheck-known-reset-seen <<EOF
+$(msg K3 race@acme.test 192.0.2.7 race@acme.test)
+expect continue
+EOF
+g0=$(redis_calls mget)
+e0=$(redis_calls evalsha)
+ok_mt known precheck-known-one-round-trip <<EOF
+$(msg K4 race@acme.test 192.0.2.7 race@acme.test)
+expect continue
+EOF
+check "precheck known: no MGET for an accepted message" \
+    test "$(redis_calls mget)" = "$g0"
+check "precheck known: one EVALSHA for it" \
+    test "$(redis_calls evalsha)" = "$((e0 + 1))"
+check "precheck known: both counted" test "$(rcli GET "$kkey")" = 2
+rcli SET "$kkey" 19 >/dev/null
+ok_mt known precheck-known-last-unit <<EOF
+$(msg K5 race@acme.test 192.0.2.7 race@acme.test)
+expect continue
+EOF
+ok_mt known precheck-known-own-commit-marks <<EOF
+$(tx_head K6 race@acme.test 192.0.2.7)
+expect 451 4.7.1 Monthly sending limit reached for <race@acme.test>
+EOF
+ok_mt exact precheck-always-default-refuses-at-mail <<EOF
+$(tx_head K7 race@acme.test 192.0.2.7)
+expect 451 4.7.1 Monthly sending limit reached for <race@acme.test>
+EOF
+rcli DEL "$kkey" >/dev/null
+
 # --- on_counter_error = accept (last: Redis goes away) ---------------------------
 redis_stop
 ok_mt cacc on_counter_error-accept <<EOF
@@ -553,8 +599,18 @@ ok_mt act on_counter_error-default-tempfail <<EOF
 $(tx_head S29 bob@acme.test 192.0.2.7)
 expect 451 4.3.0 Sender counters unavailable, try again later
 EOF
+# quota_precheck = known: the first message finds Redis gone at its
+# commit; from then on MAIL FROM reads, and refuses, until Redis is back
+ok_mt known precheck-known-redis-gone-at-eom <<EOF
+$(msg K8 bob@acme.test 192.0.2.7 bob@acme.test)
+expect 451 4.3.0 Sender counters unavailable, try again later
+EOF
+ok_mt known precheck-known-redis-gone-then-at-mail <<EOF
+$(tx_head K9 bob@acme.test 192.0.2.7)
+expect 451 4.3.0 Sender counters unavailable, try again later
+EOF
 
-all="act dacc rcpt exact domain off nounsub deflim prefix db3 kiri cache cacc"
+all="act dacc rcpt exact domain off nounsub deflim prefix db3 kiri cache cacc known"
 for m in $all; do
 	check "$m: still running" milter_alive "$m"
 done
