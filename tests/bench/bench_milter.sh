@@ -1,8 +1,11 @@
 #!/bin/sh
 # bench_milter.sh [N...]: the daemon under load from tests/bench/mtload,
 # against a private slapd holding N generated senders (default: 1000
-# 100000 1000000) and a private Redis, in query and mirror mode, at 1, 8
-# and 64 concurrent milter connections.
+# 100000 1000000) and a private Redis, in query and mirror mode (and
+# "known": mirror with quota_precheck = known), at 1, 8 and 64
+# concurrent milter connections; and, as mode "null",
+# tests/bench/nullmilter, a libmilter milter that decides nothing: the
+# floor libmilter and the kernel put under any milter on this machine.
 #
 # One line per run on stdout (and, with a header, appended to $OUT,
 # default ${TMPDIR:-/tmp}/bench-milter-results.txt):
@@ -20,7 +23,7 @@
 # transaction. These three count warm-up transactions too, and so divide
 # by every transaction mtload ran. Each run starts from an empty Redis.
 #
-# Knobs: MODES (default "query mirror"), CONNS (default "1 8 64 8R"), SECS
+# Knobs: MODES (default "query mirror known null"), CONNS (default "1 8 64 8R"), SECS
 # (measured seconds per run, default 5), WARM (warm-up seconds, 1),
 # REPEAT (runs of each combination, default 1; their medians are printed
 # as "milter median ..." lines when above 1).
@@ -28,7 +31,7 @@
 . "$(dirname "$0")/../lib/servers.sh"
 . "$(dirname "$0")/../lib/stats.sh"
 
-MODES=${MODES:-"query mirror"}
+MODES=${MODES:-"query mirror known null"}
 CONNS=${CONNS:-"1 8 64 8R"}
 SECS=${SECS:-5}
 WARM=${WARM:-1}
@@ -36,8 +39,9 @@ REPEAT=${REPEAT:-1}
 OUT=${OUT:-${TMPDIR:-/tmp}/bench-milter-results.txt}
 SG_BIN=$SG_ROOT/milter/sendergate
 LOAD=$SG_ROOT/tests/bench/mtload
+NULLMILTER=$SG_ROOT/tests/bench/nullmilter
 [ $# -gt 0 ] || set -- 1000 100000 1000000
-for b in "$SG_BIN" "$LOAD"; do
+for b in "$SG_BIN" "$LOAD" "$NULLMILTER"; do
 	[ -x "$b" ] || { echo "build it first: make bench" >&2; exit 1; }
 done
 
@@ -66,11 +70,18 @@ for n in "$@"; do
 		ldap_base = $SLAPD_BASE
 		ldap_bind_dn = $SLAPD_BIND_DN
 		ldap_bind_password_file = $SLAPD_BIND_PW_FILE
-		ldap_mode = $mode
+		ldap_mode = $(case $mode in query) echo query ;; *) echo mirror ;; esac)
+		quota_precheck = $(case $mode in known) echo known ;; *) echo always ;; esac)
 		ldap_timeout = 2s
 		redis_address = $REDIS_ADDRESS
 		EOF
-		"$SG_BIN" -f -c "$SG_TMP/bench.conf" >"$SG_TMP/milter.log" 2>&1 &
+		if [ "$mode" = null ]; then
+			"$NULLMILTER" -s "unix:$SG_TMP/milter.sock" \
+			    >"$SG_TMP/milter.log" 2>&1 &
+		else
+			"$SG_BIN" -f -c "$SG_TMP/bench.conf" \
+			    >"$SG_TMP/milter.log" 2>&1 &
+		fi
 		mpid=$!
 		sg_atexit "kill $mpid 2>/dev/null"
 		# ready: the socket answers and, in mirror mode, the load is done
@@ -111,8 +122,11 @@ for n in "$@"; do
 				line=$(cat "$SG_TMP/run")
 				all=$(echo "$line" | field all)
 				acc=$(echo "$line" | field accepted)
-				if [ "$acc" != "$(echo "$line" | field msgs)" ]; then
-					echo "not every message was accepted:" \
+				if [ "$acc" != "$(echo "$line" | field msgs)" ] ||
+				    { [ "$mode" != null ] &&
+				    [ "$(echo "$line" | field copies)" != "$acc" ]; }; then
+					echo "not every message was accepted" \
+					    "with its copy:" \
 					    "$line" >&2
 					tail -5 "$SG_TMP/milter.log" >&2
 					exit 1
