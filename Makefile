@@ -98,7 +98,7 @@ tests/bench/mtload: tests/bench/mtload.c tests/milterproto.c tests/milterproto.h
 	$(CC) $(SG_CFLAGS) -Itests $(SG_LDFLAGS) -o $@ tests/bench/mtload.c \
 		tests/milterproto.c
 
-tests/bench/nullmilter: tests/bench/nullmilter.c
+tests/bench/nullmilter: tests/bench/nullmilter.c $(HEADERS)
 	$(CC) $(SG_CFLAGS) $(SG_LDFLAGS) -o $@ $< -lmilter -lpthread
 
 bench: deps all $(TOOLS) tests/bench/nullmilter

@@ -51,7 +51,6 @@ struct conn {
 	struct pol_session sess;
 	char		 client[64];	/* printable client address */
 	char		 auth[AUTH_MAX];
-	int		 addrcpt_par;	/* MTA takes ESMTP args on addrcpt */
 	int		 connected;	/* connect callback ran */
 	/* buffers kept from message to message: no allocation per message */
 	char		**rcptv;	/* rcptcap pointers into rcptmem */
@@ -269,40 +268,20 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	struct conn	*cn;
-	/*
-	 * Steps the policy does not need, and no replies to connect and
-	 * headers, which never decide: fewer round trips per message.
-	 * Callbacks return SMFIS_NOREPLY there; libmilter answers CONTINUE
-	 * for them to an MTA that did not agree to go without.
-	 */
-	unsigned long	 want = SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOUNKNOWN |
-			    SMFIP_NODATA | SMFIP_NOEOH | SMFIP_NR_CONN |
-			    SMFIP_NR_HDR;
-
 	(void)f2;
 	(void)f3;
-	if ((cn = conn_get(ctx)) == NULL)
+	if (conn_get(ctx) == NULL)
 		return SMFIS_TEMPFAIL;
 	if ((f0 & SMFIF_ADDRCPT) == 0 || (f0 & SMFIF_ADDHDRS) == 0) {
 		log_error("the MTA does not allow adding recipients and "
 		    "headers: refusing the connection");
 		return SMFIS_REJECT;
 	}
-	*pf0 = SMFIF_ADDRCPT | SMFIF_ADDHDRS;
-	if (f0 & SMFIF_ADDRCPT_PAR) {
-		*pf0 |= SMFIF_ADDRCPT_PAR;
-		cn->addrcpt_par = 1;
-	}
-	*pf1 = f1 & want;
+	*pf0 = SMFIF_ADDRCPT | SMFIF_ADDHDRS | (f0 & SMFIF_ADDRCPT_PAR);
+	*pf1 = f1 & MILTER_STEPS;
 	*pf2 = *pf3 = 0;
-	if (f0 & SMFIF_SETSYMLIST) {
-		smfi_setsymlist(ctx, SMFIM_CONNECT, (char[]){ "{daemon_name}" });
-		smfi_setsymlist(ctx, SMFIM_ENVFROM,
-		    (char[]){ "i {auth_authen} {daemon_name}" });
-		smfi_setsymlist(ctx, SMFIM_ENVRCPT, (char[]){ "i" });
-		smfi_setsymlist(ctx, SMFIM_EOM, (char[]){ "i" });
-	}
+	if (f0 & SMFIF_SETSYMLIST)
+		milter_symlists(ctx);
 	return SMFIS_CONTINUE;
 }
 
@@ -548,12 +527,17 @@ modify(SMFICTX *ctx, struct conn *cn, const char **copies, size_t ncopies)
 	size_t			 i;
 	int			 rc;
 
+	/*
+	 * NOTIFY=NEVER where the MTA granted SMFIF_ADDRCPT_PAR. That is
+	 * known to libmilter for the whole milter connection (several SMTP
+	 * sessions after SMFIC_QUIT_NC), not to our per-session state:
+	 * smfi_addrcpt_par fails at once, sending nothing, where it was not
+	 * granted, and the plain form is used.
+	 */
 	for (i = 0; i < ncopies; i++) {
 		snprintf(rcpt, sizeof(rcpt), "<%s>", copies[i]);
-		if (cn->addrcpt_par)
-			rc = smfi_addrcpt_par(ctx, rcpt,
-			    (char[]){ "NOTIFY=NEVER" });
-		else
+		rc = smfi_addrcpt_par(ctx, rcpt, (char[]){ "NOTIFY=NEVER" });
+		if (rc != MI_SUCCESS)
 			rc = smfi_addrcpt(ctx, rcpt);
 		if (rc != MI_SUCCESS)
 			return -1;

@@ -15,6 +15,29 @@ void	milter_setup(const struct sg_conf *, struct directory *);
 /* Sessions open now: connect (or negotiate) seen, close not yet. */
 unsigned milter_sessions(void);
 
+/*
+ * What sendergate asks of the MTA in option negotiation: the steps it
+ * declines and the replies it goes without (MILTER_STEPS, masked by the
+ * MTA's offer), and the macros of each stage (milter_symlists, when the
+ * MTA takes SMFIF_SETSYMLIST). Connect and headers never decide, so they
+ * need no reply; callbacks return SMFIS_NOREPLY there, and libmilter
+ * answers CONTINUE for them to an MTA that did not agree to go without.
+ * tests/bench/nullmilter asks the same, to measure the floor under them.
+ */
+#define MILTER_STEPS	(SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOUNKNOWN | \
+			 SMFIP_NODATA | SMFIP_NOEOH | SMFIP_NR_CONN | \
+			 SMFIP_NR_HDR)
+
+static inline void
+milter_symlists(SMFICTX *ctx)
+{
+	smfi_setsymlist(ctx, SMFIM_CONNECT, (char[]){ "{daemon_name}" });
+	smfi_setsymlist(ctx, SMFIM_ENVFROM,
+	    (char[]){ "i {auth_authen} {daemon_name}" });
+	smfi_setsymlist(ctx, SMFIM_ENVRCPT, (char[]){ "i" });
+	smfi_setsymlist(ctx, SMFIM_EOM, (char[]){ "i" });
+}
+
 /* The filter description to pass to smfi_register(). */
 extern struct smfiDesc milter_desc;
 

@@ -73,6 +73,11 @@
  *				the final reply
  *	abort			SMFIC_ABORT, no reply
  *	quit			SMFIC_QUIT and close, no reply
+ *	quitnc			SMFIC_QUIT_NC, no reply: the session ends (its
+ *				macros are forgotten) but the socket and the
+ *				negotiated options stay, and the next connect
+ *				sends SMFIC_CONNECT on them, as an MTA that
+ *				reuses milter connections does
  *	close			close the socket without SMFIC_QUIT
  *	raw CODE [HEX...]	send one packet with command byte CODE and
  *				the data given in hex; print the reply (also
@@ -150,7 +155,8 @@ struct buf {
 
 enum type {
 	T_CONNECT, T_MACRO, T_HELO, T_MAIL, T_RCPT, T_DATA, T_HEADER, T_EOH,
-	T_BODY, T_EOM, T_ABORT, T_QUIT, T_CLOSE, T_RAW, T_SLEEP, T_EXPECT
+	T_BODY, T_EOM, T_ABORT, T_QUIT, T_QUITNC, T_CLOSE, T_RAW, T_SLEEP,
+	T_EXPECT
 };
 
 /* The script commands, with the protocol step each sends. */
@@ -173,6 +179,7 @@ static const struct cmdinfo {
 	{ "eom", T_EOM, SMFIC_BODYEOB, 0, 0 },
 	{ "abort", T_ABORT, SMFIC_ABORT, 0, 0 },
 	{ "quit", T_QUIT, SMFIC_QUIT, 0, 0 },
+	{ "quitnc", T_QUITNC, SMFIC_QUIT_NC, 0, 0 },
 	{ "close", T_CLOSE, 0, 0, 0 },
 	{ "raw", T_RAW, 0, 0, 0 },
 	{ "sleep", T_SLEEP, 0, 0, 0 },
@@ -203,6 +210,7 @@ struct client {
 	int		 verbose;
 	uint32_t	 offer;		/* protocol flags offered */
 	int		 fd;		/* -1 when not connected */
+	int		 reuse;		/* after quitnc: connect reuses fd */
 	uint32_t	 aflags;	/* actions the milter asked for */
 	uint32_t	 pflags;	/* protocol flags milter asked for */
 	struct macro	*mac;
@@ -859,6 +867,7 @@ disconnect(struct client *cl)
 	if (cl->fd != -1)
 		close(cl->fd);
 	cl->fd = -1;
+	cl->reuse = 0;
 	cl->nmac = 0;
 	cl->aflags = cl->pflags = 0;
 }
@@ -1173,6 +1182,10 @@ do_connect(struct client *cl, const struct cmd *c)
 	const struct arg *ip = &c->argv[1];
 	int		 fd;
 
+	if (cl->fd != -1 && cl->reuse) {
+		cl->reuse = 0;
+		goto send;
+	}
 	if (cl->fd != -1) {
 		fail(cl, "connect", "already connected");
 		return;
@@ -1199,7 +1212,7 @@ do_connect(struct client *cl, const struct cmd *c)
 		drop(cl, "connect");
 		return;
 	}
-
+send:
 	buf_add(&b, c->argv[0].s, c->argv[0].len + 1);
 	if (strcmp(ip->s, "-") == 0)
 		buf_add(&b, "U", 1);
@@ -1278,6 +1291,18 @@ run(struct client *cl, const struct cmd *c)
 			drop(cl, c->info->word);
 		else if (c->info->type == T_QUIT)
 			disconnect(cl);
+		break;
+	case T_QUITNC:
+		if (cl->fd == -1) {
+			fail(cl, c->info->word, "not connected");
+			break;
+		}
+		if (send_packet(cl, c->info->code, NULL, 0) == -1)
+			drop(cl, c->info->word);
+		else {
+			cl->nmac = 0;
+			cl->reuse = 1;
+		}
 		break;
 	case T_CLOSE:
 		disconnect(cl);

@@ -4,10 +4,9 @@
  *
  * Usage: nullmilter -s socket
  *
- * It negotiates the steps and replies sendergate negotiates (no HELO,
- * DATA, end of headers, body or unknown command; no reply to connect and
- * headers), asks for the same macros, answers continue to MAIL FROM, RCPT
- * TO and end of message, and keeps no state. The difference between
+ * It negotiates the steps, replies and macros sendergate negotiates
+ * (MILTER_STEPS and milter_symlists of milter/milter.h), answers continue
+ * to MAIL FROM, RCPT TO and end of message, and keeps no state. The difference between
  * Postfix with it and Postfix without a milter is what the milter
  * protocol itself costs Postfix, libmilter and the kernel; the difference
  * between it and sendergate is sendergate's own work.
@@ -20,6 +19,8 @@
 
 #include <libmilter/mfapi.h>
 
+#include "milter.h"
+
 static sfsistat
 nm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
@@ -28,16 +29,10 @@ nm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	(void)f2;
 	(void)f3;
 	*pf0 = f0 & (SMFIF_ADDRCPT | SMFIF_ADDHDRS | SMFIF_ADDRCPT_PAR);
-	*pf1 = f1 & (SMFIP_NOHELO | SMFIP_NOBODY | SMFIP_NOUNKNOWN |
-	    SMFIP_NODATA | SMFIP_NOEOH | SMFIP_NR_CONN | SMFIP_NR_HDR);
+	*pf1 = f1 & MILTER_STEPS;
 	*pf2 = *pf3 = 0;
-	if (f0 & SMFIF_SETSYMLIST) {
-		smfi_setsymlist(ctx, SMFIM_CONNECT, (char[]){ "{daemon_name}" });
-		smfi_setsymlist(ctx, SMFIM_ENVFROM,
-		    (char[]){ "i {auth_authen} {daemon_name}" });
-		smfi_setsymlist(ctx, SMFIM_ENVRCPT, (char[]){ "i" });
-		smfi_setsymlist(ctx, SMFIM_EOM, (char[]){ "i" });
-	}
+	if (f0 & SMFIF_SETSYMLIST)
+		milter_symlists(ctx);
 	return SMFIS_CONTINUE;
 }
 

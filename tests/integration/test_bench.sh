@@ -138,3 +138,21 @@ expect continue
 EOF
 check "default offer: the archive copy" in_out nr-default-offer \
     "eom: addrcpt <archive@vault.bench> NOTIFY=NEVER"
+
+# One milter connection, two SMTP sessions (SMFIC_QUIT_NC between them, as
+# an MTA that reuses milter connections sends): the second session's copy
+# still gets NOTIFY=NEVER, granted once for the whole milter connection.
+ok_mt nr quitnc-two-sessions <<EOF2
+$(tx_head NR2 u2@d0.bench 198.51.100.7 u2@d0-bench.relay.example smtp)
+expect continue
+$(tx_body "<u2@d0.bench>")
+expect continue
+quitnc
+$(tx_head NR3 u3@d0.bench 198.51.100.7 u3@d0-bench.relay.example smtp)
+expect continue
+$(tx_body "<u3@d0.bench>")
+expect continue
+EOF2
+check "quitnc: two copies, both NOTIFY=NEVER" test "$(grep -c \
+    '^eom: addrcpt <archive@vault.bench> NOTIFY=NEVER$' \
+    "$SG_TMP/quitnc-two-sessions.out")" = 2
