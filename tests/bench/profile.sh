@@ -18,7 +18,7 @@
 
 SECS=${1:-5}
 OUT=${OUT:-${TMPDIR:-/tmp}/sendergate.callgrind}
-SG_BIN=$SG_ROOT/milter/sendergate
+SG_BIN=${SG_BIN:-$SG_ROOT/milter/sendergate}
 LOAD=$SG_ROOT/tests/bench/mtload
 for b in "$SG_BIN" "$LOAD"; do
 	[ -x "$b" ] || { echo "build it first: make bench" >&2; exit 1; }
