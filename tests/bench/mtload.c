@@ -400,13 +400,13 @@ static int
 transaction(struct worker *w)
 {
 	char		 addr[64], from[68], login[80], qid[32], msgid[96];
-	char		 date[64], conn[32];
+	const char	*date = "Sun, 22 Nov 2026 12:00:00 +0000";
 	struct tx	 t = { qid, login, addr };
 	unsigned long	 i = (unsigned long)(rnd(w) % (uint64_t)nsenders);
 	long long	 t0 = now_us(), dt;
 	size_t		 len;
 	int		 final = 0, code, copies = 0;
-	unsigned char	 hdr[4 + sizeof(conn)];
+	unsigned char	 hdr[32];	/* connect: host, family, port, address */
 	uint16_t	 port = htons(25);
 
 	w->seq++;
@@ -417,7 +417,6 @@ transaction(struct worker *w)
 	snprintf(qid, sizeof(qid), "L%dQ%lu", w->id, w->seq);
 	snprintf(msgid, sizeof(msgid), "<%lu.%d.%lu.%llx@load.bench>", seed,
 	    w->id, w->seq, (unsigned long long)t0);
-	snprintf(date, sizeof(date), "Sun, 22 Nov 2026 12:00:00 +0000");
 
 	/* connect: macros, then host, family, port, address */
 	if (put_macros(w, SMFIC_CONNECT, M_CONNECT, &t) == -1)
