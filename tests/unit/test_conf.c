@@ -67,6 +67,7 @@ static const struct expect defaults[] = {
 	E_INT(default_access_method, METHOD_SMTP),
 	E_LONG(default_monthly_limit, 0),
 	E_INT(quota_unit, QUOTA_MESSAGE),
+	E_INT(quota_precheck, PRECHECK_ALWAYS),
 	E_STR(quota_timezone, "UTC"),
 	E_INT(header_from_policy, FROM_REGISTERED),
 	E_INT(campaign_require_unsubscribe, 1),
@@ -150,6 +151,8 @@ static const struct good goods[] = {
 	{ "default_monthly_limit = 5000", E_LONG(default_monthly_limit, 5000) },
 	{ "quota_unit = recipient", E_INT(quota_unit, QUOTA_RECIPIENT) },
 	{ "quota_unit = message", E_INT(quota_unit, QUOTA_MESSAGE) },
+	{ "quota_precheck = known", E_INT(quota_precheck, PRECHECK_KNOWN) },
+	{ "quota_precheck = always", E_INT(quota_precheck, PRECHECK_ALWAYS) },
 	{ "quota_timezone = UTC", E_STR(quota_timezone, "UTC") },
 	{ "header_from_policy = exact", E_INT(header_from_policy, FROM_EXACT) },
 	{ "header_from_policy = domain",
@@ -355,6 +358,8 @@ static const struct bad bads[] = {
 	    ":2: bad value \"8d\" for mirror_max_stale: out of range 0..7d" },
 	{ BASE "quota_unit = messages\n", 0,
 	    ENUM_WANT("messages", "quota_unit", "message or recipient") },
+	{ BASE "quota_precheck = sometimes\n", 0,
+	    ENUM_WANT("sometimes", "quota_precheck", "always or known") },
 	{ BASE "header_from_policy = any\n", 0, ENUM_WANT("any",
 	    "header_from_policy", "registered, exact, domain or off") },
 	{ BASE "null_sender = tempfail\n", 0,
@@ -1169,7 +1174,7 @@ test_example(void **state)
 		fail_msg("uncommented example: got \"%s\", want success", err);
 	}
 	free(text);
-	bad += differ_l("uncommented example", "keys", keys, 35);
+	bad += differ_l("uncommented example", "keys", keys, 36);
 	bad += check_defaults("uncommented example", &c);
 	bad += differ("uncommented example", "ldap_base", c.ldap_base,
 	    BASE_DN);
