@@ -157,7 +157,8 @@ put(struct worker *w, int cmd, const void *data, size_t len)
 	}
 	memcpy(w->out + w->olen, &n, 4);
 	w->out[w->olen + 4] = (unsigned char)cmd;
-	memcpy(w->out + w->olen + 5, data, len);
+	if (len > 0)		/* data may be NULL then */
+		memcpy(w->out + w->olen + 5, data, len);
 	w->olen += 5 + len;
 	return 0;
 }
@@ -658,7 +659,8 @@ main(int argc, char *argv[])
 	}
 	n = 0;
 	for (i = 0; i < conns; i++) {
-		memcpy(all + n, w[i].lat, w[i].nlat * sizeof(*all));
+		if (w[i].nlat > 0)	/* lat is NULL then */
+			memcpy(all + n, w[i].lat, w[i].nlat * sizeof(*all));
 		n += w[i].nlat;
 		acc += w[i].accepted;
 		rej += w[i].rejected;
