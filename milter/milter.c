@@ -33,6 +33,7 @@ struct msg {
 	struct pol_limits lim;
 	int		 ctr_ok;	/* 0 read (or not needed), -1 failed */
 	long		 scount, dcount;
+	unsigned	 full_s, full_d;	/* quota_precheck memo hashes */
 	char		**rcpts;	/* normalised recipients (conn's) */
 	size_t		 nrcpts;
 	long		 accepted;	/* recipients taken */
@@ -332,6 +333,25 @@ full_key(const char *month, const char *at, const char *who)
 	return h != 0 ? h : 1;
 }
 
+/* The message's two memo hashes, made once at MAIL FROM. */
+static void
+full_keys(struct msg *m)
+{
+	char	 month[SG_MONTH_LEN];
+
+	ctr_month(time(NULL), month);
+	m->full_s = full_key(month, "", m->addr);
+	m->full_d = full_key(month, "@", m->ans.entry->dom.primary);
+}
+
+/* Is h marked? */
+static int
+full_marked(unsigned h)
+{
+	return __atomic_load_n(&full_memo[h % FULL_SLOTS], __ATOMIC_RELAXED) ==
+	    h;
+}
+
 /* Mark (on) or clear one memo entry. */
 static void
 full_set(unsigned h, int on)
@@ -346,34 +366,28 @@ full_set(unsigned h, int on)
 		    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
-/*
- * quota_precheck = known: note counts read or committed (r: 0 counts
- * known, -1 Redis failed) against the limits; 1 if MAIL FROM must read
- * when called with note = 0.
- */
+/* Must MAIL FROM read the counters of this message? */
 static int
-full_check(const struct msg *m, int note, int r)
+full_needed(const struct msg *m)
 {
-	char		 month[SG_MONTH_LEN];
-	unsigned	 hs, hd;
+	return __atomic_load_n(&full_failing, __ATOMIC_RELAXED) ||
+	    full_marked(m->full_s) || full_marked(m->full_d);
+}
 
-	ctr_month(time(NULL), month);
-	hs = full_key(month, "", m->addr);
-	hd = full_key(month, "@", m->ans.entry->dom.primary);
-	if (!note)
-		return __atomic_load_n(&full_failing, __ATOMIC_RELAXED) ||
-		    __atomic_load_n(&full_memo[hs % FULL_SLOTS],
-		    __ATOMIC_RELAXED) == hs ||
-		    __atomic_load_n(&full_memo[hd % FULL_SLOTS],
-		    __ATOMIC_RELAXED) == hd;
+/*
+ * Note counts read or committed against the limits: r is 0 when
+ * m->scount and m->dcount are known, -1 when Redis failed.
+ */
+static void
+full_note(const struct msg *m, int r)
+{
 	__atomic_store_n(&full_failing, r == -1, __ATOMIC_RELAXED);
-	if (r == 0) {
-		full_set(hs, m->lim.sender != LIMIT_NONE &&
-		    m->scount >= m->lim.sender);
-		full_set(hd, m->lim.domain != LIMIT_NONE &&
-		    m->dcount >= m->lim.domain);
-	}
-	return 0;
+	if (r != 0)
+		return;
+	full_set(m->full_s, m->lim.sender != LIMIT_NONE &&
+	    m->scount >= m->lim.sender);
+	full_set(m->full_d, m->lim.domain != LIMIT_NONE &&
+	    m->dcount >= m->lim.domain);
 }
 
 /* MAIL FROM: rules 1 to 11. */
@@ -412,12 +426,14 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		    " directory=stale" : "");
 
 	policy_limits(mc, m->ans.entry, &m->lim);
+	if (mc->quota_precheck == PRECHECK_KNOWN)
+		full_keys(m);
 	if (mc->quota_precheck == PRECHECK_ALWAYS ||
-	    mc->quota_unit == QUOTA_RECIPIENT || full_check(m, 0, 0)) {
+	    mc->quota_unit == QUOTA_RECIPIENT || full_needed(m)) {
 		m->ctr_ok = ctr_read(m->ans.entry->dom.primary, m->addr,
 		    time(NULL), &m->scount, &m->dcount);
 		if (mc->quota_precheck == PRECHECK_KNOWN)
-			(void)full_check(m, 1, m->ctr_ok);
+			full_note(m, m->ctr_ok);
 	}
 	/* else: not read; the commit at end of message checks the limits */
 	policy_quota(mc, m->addr, m->ctr_ok, m->scount, m->dcount, &m->lim,
@@ -615,7 +631,7 @@ cb_eom(SMFICTX *ctx)
 	    time(NULL), mc->quota_unit == QUOTA_MESSAGE ? 1 : m->accepted,
 	    m->lim.sender, m->lim.domain, &m->scount, &m->dcount);
 	if (mc->quota_precheck == PRECHECK_KNOWN)
-		(void)full_check(m, 1, r == -1 ? -1 : 0);
+		full_note(m, r == -1 ? -1 : 0);
 	policy_commit(mc, m->addr, r, &d);
 	if (d.action != POL_CONTINUE) {
 		ret = obey(ctx, cn, &d, m->addr, "");
