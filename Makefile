@@ -32,9 +32,10 @@ COMMON	= milter/log.o milter/conf.o milter/addr.o milter/cidr.o \
 	  milter/dir_mirror.o milter/mirror_index.o milter/mirror_model.o \
 	  milter/counter.o
 DAEMON	= milter/sendergate.o milter/milter.o
-CTL	= milter/sendergatectl.o milter/ctl_rec.o milter/ctl_validate.o \
-	  milter/ctl_ldap.o milter/ctl_passwd.o milter/ctl_usage.o \
-	  milter/ctl_explain.o
+CTL	= milter/sendergatectl.o milter/ctl_args.o milter/ctl_entry.o \
+	  milter/ctl_list.o milter/ctl_json.o milter/ctl_rec.o \
+	  milter/ctl_validate.o milter/ctl_ldap.o milter/ctl_passwd.o \
+	  milter/ctl_usage.o milter/ctl_explain.o milter/ctl_explain_cmd.o
 HEADERS	= $(wildcard milter/*.h)
 
 UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
@@ -53,7 +54,7 @@ milter/sendergate: $(DAEMON) $(COMMON)
 	$(CC) $(SG_LDFLAGS) -o $@ $(DAEMON) $(COMMON) $(LIBS)
 
 milter/sendergatectl: $(CTL) $(COMMON)
-	$(CC) $(SG_LDFLAGS) -o $@ $(CTL) $(COMMON) $(LIBS)
+	$(CC) $(SG_LDFLAGS) -o $@ $(CTL) $(COMMON) $(LIBS) -lcrypt
 
 # Unit tests: each links the modules it tests (and fakes, if any).
 tests/unit/%.o: tests/unit/%.c $(HEADERS) tests/unit/show.h
@@ -76,7 +77,7 @@ tests/unit/test_ctl_validate: tests/unit/test_ctl_validate.o \
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 
 tests/unit/test_ctl_passwd: tests/unit/test_ctl_passwd.o milter/ctl_passwd.o
-	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
+	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcrypt -lcmocka
 
 MIRROR	= milter/mirror_index.o milter/mirror_model.o milter/dir.o \
 	  milter/dir_query.o milter/dir_mirror.o milter/dir_ldap.o milter/log.o \

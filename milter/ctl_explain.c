@@ -107,7 +107,7 @@ ctl_explain(const struct sg_conf *conf, const struct ctl_explain_args *a,
 	char			 addr[SG_ADDR_MAX + 1], err[512], ipbuf[64];
 	const char		*domain = NULL;
 	long			 sc = 0, dc = 0;
-	int			 ok, ret;
+	int			 ok, ret, backend;
 
 	memset(&sess, 0, sizeof(sess));
 	sess.auth = a->auth;
@@ -155,6 +155,7 @@ ctl_explain(const struct sg_conf *conf, const struct ctl_explain_args *a,
 		    "or conflicting entry: see the messages above)\n");
 		break;
 	}
+	backend = ans.kind == DIR_FAILED;
 	policy_sender(conf, addr, domain, &ans, &sess, &d);
 	if (ans.kind == DIR_SENDER) {
 		policy_limits(conf, ans.entry, &lim);
@@ -170,12 +171,14 @@ ctl_explain(const struct sg_conf *conf, const struct ctl_explain_args *a,
 	if (ok == 0)
 		fprintf(fp, "counters: sender %ld, domain %ld this month\n",
 		    sc, dc);
-	else
+	else {
 		fprintf(fp, "counters: unavailable\n");
+		backend = 1;
+	}
 	policy_quota(conf, addr, ok, sc, dc, &lim, &d);
 	ret = answer(fp, &d);
 out:
 	dir_answer_release(&ans);
 	dir_close(dir);
-	return ret;
+	return backend ? CTL_BACKEND : ret;	/* a backend failed: exit 4 */
 }
