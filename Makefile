@@ -27,10 +27,10 @@ SG_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -g -pthread $(WARN) $(SAN) -Imilter $(CFL
 SG_LDFLAGS = -pthread $(SAN) $(LDFLAGS)
 LIBS	= -lmilter -lldap -llber -lhiredis -lcrypto -lpthread
 
-COMMON	= milter/log.o milter/conf.o milter/addr.o milter/cidr.o \
+COMMON	= milter/log.o milter/conf.o milter/addr.o milter/cidr.o milter/dirval.o \
 	  milter/policy.o milter/dir.o milter/dir_ldap.o milter/dir_query.o \
 	  milter/dir_mirror.o milter/mirror_index.o milter/mirror_model.o \
-	  milter/counter.o
+	  milter/counter.o milter/mailfrom.o
 DAEMON	= milter/sendergate.o milter/milter.o
 CTL	= milter/sendergatectl.o milter/ctl_args.o milter/ctl_entry.o \
 	  milter/ctl_list.o milter/ctl_json.o milter/ctl_rec.o \
@@ -64,16 +64,18 @@ tests/unit/test_addr: tests/unit/test_addr.o milter/addr.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 tests/unit/test_cidr: tests/unit/test_cidr.o milter/cidr.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
-tests/unit/test_conf: tests/unit/test_conf.o milter/conf.o milter/log.o milter/cidr.o
+tests/unit/test_conf: tests/unit/test_conf.o milter/conf.o milter/log.o milter/cidr.o \
+		milter/dirval.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
-tests/unit/test_policy: tests/unit/test_policy.o milter/policy.o milter/addr.o \
+tests/unit/test_policy: tests/unit/test_policy.o milter/policy.o milter/addr.o milter/dirval.o \
 		milter/cidr.o milter/conf.o milter/log.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 tests/unit/test_counter: tests/unit/test_counter.o milter/counter.o milter/log.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lhiredis -lcrypto -lcmocka
 
 tests/unit/test_ctl_validate: tests/unit/test_ctl_validate.o \
-		milter/ctl_validate.o milter/ctl_rec.o milter/addr.o milter/cidr.o
+		milter/ctl_validate.o milter/ctl_rec.o milter/addr.o milter/cidr.o \
+		milter/dirval.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 
 tests/unit/test_ctl_passwd: tests/unit/test_ctl_passwd.o milter/ctl_passwd.o
@@ -81,7 +83,7 @@ tests/unit/test_ctl_passwd: tests/unit/test_ctl_passwd.o milter/ctl_passwd.o
 
 MIRROR	= milter/mirror_index.o milter/mirror_model.o milter/dir.o \
 	  milter/dir_query.o milter/dir_mirror.o milter/dir_ldap.o milter/log.o \
-	  milter/addr.o milter/cidr.o
+	  milter/addr.o milter/cidr.o milter/dirval.o
 tests/unit/test_mirror: tests/unit/test_mirror.o $(MIRROR)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lldap -llber -lcmocka
 
@@ -150,7 +152,7 @@ FUZZERS	= addr from cidr conf
 FUZZ_SRC_addr = milter/addr.c
 FUZZ_SRC_from = milter/addr.c
 FUZZ_SRC_cidr = milter/cidr.c
-FUZZ_SRC_conf = milter/conf.c milter/log.c milter/cidr.c
+FUZZ_SRC_conf = milter/conf.c milter/log.c milter/cidr.c milter/dirval.c
 
 .PHONY: fuzz fuzz-smoke fuzz-build tsan-check
 .SECONDEXPANSION:

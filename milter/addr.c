@@ -13,8 +13,11 @@
  *  - An empty local part is bad, also when quoted (""@x).
  *  - A quoted-pair is a backslash and one printable ASCII octet; HTAB
  *    and other control octets are bad everywhere, even inside quotes.
- *  - Address literals are IPv4 or "IPv6:" (checked with inet_pton) and
- *    kept verbatim, not case-folded. RFC 5321's General-address-literal
+ *  - Address literals are IPv4 or "IPv6:" (checked with inet_pton) and,
+ *    like the rest of the address, lower-cased ("[ipv6:2001:db8::55]"),
+ *    but not otherwise rewritten: "[IPv6:2001:0db8::55]" stays another
+ *    spelling, so both directory modes compare the text the same way.
+ *    RFC 5321's General-address-literal
  *    ("[tag:content]") is refused: no such tag is registered, and its
  *    content may hold '@', which would confuse "domain after the last @".
  *  - Envelope: leading spaces are skipped (an all-space argument is the
@@ -266,7 +269,7 @@ quoted_emit(const char *p, const char *end, int atom, struct sink *sk)
 		sink_put(sk, '"');
 }
 
-/* Check and copy an address literal "[...]" verbatim; returns its end or NULL. */
+/* Check and copy an address literal "[...]" in lower case; its end or NULL. */
 static const char *
 domain_literal(const char *p, struct sink *sk)
 {
@@ -288,7 +291,7 @@ domain_literal(const char *p, struct sink *sk)
 	} else if (inet_pton(AF_INET, tmp, bin) != 1)
 		return (NULL);		/* no General-address-literal */
 	for (s = p; s <= end; s++)
-		sink_put(sk, *s);
+		sink_put(sk, ascii_lower((unsigned char)*s));
 	return (end + 1);
 }
 

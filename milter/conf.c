@@ -189,6 +189,7 @@ static const struct param params[] = {
 	P_STR(redis_prefix, "sg", check_redis_prefix, F_NONEMPTY),
 	P_TIME(redis_timeout, "250ms", 1 * MSEC, 1 * MIN),
 	P_TIME(dedupe_window, "24h", 0, 30 * DAY),
+	P_INT(dedupe_max_retries, "1", 0, 100),
 
 	P_LIST("listener_methods", T_LISTENERS, listeners, nlisteners, ""),
 	P_ENUM(default_access_method, "smtp", methods),
@@ -1180,12 +1181,7 @@ conf_listener_method(const struct sg_conf *c, const char *name)
 const char *
 conf_method_name(int method)
 {
-	size_t	 i;
-
-	for (i = 0; methods[i].word != NULL; i++)
-		if (methods[i].value == method)
-			return methods[i].word;
-	return "unknown";
+	return dv_method_name(method);
 }
 
 /* Read a password file under the same rules as the *_password_file keys. */

@@ -10,15 +10,12 @@
 
 #include <stddef.h>
 
+#include "dirval.h"
+
 enum sg_action {			/* the on_* settings */
 	ACT_TEMPFAIL = 0,
 	ACT_ACCEPT,
 	ACT_REJECT
-};
-
-enum sg_method {			/* access methods, also a bit mask */
-	METHOD_SMTP = 1,
-	METHOD_CAMPAIGN = 2
 };
 
 enum sg_ldap_mode { LDAP_MODE_QUERY = 0, LDAP_MODE_MIRROR };
@@ -63,6 +60,7 @@ struct sg_conf {
 	char		*redis_prefix;
 	long		 redis_timeout;		/* ms */
 	long		 dedupe_window;		/* ms; 0 = no dedupe */
+	long		 dedupe_max_retries;	/* forgiven per counted message */
 
 	struct sg_listener *listeners;
 	size_t		 nlisteners;

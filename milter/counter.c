@@ -1,20 +1,24 @@
 /*
  * counter.c - monthly counters in Redis, checked and counted atomically.
  *
- * Each libmilter worker thread keeps its own hiredis connection (a
- * pthread key), so no connection is shared and no lock is held on the
- * message path. After any transport error the connection is freed and a
- * new one is made on the next call; an error reply (OOM, READONLY, a bad
- * value) leaves the connection in place but still fails the call.
+ * Connections come from a pool of idle ones shared by the threads (one
+ * short lock to take or give one back); a call uses its connection alone.
+ * After any transport error the connection is freed and a new one is made
+ * on the next call; an error reply (OOM, READONLY, a bad value) leaves
+ * the connection in place but still fails the call.
  *
  * The script is loaded once per server: its SHA-1 is computed here and
  * EVALSHA is used; NOSCRIPT (a restarted or flushed server) loads it again.
  *
  * Dedupe: a message retried after its end-of-message answer was lost
- * carries the same Message-ID. The script remembers the SHA-256 of each
- * counted message's Message-ID per sender for dedupe_window and does not
- * count a message it has seen; the test and the mark are in the same
- * script as the counting, so two copies racing cannot both be counted.
+ * carries the same Message-ID and is the same message. The script
+ * remembers, per sender and SHA-256 of a Message-ID, the fingerprint of
+ * the message last counted under it (milter.c: Message-ID, envelope
+ * recipients, From, To, Cc, Date, Subject and the body) for
+ * dedupe_window, and forgives up to dedupe_max_retries copies of exactly
+ * that message. Anything else is counted, whatever its Message-ID says.
+ * The test and the mark are in the same script as the counting, so two
+ * copies racing cannot both go uncounted nor both be counted.
  */
 #include <errno.h>
 #include <limits.h>
@@ -35,9 +39,17 @@
 /*
  * KEYS: sender key, domain key and, when deduplicating, the Message-ID
  * key. ARGV: amount, sender limit, domain limit (-1 = none), expiry (unix
- * time), dedupe window (ms). Returns {1, s, d} when counted, {0, s, d}
- * when a limit would be passed (nothing counted), {2, s, d} when the
- * Message-ID key exists (a retry: nothing counted).
+ * time), dedupe window (ms), the message's fingerprint (hex), retries
+ * forgiven per counted message. Returns {1, s, d} when counted, {0, s, d}
+ * when a limit would be passed (nothing counted), {2, s, d} for a retry
+ * (nothing counted).
+ *
+ * The Message-ID key holds "FINGERPRINT RETRIES" of the last message
+ * counted under that Message-ID. A message is a retry only if its
+ * fingerprint is that one and fewer than ARGV[7] retries were forgiven;
+ * anything else is counted (and, when it is, becomes the key's message
+ * with no retries). A value of another form (a key from an older
+ * version) is simply a message of another fingerprint.
  */
 static const char ctr_script[] =
 	"local n = tonumber(ARGV[1])\n"
@@ -48,8 +60,16 @@ static const char ctr_script[] =
 	"if s == nil or d == nil then\n"
 	"  return redis.error_reply('sendergate: counter is not a number')\n"
 	"end\n"
-	"if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 1 then\n"
-	"  return {2, s, d}\n"
+	"if KEYS[3] then\n"
+	"  local v = redis.call('GET', KEYS[3])\n"
+	"  if v then\n"
+	"    local f, r = string.match(v, '^(%x+) (%d+)$')\n"
+	"    if f == ARGV[6] and tonumber(r) < tonumber(ARGV[7]) then\n"
+	"      redis.call('SET', KEYS[3], f .. ' ' .. (tonumber(r) + 1),\n"
+	"        'KEEPTTL')\n"
+	"      return {2, s, d}\n"
+	"    end\n"
+	"  end\n"
 	"end\n"
 	"if (sl >= 0 and s + n > sl) or (dl >= 0 and d + n > dl) then\n"
 	"  return {0, s, d}\n"
@@ -59,7 +79,7 @@ static const char ctr_script[] =
 	"redis.call('EXPIREAT', KEYS[1], ARGV[4])\n"
 	"redis.call('EXPIREAT', KEYS[2], ARGV[4])\n"
 	"if KEYS[3] then\n"
-	"  redis.call('SET', KEYS[3], '1', 'PX', ARGV[5])\n"
+	"  redis.call('SET', KEYS[3], ARGV[6] .. ' 0', 'PX', ARGV[5])\n"
 	"end\n"
 	"return {1, s, d}\n";
 
@@ -415,11 +435,12 @@ ctr_read(const char *primary, const char *sender, time_t now, long *scount,
  */
 static redisReply *
 ctr_eval(redisContext *rc, const char *skey, const char *dkey,
-    const char *mkey, long n, long slimit, long dlimit, long long expiry)
+    const char *mkey, const char *fp, long n, long slimit, long dlimit,
+    long long expiry)
 {
 	redisReply	*r;
-	const char	*argv[11];
-	char		 num[5][24];
+	const char	*argv[13];
+	char		 num[6][24];
 	int		 argc = 0, i, tries;
 
 	/* by argument vector: no format string to parse per message */
@@ -429,6 +450,7 @@ ctr_eval(redisContext *rc, const char *skey, const char *dkey,
 	snprintf(num[3], sizeof(num[3]), "%lld", expiry);
 	snprintf(num[4], sizeof(num[4]), "%ld",
 	    mkey != NULL ? ctr_conf->dedupe_window : 0L);
+	snprintf(num[5], sizeof(num[5]), "%ld", ctr_conf->dedupe_max_retries);
 	argv[argc++] = "EVALSHA";
 	argv[argc++] = ctr_sha;
 	argv[argc++] = mkey != NULL ? "3" : "2";
@@ -438,6 +460,8 @@ ctr_eval(redisContext *rc, const char *skey, const char *dkey,
 		argv[argc++] = mkey;
 	for (i = 0; i < 5; i++)
 		argv[argc++] = num[i];
+	argv[argc++] = mkey != NULL ? fp : "";
+	argv[argc++] = num[5];
 	for (tries = 0; tries < 2; tries++) {
 		r = redisCommandArgv(rc, argc, argv, NULL);
 		if (r == NULL || r->type != REDIS_REPLY_ERROR ||
@@ -460,10 +484,11 @@ ctr_eval(redisContext *rc, const char *skey, const char *dkey,
 	return NULL;
 }
 
-/* Check and count atomically (and dedupe by Message-ID). */
-int
+/* Check and count atomically (and forgive a retry of the same message). */
+enum ctr_result
 ctr_commit(const char *primary, const char *sender, const char *msgid_hash,
-    time_t now, long n, long slimit, long dlimit, long *scount, long *dcount)
+    const char *fingerprint, time_t now, long n, long slimit, long dlimit,
+    long *scount, long *dcount)
 {
 	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
 	char		 mbuf[SG_KEY_MAX + SG_MSGID_HASH_LEN];
@@ -476,7 +501,8 @@ ctr_commit(const char *primary, const char *sender, const char *msgid_hash,
 	if (ctr_keys_now(primary, sender, now, skey, dkey) == -1)
 		return -1;
 	if (msgid_hash != NULL && msgid_hash[0] != '\0' &&
-	    ctr_conf->dedupe_window > 0) {
+	    fingerprint != NULL && fingerprint[0] != '\0' &&
+	    ctr_conf->dedupe_window > 0 && ctr_conf->dedupe_max_retries > 0) {
 		if (ctr_msgid_key(ctr_conf->redis_prefix, primary, sender,
 		    msgid_hash, mbuf, sizeof(mbuf)) == -1) {
 			log_warnx("redis key too long for <%s>", sender);
@@ -487,7 +513,8 @@ ctr_commit(const char *primary, const char *sender, const char *msgid_hash,
 	for (tries = 0; ; tries++) {
 		if ((rc = ctr_conn(&fresh)) == NULL)
 			return -1;
-		r = ctr_eval(rc, skey, dkey, mkey, n, slimit, dlimit,
+		r = ctr_eval(rc, skey, dkey, mkey, fingerprint, n, slimit,
+		    dlimit,
 		    (long long)ctr_expiry(now));
 		if (r != NULL)
 			break;
@@ -506,7 +533,7 @@ ctr_commit(const char *primary, const char *sender, const char *msgid_hash,
 	    reply_count(r->element[1], scount) == 0 &&
 	    reply_count(r->element[2], dcount) == 0) {
 		v = r->element[0]->integer;
-		ret = v == 1 || v == 2 ? (int)v : 0;
+		ret = v == 1 ? CTR_COUNTED : v == 2 ? CTR_RETRY : CTR_LIMIT;
 	} else
 		log_warnx("redis EVALSHA %s: %s", skey,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");

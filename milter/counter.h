@@ -50,18 +50,30 @@ int	ctr_msgid_hash(const char *value, char out[SG_MSGID_HASH_LEN]);
 int	ctr_read(const char *primary, const char *sender, time_t now,
 	    long *scount, long *dcount);
 
+/* What ctr_commit found. */
+enum ctr_result {
+	CTR_FAILED = -1,		/* Redis failed; nothing known */
+	CTR_LIMIT = 0,			/* a limit would be passed; not counted */
+	CTR_COUNTED = 1,		/* counted; new values returned */
+	CTR_RETRY = 2			/* a forgiven retry; not counted */
+};
+
+/* Hex SHA-256 fingerprint of a message (see milter.c), and its NUL. */
+#define SG_FINGERPRINT_LEN 65
+
 /*
  * Check both limits and add n to both counters, atomically.
- * slimit / dlimit: the limit, or -1 for none. msgid_hash: ctr_msgid_hash
- * of the message's Message-ID, or NULL / "" (no dedupe; none either when
- * dedupe_window is 0). Returns 1 (counted; the new values in *scount,
- * *dcount), 2 (the same Message-ID was counted for this sender within
- * dedupe_window: not counted again; current values), 0 (a limit would be
- * passed; nothing counted; current values returned), -1 (Redis failure;
- * nothing known).
+ * slimit / dlimit: the limit, or -1 for none. sender: the registered
+ * sender's canonical address. msgid_hash: ctr_msgid_hash of the
+ * message's Message-ID; fingerprint: the message's (hex); either NULL or
+ * "" means no dedupe, and so do dedupe_window 0 and dedupe_max_retries
+ * 0. A message is CTR_RETRY only when the last message counted under
+ * its Message-ID within dedupe_window had the same fingerprint and fewer
+ * than dedupe_max_retries retries of it were forgiven. On CTR_COUNTED,
+ * CTR_RETRY and CTR_LIMIT the counters' values are in *scount, *dcount.
  */
-int	ctr_commit(const char *primary, const char *sender,
-	    const char *msgid_hash, time_t now, long n, long slimit,
-	    long dlimit, long *scount, long *dcount);
+enum ctr_result ctr_commit(const char *primary, const char *sender,
+	    const char *msgid_hash, const char *fingerprint, time_t now,
+	    long n, long slimit, long dlimit, long *scount, long *dcount);
 
 #endif

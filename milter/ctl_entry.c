@@ -18,12 +18,13 @@
 
 #include "addr.h"
 #include "ctl.h"
+#include "dirval.h"
 #include "log.h"
 
 #define GENPW_LEN	20
 
 /* How an edit option maps to an attribute. */
-enum vkind { V_TEXT, V_WORD, V_ADDR, V_BOOL };
+enum vkind { V_TEXT, V_WORD, V_ADDR, V_LOGIN, V_BOOL };
 enum eop { E_SET, E_ADD, E_REMOVE };
 
 struct emap {
@@ -40,7 +41,7 @@ static const struct emap emaps[] = {
 	{ O_DESCRIPTION, "description", V_TEXT, E_SET, 0, 1, 1 },
 	{ O_ACCESS, "sgAccessMethod", V_WORD, E_SET, 1, 1, 0 },
 	{ O_AUTH, "sgAuthMethod", V_WORD, E_SET, 1, 1, 0 },
-	{ O_AUTHID, "sgAuthId", V_ADDR, E_SET, 1, 1, 0 },
+	{ O_AUTHID, "sgAuthId", V_LOGIN, E_SET, 1, 1, 0 },
 	{ O_NETWORK, "sgAllowedNetwork", V_TEXT, E_SET, 1, 1, 1 },
 	{ O_BCC, "sgBccAddress", V_ADDR, E_SET, 1, 1, 0 },
 	{ O_ARCHIVE, "sgArchive", V_BOOL, E_SET, 0, 1, 0 },
@@ -54,8 +55,8 @@ static const struct emap emaps[] = {
 	{ O_RM_ACCESS, "sgAccessMethod", V_WORD, E_REMOVE, 1, 1, 0 },
 	{ O_ADD_AUTH, "sgAuthMethod", V_WORD, E_ADD, 1, 1, 0 },
 	{ O_RM_AUTH, "sgAuthMethod", V_WORD, E_REMOVE, 1, 1, 0 },
-	{ O_ADD_AUTHID, "sgAuthId", V_ADDR, E_ADD, 1, 1, 0 },
-	{ O_RM_AUTHID, "sgAuthId", V_ADDR, E_REMOVE, 1, 1, 0 },
+	{ O_ADD_AUTHID, "sgAuthId", V_LOGIN, E_ADD, 1, 1, 0 },
+	{ O_RM_AUTHID, "sgAuthId", V_LOGIN, E_REMOVE, 1, 1, 0 },
 	{ O_ADD_NETWORK, "sgAllowedNetwork", V_TEXT, E_ADD, 1, 1, 1 },
 	{ O_RM_NETWORK, "sgAllowedNetwork", V_TEXT, E_REMOVE, 1, 1, 1 },
 	{ O_ADD_BCC, "sgBccAddress", V_ADDR, E_ADD, 1, 1, 0 },
@@ -99,7 +100,11 @@ report(const struct ctl_problems *p)
 	return CTL_INVALID;
 }
 
-/* A value as stored: words lower case, addresses normalised, booleans. */
+/*
+ * A value as stored: words lower case, addresses normalised, booleans
+ * TRUE/FALSE; logins (sgAuthId) as given: an address or a plain user
+ * name, which the validation phase checks with dv_login.
+ */
 static const char *
 normalise(const struct emap *m, const char *v, char *buf, size_t len)
 {
@@ -171,7 +176,10 @@ apply_edits(const struct ctl_args *a, const struct change *c,
 				return -1;
 			break;
 		case E_REMOVE:
-			if (ctl_rec_remove(r, m->attr, v) == 0)
+			if (m->kind == V_LOGIN && dv_login(v) == -1)
+				ctl_problem(p, "%s \"%s\": not a valid login",
+				    ctl_opt_name(m->opt), v);
+			else if (ctl_rec_remove(r, m->attr, v) == 0)
 				ctl_problem(p, "%s %s: %s has no such value",
 				    ctl_opt_name(m->opt), v, m->attr);
 			break;

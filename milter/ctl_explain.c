@@ -11,22 +11,10 @@
 #include <time.h>
 
 #include "addr.h"
-#include "counter.h"
 #include "ctl.h"
-#include "policy.h"
+#include "mailfrom.h"
 
-/* "smtp, campaign" for a method mask; "user, ip" for an auth mask. */
-static const char *
-mask_words(int mask, const char *w1, const char *w2, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s%s%s", (mask & 1) ? w1 : "",
-	    (mask & 3) == 3 ? ", " : "", (mask & 2) ? w2 : "");
-	if (buf[0] == '\0')
-		snprintf(buf, len, "none");
-	return buf;
-}
-
-/* "-" or the limit. */
+/* "none" or the limit. */
 static const char *
 limit_str(long l, char *buf, size_t len)
 {
@@ -34,14 +22,6 @@ limit_str(long l, char *buf, size_t len)
 		return "none";
 	snprintf(buf, len, "%ld", l);
 	return buf;
-}
-
-/* Word of a status. */
-static const char *
-status_word(int s)
-{
-	return s == STATUS_DISABLED ? "disabled" : s == STATUS_SUSPENDED ?
-	    "suspended" : "active";
 }
 
 /*
@@ -55,15 +35,15 @@ answer(FILE *fp, const struct decision *d)
 		fprintf(fp, "reply: %s\n", d->action == POL_ACCEPT ?
 		    "accept" : "continue");
 		fprintf(fp, "answer: %s (rule %s): %s\n",
-		    policy_action_name(d->action), d->rule,
+		    policy_action_name(d->action), policy_rule_name(d->rule),
 		    d->action == POL_ACCEPT ? "the message is accepted "
 		    "without further checks" : "MAIL FROM passes");
 		return CTL_OK;
 	}
 	fprintf(fp, "reply: %s %s %s\n", d->code, d->xcode, d->text);
 	fprintf(fp, "answer: %s (rule %s): %s %s %s\n",
-	    policy_action_name(d->action), d->rule, d->code, d->xcode,
-	    d->text);
+	    policy_action_name(d->action), policy_rule_name(d->rule),
+	    d->code, d->xcode, d->text);
 	return CTL_NOTFOUND;
 }
 
@@ -71,23 +51,24 @@ answer(FILE *fp, const struct decision *d)
 static void
 facts(FILE *fp, const struct sg_entry *e, const struct pol_limits *l)
 {
-	char	 b1[64], b2[64], b3[32];
+	char	 b1[64], b2[64], b3[32], shown[SG_LOGIN_SHOW_MAX];
 	size_t	 i;
 
 	fprintf(fp, "domain: %s (primary %s), status %s%s%s%s, limit %s\n",
-	    e->dom.dn, e->dom.primary, status_word(e->dom.status),
+	    e->dom.dn, e->dom.primary, dv_status_name(e->dom.status),
 	    e->dom.reason ? " (\"" : "", e->dom.reason ? e->dom.reason : "",
 	    e->dom.reason ? "\")" : "", limit_str(l->domain, b1, sizeof(b1)));
 	fprintf(fp, "sender: %s, status %s%s%s%s, access %s, auth %s, "
-	    "limit %s\n", e->snd.dn, status_word(e->snd.status),
+	    "limit %s\n", e->snd.dn, dv_status_name(e->snd.status),
 	    e->snd.reason ? " (\"" : "", e->snd.reason ? e->snd.reason : "",
 	    e->snd.reason ? "\")" : "",
-	    mask_words(e->snd.methods, "smtp", "campaign", b1, sizeof(b1)),
-	    mask_words(e->snd.auth, "user", "ip", b2, sizeof(b2)),
+	    dv_methods_words(e->snd.methods, b1, sizeof(b1)),
+	    dv_auths_words(e->snd.auth, b2, sizeof(b2)),
 	    limit_str(l->sender, b3, sizeof(b3)));
 	fprintf(fp, "auth ids:");
 	for (i = 0; i < e->snd.nauthids; i++)
-		fprintf(fp, " %s", e->snd.authids[i]);
+		fprintf(fp, " %s", dv_login_show(e->snd.authids[i], shown,
+		    sizeof(shown)));
 	fprintf(fp, "%s\nnetworks: %zu of the sender, %zu of the domain\n",
 	    e->snd.nauthids ? "" : " none", e->snd.nnets, e->dom.nnets);
 }
@@ -99,15 +80,12 @@ ctl_explain(const struct sg_conf *conf, const struct ctl_explain_args *a,
 {
 	struct sg_conf		 qc = *conf;	/* shallow: nothing freed */
 	struct directory	*dir = NULL;
-	struct dir_answer	 ans = { DIR_FAILED, NULL, 0 };
 	struct pol_session	 sess;
-	struct pol_limits	 lim;
+	struct mailfrom		 mf;
 	struct decision		 d;
-	enum addr_result	 r;
-	char			 addr[SG_ADDR_MAX + 1], err[512], ipbuf[64];
-	const char		*domain = NULL;
-	long			 sc = 0, dc = 0;
-	int			 ok, ret, backend;
+	char			 err[512], ipbuf[64];
+	char			 shown[SG_LOGIN_SHOW_MAX];
+	int			 ret, backend;
 
 	memset(&sess, 0, sizeof(sess));
 	sess.auth = a->auth;
@@ -120,65 +98,54 @@ ctl_explain(const struct sg_conf *conf, const struct ctl_explain_args *a,
 		return CTL_USAGE;
 	}
 	fprintf(fp, "session: from <%s> auth %s client %s listener %s "
-	    "(method %s)\n", a->from, a->auth && a->auth[0] ? a->auth : "-",
+	    "(method %s)\n", a->from, a->auth && a->auth[0] ?
+	    dv_login_show(a->auth, shown, sizeof(shown)) : "-",
 	    sess.client.family ? ip_format(&sess.client, ipbuf,
 	    sizeof(ipbuf)) : "unknown", a->listener ? a->listener : "-",
 	    conf_method_name(sess.method));
 
-	/* rules 1, 2 */
-	r = addr_parse_envelope(a->from, addr, sizeof(addr), &domain);
-	policy_envelope(conf, r, &d);
-	if (d.action != POL_CONTINUE)
-		return answer(fp, &d);
-
-	/* rules 3 to 9: live LDAP, no cache */
+	/* live LDAP, no cache; a directory that cannot open fails (rule 3) */
 	qc.ldap_mode = LDAP_MODE_QUERY;
 	qc.cache_ttl = qc.negative_cache_ttl = qc.cache_max_stale = 0;
-	if ((dir = dir_open(&qc, err, sizeof(err))) == NULL) {
+	if ((dir = dir_open(&qc, err, sizeof(err))) == NULL)
 		fprintf(stderr, "sendergatectl: directory: %s\n", err);
-		ans.kind = DIR_FAILED;
-	} else
-		dir_lookup(dir, addr, domain, &ans);
-	switch (ans.kind) {
+
+	/* the milter's own sequence, reading the counters every time */
+	mailfrom_init(&mf);
+	mailfrom_decide(conf, dir, a->from, &sess, NULL, &mf, &d);
+	if (mf.r != ADDR_OK) {
+		ret = answer(fp, &d);
+		goto out;
+	}
+	switch (mf.ans.kind) {
 	case DIR_SENDER:
+		facts(fp, mf.ans.entry, &mf.lim);
 		break;
 	case DIR_NO_DOMAIN:
 		fprintf(fp, "directory: no sgDomain has sgPrimaryDomain %s\n",
-		    domain);
+		    mf.domain);
 		break;
 	case DIR_NO_SENDER:
 		fprintf(fp, "directory: the domain of %s has no sender "
-		    "<%s>\n", domain, addr);
+		    "<%s>\n", mf.domain, mf.addr);
 		break;
 	default:
 		fprintf(fp, "directory: failed (unreachable, or a malformed "
 		    "or conflicting entry: see the messages above)\n");
 		break;
 	}
-	backend = ans.kind == DIR_FAILED;
-	policy_sender(conf, addr, domain, &ans, &sess, &d);
-	if (ans.kind == DIR_SENDER) {
-		policy_limits(conf, ans.entry, &lim);
-		facts(fp, ans.entry, &lim);
-	}
-	if (d.action != POL_CONTINUE) {
-		ret = answer(fp, &d);
-		goto out;
-	}
-
-	/* rules 10, 11: this month's counters, read only */
-	ok = ctr_read(ans.entry->dom.primary, addr, time(NULL), &sc, &dc);
-	if (ok == 0)
+	if (mf.read && mf.ctr_ok == 0)
 		fprintf(fp, "counters: sender %ld, domain %ld this month\n",
-		    sc, dc);
-	else {
+		    mf.scount, mf.dcount);
+	else if (mf.read)
 		fprintf(fp, "counters: unavailable\n");
-		backend = 1;
-	}
-	policy_quota(conf, addr, ok, sc, dc, &lim, &d);
+	/* LDAP or Redis failed: the answer, and exit 4 */
+	backend = mf.ans.kind == DIR_FAILED || (mf.read && mf.ctr_ok != 0);
 	ret = answer(fp, &d);
+	if (backend)
+		ret = CTL_BACKEND;
 out:
-	dir_answer_release(&ans);
+	mailfrom_release(&mf);
 	dir_close(dir);
-	return backend ? CTL_BACKEND : ret;	/* a backend failed: exit 4 */
+	return ret;
 }

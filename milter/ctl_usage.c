@@ -20,6 +20,7 @@
 #include "addr.h"
 #include "counter.h"
 #include "ctl.h"
+#include "dirval.h"
 #include "log.h"
 #include "policy.h"
 
@@ -235,13 +236,11 @@ static long
 limit_value(const struct ctl_rec *r, const char *who)
 {
 	const char	*v = ctl_rec_first(r, "sgMonthlyLimit");
-	char		*end;
 	long		 l;
 
 	if (v == NULL)
 		return LIMIT_NONE;
-	l = strtol(v, &end, 10);
-	if (*v < '0' || *v > '9' || *end != '\0' || l < 0) {
+	if (dv_limit(v, &l) == -1) {
 		fprintf(stderr, "sendergatectl: %s: sgMonthlyLimit \"%s\" is "
 		    "not a number\n", who, v);
 		return LIMIT_NONE;

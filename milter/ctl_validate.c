@@ -69,20 +69,13 @@ ctl_bool_word(const char *s)
 	return NULL;
 }
 
-/* A limit as the directory reads it: digits only. -1 if bad. */
+/* A limit as the directory reads it (dv_limit); -1 if bad. */
 static long
 parse_limit(const char *s)
 {
-	char	*end;
 	long	 v;
 
-	if (s == NULL || !isdigit((unsigned char)s[0]))
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*end != '\0' || errno != 0)
-		return -1;
-	return v;
+	return dv_limit(s, &v) == 0 ? v : -1;
 }
 
 /* 1 if the attribute holds word (without case). */
@@ -122,33 +115,35 @@ check_values(const struct ctl_rec *r, const char *who,
 		}
 }
 
-/* Each value of name must be one of the words. */
+/* Every value of a word attribute must be read by word() (dirval.c). */
 static void
 check_words(const struct ctl_rec *r, const char *who, const char *name,
-    const char *opt, const char *const *words, struct ctl_problems *p)
+    const char *opt, int (*word)(const char *, int *), const char *expect,
+    struct ctl_problems *p)
 {
 	const struct ctl_attr	*a = ctl_rec_get(r, name);
-	char			 expect[128];
-	size_t			 i, w, at = 0;
-	int			 n;
+	size_t			 i;
+	int			 v;
 
-	expect[0] = '\0';
-	for (w = 0; words[w] != NULL; w++) {
-		n = snprintf(expect + at, sizeof(expect) - at, "%s%s",
-		    w == 0 ? "" : words[w + 1] == NULL ? " or " : ", ",
-		    words[w]);
-		if (n < 0 || (size_t)n >= sizeof(expect) - at)
-			break;
-		at += (size_t)n;
-	}
-	for (i = 0; a != NULL && i < a->n; i++) {
-		for (w = 0; words[w] != NULL; w++)
-			if (strcasecmp(a->v[i], words[w]) == 0)
-				break;
-		if (words[w] == NULL)
+	for (i = 0; a != NULL && i < a->n; i++)
+		if (word(a->v[i], &v) == -1)
 			ctl_problem(p, "%s: %s (%s): unknown word \"%s\" "
 			    "(expected %s)", who, name, opt, a->v[i], expect);
-	}
+}
+
+/* sgAuthId values: logins as dv_login reads them. */
+static void
+check_logins(const struct ctl_rec *r, const char *who,
+    struct ctl_problems *p)
+{
+	const struct ctl_attr	*a = ctl_rec_get(r, "sgAuthId");
+	size_t			 i;
+
+	for (i = 0; a != NULL && i < a->n; i++)
+		if (dv_login(a->v[i]) == -1)
+			ctl_problem(p, "%s: sgAuthId (--auth-id): \"%s\" is "
+			    "not a valid login (1 to %d octets, no blank nor "
+			    "control character)", who, a->v[i], SG_LOGIN_MAX);
 }
 
 /* Each value of name must be an address. */
@@ -190,9 +185,6 @@ static void
 check_common(const struct ctl_rec *r, const char *who,
     struct ctl_problems *p)
 {
-	static const char *const status[] = {
-		"active", "suspended", "disabled", NULL
-	};
 	const char	*single[] = { "sgStatus", "sgMonthlyLimit",
 			    "sgStatusReason", "description", NULL };
 	const char	*lim;
@@ -202,7 +194,8 @@ check_common(const struct ctl_rec *r, const char *who,
 		if (ctl_rec_count(r, single[i]) > 1)
 			ctl_problem(p, "%s: %s takes one value, not %zu", who,
 			    single[i], ctl_rec_count(r, single[i]));
-	check_words(r, who, "sgStatus", "--status", status, p);
+	check_words(r, who, "sgStatus", "--status", dv_status,
+	    "active, suspended or disabled", p);
 	if ((lim = ctl_rec_first(r, "sgMonthlyLimit")) != NULL &&
 	    parse_limit(lim) < 0)
 		ctl_problem(p, "%s: sgMonthlyLimit (--limit): \"%s\" is not a "
@@ -216,8 +209,6 @@ size_t
 ctl_validate_sender(const struct ctl_rec *s, const struct ctl_facts *f,
     struct ctl_problems *p)
 {
-	static const char *const access[] = { "smtp", "campaign", NULL };
-	static const char *const auth[] = { "user", "ip", NULL };
 	const char	*single[] = { "mail", "cn", "sgArchive", "sgReplyTo",
 			    NULL };
 	const struct ctl_rec *d = f->domain;
@@ -226,6 +217,7 @@ ctl_validate_sender(const struct ctl_rec *s, const struct ctl_facts *f,
 	char		 who[SG_ADDR_MAX + 16], norm[SG_ADDR_MAX + 1];
 	size_t		 before = p->n, i, j;
 	long		 sl, dl;
+	int		 on;
 
 	snprintf(who, sizeof(who), "sender <%s>", mail ? mail : "?");
 
@@ -287,17 +279,19 @@ ctl_validate_sender(const struct ctl_rec *s, const struct ctl_facts *f,
 		if (ctl_rec_count(s, single[i]) > 1)
 			ctl_problem(p, "%s: %s takes one value, not %zu", who,
 			    single[i], ctl_rec_count(s, single[i]));
-	check_words(s, who, "sgAccessMethod", "--access", access, p);
-	check_words(s, who, "sgAuthMethod", "--auth", auth, p);
-	check_addrs(s, who, "sgAuthId", "--auth-id", p);
+	check_words(s, who, "sgAccessMethod", "--access", dv_method,
+	    "smtp or campaign", p);
+	check_words(s, who, "sgAuthMethod", "--auth", dv_auth, "user or ip",
+	    p);
+	check_logins(s, who, p);
 	check_addrs(s, who, "sgBccAddress", "--bcc", p);
 	check_addrs(s, who, "sgReplyTo", "--reply-to", p);
 	check_common(s, who, p);
 	if ((arch = ctl_rec_first(s, "sgArchive")) != NULL) {
-		if (strcmp(arch, "TRUE") != 0 && strcmp(arch, "FALSE") != 0)
+		if (dv_bool(arch, &on) == -1)
 			ctl_problem(p, "%s: sgArchive (--archive): \"%s\" is "
 			    "not TRUE or FALSE (yes or no)", who, arch);
-		else if (strcmp(arch, "TRUE") == 0 &&
+		else if (on &&
 		    ctl_rec_first(d, "sgArchiveAddress") == NULL &&
 		    (f->conf == NULL || f->conf->archive_address == NULL ||
 		    f->conf->archive_address[0] == '\0'))
@@ -318,8 +312,8 @@ ctl_validate_sender(const struct ctl_rec *s, const struct ctl_facts *f,
 		if (s->dn != NULL && strcasecmp(f->owners[i].dn, s->dn) == 0)
 			continue;
 		for (j = 0; j < ctl_rec_count(s, "sgAuthId"); j++)
-			if (strcasecmp(ctl_rec_get(s, "sgAuthId")->v[j],
-			    f->owners[i].authid) == 0)
+			if (dv_login_eq(ctl_rec_get(s, "sgAuthId")->v[j],
+			    f->owners[i].authid))
 				break;
 		if (j == ctl_rec_count(s, "sgAuthId"))
 			continue;

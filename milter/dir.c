@@ -46,6 +46,8 @@ dir_lookup(struct directory *d, const char *addr, const char *domain,
 	ans->kind = DIR_FAILED;
 	ans->entry = NULL;
 	ans->stale = 0;
+	if (d == NULL)
+		return -1;		/* a directory that did not open */
 	return d->be->lookup(d->h, addr, domain, ans);
 }
 

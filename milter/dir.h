@@ -6,8 +6,8 @@
  * immutable entry that the caller releases; entries are shared between
  * threads and freed with their last reference.
  *
- * The backend (query mode now, mirror mode later) sits behind the table
- * of function pointers in struct dir_backend.
+ * The backends (query mode, dir_query.c; mirror mode, dir_mirror.c) sit
+ * behind the table of function pointers in struct dir_backend.
  */
 #ifndef SG_DIR_H
 #define SG_DIR_H
@@ -15,11 +15,8 @@
 #include <stddef.h>
 #include "cidr.h"
 #include "conf.h"
+#include "dirval.h"
 
-enum sg_status { STATUS_ACTIVE = 0, STATUS_SUSPENDED, STATUS_DISABLED };
-enum sg_auth { AUTH_USER = 1, AUTH_IP = 2 };	/* bit mask */
-
-#define LIMIT_NONE	(-1L)			/* no sgMonthlyLimit value */
 
 struct sg_domain {
 	char		*dn;
@@ -38,7 +35,7 @@ struct sg_sender {
 	char		*mail;			/* lower case */
 	int		 methods;		/* METHOD_* bits */
 	int		 auth;			/* AUTH_* bits */
-	char		**authids;		/* lower case */
+	char		**authids;		/* sgAuthId as stored (dv_login) */
 	size_t		 nauthids;
 	struct sg_cidr	*nets;
 	size_t		 nnets;

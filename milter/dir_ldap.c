@@ -255,8 +255,8 @@ get_addr(LDAP *ld, LDAPMessage *m, const char *attr, char **out, char *err,
 
 /* A multi-valued address list, normalised (lower case). */
 static int
-get_addrs(LDAP *ld, LDAPMessage *m, const char *attr, char ***out,
-    size_t *nout, char *err, size_t errlen)
+get_addrs(LDAP *ld, LDAPMessage *m, const char *attr, int login,
+    char ***out, size_t *nout, char *err, size_t errlen)
 {
 	struct berval	**v;
 	char		 *s, norm[SG_ADDR_MAX + 1];
@@ -278,15 +278,16 @@ get_addrs(LDAP *ld, LDAPMessage *m, const char *attr, char ***out,
 			ret = -1;
 			break;
 		}
-		if (addr_parse_envelope(s, norm, sizeof(norm), &dom) !=
-		    ADDR_OK) {
-			snprintf(err, errlen, "%s: bad address \"%s\"", attr,
-			    s);
+		if (login ? dv_login(s) == -1 : addr_parse_envelope(s, norm,
+		    sizeof(norm), &dom) != ADDR_OK) {
+			snprintf(err, errlen, "%s: bad %s \"%s\"", attr,
+			    login ? "login" : "address", s);
 			free(s);
 			ret = -1;
 			break;
 		}
-		strcpy(s, norm);
+		if (!login)
+			strcpy(s, norm);	/* normalising never lengthens */
 		(*out)[(*nout)++] = s;
 	}
 done:
@@ -334,84 +335,91 @@ done:
 	return ret;
 }
 
-/* sgMonthlyLimit: absent = LIMIT_NONE, else a non-negative integer. */
+/* sgMonthlyLimit: absent = LIMIT_NONE, else dv_limit's. */
 static int
 get_limit(LDAP *ld, LDAPMessage *m, long *out, char *err, size_t errlen)
 {
-	char	*s, *end;
-	long	 v;
+	char	*s;
+	int	 ret = 0;
 
 	*out = LIMIT_NONE;
 	if (get_str(ld, m, "sgMonthlyLimit", &s, err, errlen) == -1)
 		return -1;
-	if (s == NULL)
-		return 0;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (!isdigit((unsigned char)s[0]) || *end != '\0' || errno != 0) {
+	if (s != NULL && dv_limit(s, out) == -1) {
 		snprintf(err, errlen, "sgMonthlyLimit: bad value \"%s\"", s);
-		free(s);
-		return -1;
+		ret = -1;
 	}
 	free(s);
-	*out = v;
-	return 0;
+	return ret;
 }
 
-/* sgStatus: absent = active. */
+/* sgStatus: absent = active, else dv_status's. */
 static int
 get_status(LDAP *ld, LDAPMessage *m, int *out, char *err, size_t errlen)
 {
 	char	*s;
+	int	 ret = 0;
 
 	*out = STATUS_ACTIVE;
 	if (get_str(ld, m, "sgStatus", &s, err, errlen) == -1)
 		return -1;
-	if (s == NULL)
-		return 0;
-	if (strcasecmp(s, "active") == 0)
-		*out = STATUS_ACTIVE;
-	else if (strcasecmp(s, "suspended") == 0)
-		*out = STATUS_SUSPENDED;
-	else if (strcasecmp(s, "disabled") == 0)
-		*out = STATUS_DISABLED;
-	else {
+	if (s != NULL && dv_status(s, out) == -1) {
 		snprintf(err, errlen, "sgStatus: unknown value \"%s\"", s);
-		free(s);
-		return -1;
+		ret = -1;
 	}
 	free(s);
-	return 0;
+	return ret;
 }
 
-/* A multi-valued word set as bits; absent gives dflt. */
+/* sgArchive: absent = FALSE, else dv_bool's. */
 static int
-get_words(LDAP *ld, LDAPMessage *m, const char *attr, const char *w1,
-    int b1, const char *w2, int b2, int dflt, int *out, char *err,
+get_bool(LDAP *ld, LDAPMessage *m, const char *attr, int *out, char *err,
+    size_t errlen)
+{
+	char	*s;
+	int	 ret = 0;
+
+	*out = 0;
+	if (get_str(ld, m, attr, &s, err, errlen) == -1)
+		return -1;
+	if (s != NULL && dv_bool(s, out) == -1) {
+		snprintf(err, errlen, "%s: bad value \"%s\"", attr, s);
+		ret = -1;
+	}
+	free(s);
+	return ret;
+}
+
+/*
+ * A multi-valued word set as bits, each value read by word(); absent
+ * gives dflt.
+ */
+static int
+get_words(LDAP *ld, LDAPMessage *m, const char *attr,
+    int (*word)(const char *, int *), int dflt, int *out, char *err,
     size_t errlen)
 {
 	struct berval	**v;
+	char		 *s;
 	size_t		  n, i;
-	int		  ret = 0;
+	int		  ret = 0, bit;
 
 	*out = dflt;
 	if ((v = values(ld, m, attr, &n)) == NULL || n == 0)
 		goto done;
 	*out = 0;
-	for (i = 0; i < n; i++) {
-		if (v[i]->bv_len == strlen(w1) &&
-		    strncasecmp(v[i]->bv_val, w1, v[i]->bv_len) == 0)
-			*out |= b1;
-		else if (v[i]->bv_len == strlen(w2) &&
-		    strncasecmp(v[i]->bv_val, w2, v[i]->bv_len) == 0)
-			*out |= b2;
-		else {
-			snprintf(err, errlen, "%s: unknown value \"%.*s\"",
-			    attr, (int)(v[i]->bv_len > 64 ? 64 :
-			    v[i]->bv_len), v[i]->bv_val);
+	for (i = 0; i < n && ret == 0; i++) {
+		if ((s = value_str(v[i], attr, err, errlen)) == NULL) {
 			ret = -1;
 			break;
 		}
+		if (word(s, &bit) == -1) {
+			snprintf(err, errlen, "%s: unknown value \"%.64s\"",
+			    attr, s);
+			ret = -1;
+		} else
+			*out |= bit;
+		free(s);
 	}
 done:
 	if (v != NULL)
@@ -473,42 +481,28 @@ int
 dir_ldap_parse_sender(LDAP *ld, LDAPMessage *m, struct sg_sender *s,
     char *err, size_t errlen)
 {
-	char	*archive = NULL;
-
 	err[0] = '\0';
 	if ((s->dn = get_dn(ld, m, err, errlen)) == NULL ||
 	    get_addr(ld, m, "mail", &s->mail, err, errlen) == -1 ||
-	    get_words(ld, m, "sgAccessMethod", "smtp", METHOD_SMTP,
-	    "campaign", METHOD_CAMPAIGN, METHOD_SMTP, &s->methods, err,
-	    errlen) == -1 ||
-	    get_words(ld, m, "sgAuthMethod", "user", AUTH_USER, "ip", AUTH_IP,
-	    AUTH_USER, &s->auth, err, errlen) == -1 ||
-	    get_addrs(ld, m, "sgAuthId", &s->authids, &s->nauthids, err,
+	    get_words(ld, m, "sgAccessMethod", dv_method, METHOD_SMTP,
+	    &s->methods, err, errlen) == -1 ||
+	    get_words(ld, m, "sgAuthMethod", dv_auth, AUTH_USER, &s->auth,
+	    err, errlen) == -1 ||
+	    get_addrs(ld, m, "sgAuthId", 1, &s->authids, &s->nauthids, err,
 	    errlen) == -1 ||
 	    get_nets(ld, m, &s->nets, &s->nnets, err, errlen) == -1 ||
-	    get_addrs(ld, m, "sgBccAddress", &s->bcc, &s->nbcc, err,
+	    get_addrs(ld, m, "sgBccAddress", 0, &s->bcc, &s->nbcc, err,
 	    errlen) == -1 ||
-	    get_str(ld, m, "sgArchive", &archive, err, errlen) == -1 ||
+	    get_bool(ld, m, "sgArchive", &s->archive, err, errlen) == -1 ||
 	    get_limit(ld, m, &s->limit, err, errlen) == -1 ||
 	    get_status(ld, m, &s->status, err, errlen) == -1 ||
 	    get_str(ld, m, "sgStatusReason", &s->reason, err, errlen) == -1 ||
-	    get_addr(ld, m, "sgReplyTo", &s->replyto, err, errlen) == -1) {
-		free(archive);
+	    get_addr(ld, m, "sgReplyTo", &s->replyto, err, errlen) == -1)
 		return -1;
-	}
 	if (s->mail == NULL) {
 		snprintf(err, errlen, "mail missing");
-		free(archive);
 		return -1;
 	}
-	if (archive != NULL && strcasecmp(archive, "TRUE") != 0 &&
-	    strcasecmp(archive, "FALSE") != 0) {
-		snprintf(err, errlen, "sgArchive: bad value \"%s\"", archive);
-		free(archive);
-		return -1;
-	}
-	s->archive = archive != NULL && strcasecmp(archive, "TRUE") == 0;
-	free(archive);
 	return 0;
 }
 

@@ -15,24 +15,27 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "addr.h"
 #include "counter.h"
 #include "log.h"
+#include "mailfrom.h"
 #include "milter.h"
 #include "policy.h"
 
-#define AUTH_MAX	256
+/*
+ * {auth_authen} is kept byte for byte up to one octet more than any
+ * sgAuthId may hold, so a longer login is cut to a string that still
+ * matches none.
+ */
+#define AUTH_MAX	(SG_LOGIN_MAX + 2)
 #define QID_MAX		64
 
 struct msg {
 	int		 active;	/* MAIL FROM passed */
 	char		 qid[QID_MAX];
-	char		 addr[SG_ADDR_MAX + 1];
-	const char	*domain;	/* inside addr */
-	struct dir_answer ans;
-	struct pol_limits lim;
-	int		 ctr_ok;	/* 0 read (or not needed), -1 failed */
-	long		 scount, dcount;
+	struct mailfrom	 mf;		/* the sender, its entry, counts */
 	unsigned	 full_s, full_d;	/* quota_precheck memo hashes */
 	char		**rcpts;	/* normalised recipients (conn's) */
 	size_t		 nrcpts;
@@ -46,6 +49,8 @@ struct msg {
 	int		 nomem;		/* a header could not be kept */
 	int		 unsub, unsub_post;
 	char		 msgid[SG_MSGID_HASH_LEN];	/* "" = none */
+	int		 fp_on;		/* fingerprinting this message */
+	int		 body_seen;	/* the body's first chunk came */
 };
 
 struct conn {
@@ -58,6 +63,7 @@ struct conn {
 	char		*rcptmem;
 	size_t		 rcptcap;
 	char		(*fromv)[SG_ADDR_MAX + 1];	/* SG_FROM_MAX */
+	EVP_MD_CTX	*fp;		/* the message's fingerprint */
 	struct msg	 m;
 };
 
@@ -91,9 +97,9 @@ milter_setup(const struct sg_conf *c, struct directory *d)
 static void
 msg_reset(struct msg *m)
 {
-	dir_answer_release(&m->ans);
+	mailfrom_release(&m->mf);
 	memset(m, 0, sizeof(*m));
-	m->ans.kind = DIR_FAILED;
+	mailfrom_init(&m->mf);
 }
 
 /*
@@ -133,7 +139,7 @@ conn_get(SMFICTX *ctx)
 		return NULL;
 	cn->sess.method = mc->default_access_method;
 	strcpy(cn->client, "unknown");
-	cn->m.ans.kind = DIR_FAILED;
+	mailfrom_init(&cn->m.mf);
 	if (smfi_setpriv(ctx, cn) != MI_SUCCESS) {
 		free(cn);
 		return NULL;
@@ -169,6 +175,18 @@ macro_copy(SMFICTX *ctx, const char *name, char *out, size_t len)
 	out[i] = '\0';
 }
 
+/*
+ * Copy {auth_authen} as it is, every octet: logins are compared byte for
+ * byte (dv_login_eq) and shown escaped (dv_login_show).
+ */
+static void
+auth_copy(SMFICTX *ctx, char *out, size_t len)
+{
+	const char	*v = smfi_getsymval(ctx, (char[]){ "{auth_authen}" });
+
+	snprintf(out, len, "%s", v != NULL ? v : "");
+}
+
 /* Text for smfi_setreply: '%' doubled, as libmilter requires. */
 static void
 reply_escape(const char *in, char *out, size_t len)
@@ -198,15 +216,16 @@ static void
 log_decision(const struct conn *cn, const struct decision *d,
     const char *from, const char *extra)
 {
-	const struct sg_entry	*e = cn->m.ans.entry;
+	const struct sg_entry	*e = cn->m.mf.ans.entry;
 	const char		*reason = NULL;
 	char			 reply[sizeof(d->text) + 32], why[256];
+	char			 auth[SG_LOGIN_SHOW_MAX];
 	int			 st = -1;
 
 	/* the reason of the status that decided: the sender's first */
-	if (e != NULL && strcmp(d->rule, "disabled") == 0)
+	if (e != NULL && d->rule == RULE_DISABLED)
 		st = STATUS_DISABLED;
-	else if (e != NULL && strcmp(d->rule, "suspended") == 0)
+	else if (e != NULL && d->rule == RULE_SUSPENDED)
 		st = STATUS_SUSPENDED;
 	if (st != -1) {
 		reason = e->snd.status == st ? e->snd.reason : e->dom.reason;
@@ -222,9 +241,9 @@ log_decision(const struct conn *cn, const struct decision *d,
 	log_info("%s: %s rule=%s from=<%s> auth=%s client=%s method=%s%s%s%s"
 	    "%s%s",
 	    cn->m.qid[0] ? cn->m.qid : "NOQUEUE",
-	    policy_action_name(d->action), d->rule, from,
-	    cn->auth[0] ? cn->auth : "-", cn->client,
-	    conf_method_name(cn->sess.method),
+	    policy_action_name(d->action), policy_rule_name(d->rule), from,
+	    cn->auth[0] ? dv_login_show(cn->auth, auth, sizeof(auth)) : "-",
+	    cn->client, conf_method_name(cn->sess.method),
 	    reason ? " reason=\"" : "", reason ? reason : "",
 	    reason ? "\"" : "", extra, reply);
 }
@@ -236,7 +255,7 @@ obey(SMFICTX *ctx, struct conn *cn, const struct decision *d,
 {
 	char	 text[sizeof(d->text) * 2];
 
-	if (d->action != POL_CONTINUE || strcmp(d->rule, "ok") != 0)
+	if (d->action != POL_CONTINUE || d->rule != RULE_OK)
 		log_decision(cn, d, from, extra);
 	switch (d->action) {
 	case POL_ACCEPT:
@@ -279,7 +298,8 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		return SMFIS_REJECT;
 	}
 	*pf0 = SMFIF_ADDRCPT | SMFIF_ADDHDRS | (f0 & SMFIF_ADDRCPT_PAR);
-	*pf1 = f1 & MILTER_STEPS;
+	*pf1 = f1 & (mc->dedupe_window > 0 && mc->dedupe_max_retries > 0 ?
+	    MILTER_STEPS_BODY : MILTER_STEPS);
 	*pf2 = *pf3 = 0;
 	if (f0 & SMFIF_SETSYMLIST)
 		milter_symlists(ctx);
@@ -337,11 +357,12 @@ full_key(const char *month, const char *at, const char *who)
 static void
 full_keys(struct msg *m)
 {
-	char	 month[SG_MONTH_LEN];
+	const struct sg_entry	*e = m->mf.ans.entry;
+	char			 month[SG_MONTH_LEN];
 
 	ctr_month(time(NULL), month);
-	m->full_s = full_key(month, "", m->addr);
-	m->full_d = full_key(month, "@", m->ans.entry->dom.primary);
+	m->full_s = full_key(month, "", e->snd.mail);
+	m->full_d = full_key(month, "@", e->dom.primary);
 }
 
 /* Is h marked? */
@@ -366,38 +387,123 @@ full_set(unsigned h, int on)
 		    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
-/* Must MAIL FROM read the counters of this message? */
-static int
-full_needed(const struct msg *m)
-{
-	return __atomic_load_n(&full_failing, __ATOMIC_RELAXED) ||
-	    full_marked(m->full_s) || full_marked(m->full_d);
-}
-
 /*
  * Note counts read or committed against the limits: r is 0 when
- * m->scount and m->dcount are known, -1 when Redis failed.
+ * mf->scount and mf->dcount are known, -1 when Redis failed.
  */
 static void
 full_note(const struct msg *m, int r)
 {
+	const struct mailfrom	*mf = &m->mf;
+
 	__atomic_store_n(&full_failing, r == -1, __ATOMIC_RELAXED);
 	if (r != 0)
 		return;
-	full_set(m->full_s, m->lim.sender != LIMIT_NONE &&
-	    m->scount >= m->lim.sender);
-	full_set(m->full_d, m->lim.domain != LIMIT_NONE &&
-	    m->dcount >= m->lim.domain);
+	full_set(m->full_s, mf->lim.sender != LIMIT_NONE &&
+	    mf->scount >= mf->lim.sender);
+	full_set(m->full_d, mf->lim.domain != LIMIT_NONE &&
+	    mf->dcount >= mf->lim.domain);
 }
 
-/* MAIL FROM: rules 1 to 11. */
+/* mailfrom hook: must MAIL FROM read the counters of this message? */
+static int
+full_need_read(void *arg, const struct mailfrom *mf)
+{
+	struct msg	*m = arg;
+
+	if (mc->quota_precheck == PRECHECK_ALWAYS ||
+	    mc->quota_unit == QUOTA_RECIPIENT)
+		return 1;
+	(void)mf;
+	full_keys(m);
+	return __atomic_load_n(&full_failing, __ATOMIC_RELAXED) ||
+	    full_marked(m->full_s) || full_marked(m->full_d);
+}
+
+/* mailfrom hook: the counters were read. */
+static void
+full_read_done(void *arg, const struct mailfrom *mf)
+{
+	if (mc->quota_precheck == PRECHECK_KNOWN)
+		full_note(arg, mf->ctr_ok);
+}
+
+/*
+ * The fingerprint of a message, which tells a retry from another
+ * message under the same Message-ID: SHA-256 over the values of the
+ * headers below (each occurrence, in order, with its name), the body as
+ * the MTA passes it, and at end of message the count of recipients and
+ * the envelope recipients sorted. Made only while dedupe is on.
+ */
+static const char *const fp_headers[] = {
+	"Message-ID", "From", "To", "Cc", "Date", "Subject", NULL
+};
+
+/* Start a message's fingerprint; off when dedupe is off or no memory. */
+static void
+fp_start(struct conn *cn)
+{
+	cn->m.fp_on = 0;
+	if (mc->dedupe_window == 0 || mc->dedupe_max_retries == 0)
+		return;
+	if (cn->fp == NULL && (cn->fp = EVP_MD_CTX_new()) == NULL)
+		return;
+	cn->m.fp_on = EVP_DigestInit_ex(cn->fp, EVP_sha256(), NULL) == 1;
+}
+
+/* Add len octets (and a NUL, to end a field, when sep) to it. */
+static void
+fp_add(struct conn *cn, const void *p, size_t len, int sep)
+{
+	if (!cn->m.fp_on)
+		return;
+	if (EVP_DigestUpdate(cn->fp, p, len) != 1 ||
+	    (sep && EVP_DigestUpdate(cn->fp, "", 1) != 1))
+		cn->m.fp_on = 0;
+}
+
+/* Order of recipients for the fingerprint. */
+static int
+fp_rcpt_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Finish: hex into out, or "" (no dedupe for this message). */
+static void
+fp_finish(struct conn *cn, char out[SG_FINGERPRINT_LEN])
+{
+	static const char hex[] = "0123456789abcdef";
+	struct msg	*m = &cn->m;
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned	 mdlen = 0, i;
+	char		 count[32];
+	size_t		 j;
+
+	out[0] = '\0';
+	snprintf(count, sizeof(count), "rcpts %ld", m->accepted);
+	fp_add(cn, count, strlen(count), 1);
+	qsort(m->rcpts, m->nrcpts, sizeof(*m->rcpts), fp_rcpt_cmp);
+	for (j = 0; j < m->nrcpts; j++)
+		fp_add(cn, m->rcpts[j], strlen(m->rcpts[j]), 1);
+	if (!m->fp_on || EVP_DigestFinal_ex(cn->fp, md, &mdlen) != 1 ||
+	    mdlen != 32)
+		return;
+	for (i = 0; i < mdlen; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[2 * i] = '\0';
+}
+
+/* MAIL FROM: rules 1 to 11 (mailfrom.c). */
 static sfsistat
 cb_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct conn		*cn;
 	struct msg		*m;
 	struct decision		 d;
-	enum addr_result	 r;
+	struct mailfrom_hooks	 hk;
 	char			 raw[SG_ADDR_MAX + 1];
 	const char		*arg = argv != NULL && argv[0] != NULL ?
 				    argv[0] : "";
@@ -407,43 +513,58 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	m = &cn->m;
 	msg_reset(m);
 	macro_copy(ctx, "i", m->qid, sizeof(m->qid));
-	macro_copy(ctx, "{auth_authen}", cn->auth, sizeof(cn->auth));
+	auth_copy(ctx, cn->auth, sizeof(cn->auth));
 	cn->sess.auth = cn->auth;
 	set_method(ctx, cn);
 
-	r = addr_parse_envelope(arg, m->addr, sizeof(m->addr), &m->domain);
-	policy_envelope(mc, r, &d);
-	if (d.action != POL_CONTINUE) {
+	hk.need_read = full_need_read;
+	hk.read_done = full_read_done;
+	hk.arg = m;
+	mailfrom_decide(mc, mdir, arg, &cn->sess, &hk, &m->mf, &d);
+	if (m->mf.r != ADDR_OK) {
 		/* log what was refused, printable and bounded */
 		printable(arg, raw, sizeof(raw));
-		return obey(ctx, cn, &d, r == ADDR_NULL ? "" : raw, "");
+		return obey(ctx, cn, &d, m->mf.r == ADDR_NULL ? "" : raw, "");
 	}
-
-	dir_lookup(mdir, m->addr, m->domain, &m->ans);
-	policy_sender(mc, m->addr, m->domain, &m->ans, &cn->sess, &d);
 	if (d.action != POL_CONTINUE)
-		return obey(ctx, cn, &d, m->addr, m->ans.stale ?
+		return obey(ctx, cn, &d, m->mf.addr, m->mf.ans.stale ?
 		    " directory=stale" : "");
-
-	policy_limits(mc, m->ans.entry, &m->lim);
-	if (mc->quota_precheck == PRECHECK_KNOWN)
-		full_keys(m);
-	if (mc->quota_precheck == PRECHECK_ALWAYS ||
-	    mc->quota_unit == QUOTA_RECIPIENT || full_needed(m)) {
-		m->ctr_ok = ctr_read(m->ans.entry->dom.primary, m->addr,
-		    time(NULL), &m->scount, &m->dcount);
-		if (mc->quota_precheck == PRECHECK_KNOWN)
-			full_note(m, m->ctr_ok);
-	}
-	/* else: not read; the commit at end of message checks the limits */
-	policy_quota(mc, m->addr, m->ctr_ok, m->scount, m->dcount, &m->lim,
-	    &d);
-	if (d.action != POL_CONTINUE)
-		return obey(ctx, cn, &d, m->addr, "");
-	if (strcmp(d.rule, "ok") != 0)
-		obey(ctx, cn, &d, m->addr, "");	/* logs counter_error */
+	if (d.rule != RULE_OK)
+		obey(ctx, cn, &d, m->mf.addr, "");	/* logs counter_error */
+	fp_start(cn);
 	m->active = 1;
 	return SMFIS_CONTINUE;
+}
+
+/*
+ * Keep a recipient: its normalised address or, when it does not parse,
+ * "#" and the SHA-256 of what the MTA passed (the fingerprint must see
+ * every recipient). 0, or -1 when out of memory.
+ */
+static int
+rcpt_keep(struct conn *cn, const char *arg)
+{
+	struct msg	*m = &cn->m;
+	unsigned char	 md[32];
+	unsigned	 mdlen = 0;
+	const char	*dom;
+	char		*slot;
+	size_t		 i;
+
+	if (rcpt_room(cn, m->nrcpts) == -1)
+		return -1;
+	m->rcpts = cn->rcptv;
+	slot = m->rcpts[m->nrcpts];
+	if (addr_parse_envelope(arg, slot, SG_ADDR_MAX + 1, &dom) != ADDR_OK) {
+		if (EVP_Digest(arg, strlen(arg), md, &mdlen, EVP_sha256(),
+		    NULL) != 1)
+			return -1;
+		slot[0] = '#';
+		for (i = 0; i < mdlen; i++)
+			snprintf(slot + 1 + 2 * i, 3, "%02x", md[i]);
+	}
+	m->nrcpts++;
+	return 0;
 }
 
 /* RCPT TO: remember the recipient; the recipient quota. */
@@ -452,28 +573,25 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct conn		*cn = smfi_getpriv(ctx);
 	struct msg		*m;
+	struct mailfrom		*mf;
 	struct decision		 d;
-	char			 norm[SG_ADDR_MAX + 1];
-	const char		*dom;
+	char			 qid[QID_MAX];
 
 	if (cn == NULL || !cn->m.active)
 		return SMFIS_CONTINUE;
 	m = &cn->m;
-	macro_copy(ctx, "i", norm, sizeof(norm));	/* Postfix: known now */
-	if (norm[0] != '\0')
-		snprintf(m->qid, sizeof(m->qid), "%s", norm);
-	policy_rcpt(mc, m->addr, m->ctr_ok, m->scount, m->dcount, m->accepted,
-	    &m->lim, &d);
+	mf = &m->mf;
+	macro_copy(ctx, "i", qid, sizeof(qid));	/* Postfix: known now */
+	if (qid[0] != '\0')
+		snprintf(m->qid, sizeof(m->qid), "%s", qid);
+	policy_rcpt(mc, mf->ans.entry->snd.mail, mf->ctr_ok, mf->scount,
+	    mf->dcount, m->accepted, &mf->lim, &d);
 	if (d.action != POL_CONTINUE)
-		return obey(ctx, cn, &d, m->addr, "");
+		return obey(ctx, cn, &d, mf->addr, "");
 	m->accepted++;
-	if (argv == NULL || argv[0] == NULL ||
-	    addr_parse_envelope(argv[0], norm, sizeof(norm), &dom) != ADDR_OK)
-		return SMFIS_CONTINUE;	/* the MTA judges its recipients */
-	if (rcpt_room(cn, m->nrcpts) == -1)
+	if (rcpt_keep(cn, argv != NULL && argv[0] != NULL ? argv[0] : "") ==
+	    -1)
 		return oom("rcpt");
-	m->rcpts = cn->rcptv;
-	memcpy(m->rcpts[m->nrcpts++], norm, strlen(norm) + 1);
 	return SMFIS_CONTINUE;
 }
 
@@ -493,9 +611,26 @@ value_is(const char *v, const char *want)
 	return 1;
 }
 
+/* Add a header to the fingerprint if it is one of fp_headers. */
+static void
+fp_header(struct conn *cn, const char *name, const char *value)
+{
+	size_t	 i;
+
+	if (!cn->m.fp_on)
+		return;
+	for (i = 0; fp_headers[i] != NULL; i++)
+		if (strcasecmp(name, fp_headers[i]) == 0) {
+			fp_add(cn, fp_headers[i], strlen(fp_headers[i]), 1);
+			fp_add(cn, value, strlen(value), 1);
+			return;
+		}
+}
+
 /*
- * Headers: From, Reply-To, List-Unsubscribe(-Post), Message-ID. No reply
- * (SMFIP_NR_HDR): out of memory is answered at end of message.
+ * Headers: From, Reply-To, List-Unsubscribe(-Post), Message-ID, and the
+ * fingerprint's. No reply (SMFIP_NR_HDR): out of memory is answered at
+ * end of message.
  */
 static sfsistat
 cb_header(SMFICTX *ctx, char *name, char *value)
@@ -507,6 +642,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	if (cn == NULL || !cn->m.active || name == NULL || value == NULL)
 		return SMFIS_NOREPLY;
 	m = &cn->m;
+	fp_header(cn, name, value);
 	if (strcasecmp(name, "From") == 0) {
 		if (m->nfrom++ > 0)
 			return SMFIS_NOREPLY;	/* two Froms: rule 12 */
@@ -534,11 +670,33 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	return SMFIS_NOREPLY;
 }
 
+/*
+ * Body (asked for only while dedupe is on): into the fingerprint. No
+ * reply (SMFIP_NR_BODY).
+ */
+static sfsistat
+cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct conn	*cn = smfi_getpriv(ctx);
+
+	if (cn == NULL || !cn->m.active || chunk == NULL)
+		return SMFIS_NOREPLY;
+	if (cn->m.fp_on) {
+		/* a mark where the headers end and the body starts */
+		if (!cn->m.body_seen) {
+			fp_add(cn, "body", 4, 1);
+			cn->m.body_seen = 1;
+		}
+		fp_add(cn, chunk, len, 0);
+	}
+	return SMFIS_NOREPLY;
+}
+
 /* Add the copies and Reply-To; 0, or -1 if the MTA refused. */
 static int
 modify(SMFICTX *ctx, struct conn *cn, const char **copies, size_t ncopies)
 {
-	const struct sg_entry	*e = cn->m.ans.entry;
+	const struct sg_entry	*e = cn->m.mf.ans.entry;
 	char			 rcpt[SG_ADDR_MAX + 3];
 	size_t			 i;
 	int			 rc;
@@ -571,18 +729,23 @@ cb_eom(SMFICTX *ctx)
 {
 	struct conn		*cn = smfi_getpriv(ctx);
 	struct msg		*m;
+	struct mailfrom		*mf;
+	const struct sg_entry	*e;
 	struct decision		 d;
 	struct dir_answer	 ans[SG_FROM_MAX];
 	struct pol_headers	 h;
 	const char		*copies[64];
 	char			 extra[256], sl[24], dl[24];
+	char			 fp[SG_FINGERPRINT_LEN];
 	size_t			 ncopies, i;
 	sfsistat		 ret;
-	int			 r;
+	enum ctr_result		 r;
 
 	if (cn == NULL || !cn->m.active)
 		return SMFIS_CONTINUE;
 	m = &cn->m;
+	mf = &m->mf;
+	e = mf->ans.entry;
 	macro_copy(ctx, "i", extra, sizeof(extra));
 	if (extra[0] != '\0')
 		snprintf(m->qid, sizeof(m->qid), "%s", extra);
@@ -595,7 +758,7 @@ cb_eom(SMFICTX *ctx)
 	memset(ans, 0, sizeof(ans));
 	for (i = 0; i < m->nfromaddr && m->from_ok && m->nfrom == 1; i++) {
 		ans[i].kind = DIR_FAILED;
-		if (policy_from_needs_lookup(mc, m->addr, m->from[i]))
+		if (policy_from_needs_lookup(mc, mf->addr, m->from[i]))
 			dir_lookup(mdir, m->from[i], addr_domain(m->from[i]),
 			    &ans[i]);
 	}
@@ -608,17 +771,17 @@ cb_eom(SMFICTX *ctx)
 	h.answers = ans;
 	h.unsubscribe = m->unsub;
 	h.unsubscribe_post = m->unsub_post;
-	policy_headers(mc, m->addr, m->ans.entry, &cn->sess, &h, &d);
+	policy_headers(mc, mf->addr, e, &cn->sess, &h, &d);
 	for (i = 0; i < SG_FROM_MAX; i++)
 		dir_answer_release(&ans[i]);
 	if (d.action != POL_CONTINUE) {
-		ret = obey(ctx, cn, &d, m->addr, "");
+		ret = obey(ctx, cn, &d, mf->addr, "");
 		msg_reset(m);
 		return ret;
 	}
 
 	/* modifications first: if the count then fails they are dropped */
-	ncopies = policy_copies(mc, m->ans.entry, m->rcpts, m->nrcpts, copies,
+	ncopies = policy_copies(mc, e, m->rcpts, m->nrcpts, copies,
 	    sizeof(copies) / sizeof(copies[0]));
 	if (modify(ctx, cn, copies, ncopies) == -1) {
 		log_error("%s: the MTA refused a modification: tempfail",
@@ -627,31 +790,36 @@ cb_eom(SMFICTX *ctx)
 		return SMFIS_TEMPFAIL;
 	}
 
-	r = ctr_commit(m->ans.entry->dom.primary, m->addr, m->msgid,
-	    time(NULL), mc->quota_unit == QUOTA_MESSAGE ? 1 : m->accepted,
-	    m->lim.sender, m->lim.domain, &m->scount, &m->dcount);
-	if (mc->quota_precheck == PRECHECK_KNOWN)
-		full_note(m, r == -1 ? -1 : 0);
-	policy_commit(mc, m->addr, r, &d);
+	/* counted under the registered sender's canonical name */
+	fp_finish(cn, fp);
+	r = ctr_commit(e->dom.primary, e->snd.mail, m->msgid, fp, time(NULL),
+	    mc->quota_unit == QUOTA_MESSAGE ? 1 : m->accepted,
+	    mf->lim.sender, mf->lim.domain, &mf->scount, &mf->dcount);
+	if (mc->quota_precheck == PRECHECK_KNOWN) {
+		if (m->full_s == 0)
+			full_keys(m);
+		full_note(m, r == CTR_FAILED ? -1 : 0);
+	}
+	policy_commit(mc, e->snd.mail, r, &d);
 	if (d.action != POL_CONTINUE) {
-		ret = obey(ctx, cn, &d, m->addr, "");
+		ret = obey(ctx, cn, &d, mf->addr, "");
 		msg_reset(m);
 		return ret;
 	}
-	if (r == 1 || r == 2)
+	if (r == CTR_COUNTED || r == CTR_RETRY)
 		snprintf(extra, sizeof(extra), " count=%ld/%s domain=%ld/%s "
-		    "rcpts=%zu copies=%zu%s", m->scount,
-		    limit_str(m->lim.sender, sl, sizeof(sl)), m->dcount,
-		    limit_str(m->lim.domain, dl, sizeof(dl)), m->nrcpts,
-		    ncopies, r == 2 ? " dup=1" : "");
+		    "rcpts=%zu copies=%zu%s", mf->scount,
+		    limit_str(mf->lim.sender, sl, sizeof(sl)), mf->dcount,
+		    limit_str(mf->lim.domain, dl, sizeof(dl)), m->nrcpts,
+		    ncopies, r == CTR_RETRY ? " dup=1" : "");
 	else
 		snprintf(extra, sizeof(extra), " count=unknown rcpts=%zu "
 		    "copies=%zu", m->nrcpts, ncopies);
-	if (m->ans.stale)
+	if (mf->ans.stale)
 		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
 		    " directory=stale");
 	d.action = POL_ACCEPT;
-	log_decision(cn, &d, m->addr, extra);
+	log_decision(cn, &d, mf->addr, extra);
 	msg_reset(m);
 	return SMFIS_CONTINUE;
 }
@@ -679,6 +847,7 @@ cb_close(SMFICTX *ctx)
 	free(cn->rcptv);
 	free(cn->rcptmem);
 	free(cn->fromv);
+	EVP_MD_CTX_free(cn->fp);
 	free(cn);
 	smfi_setpriv(ctx, NULL);
 	__atomic_sub_fetch(&msessions, 1, __ATOMIC_RELEASE);
@@ -700,6 +869,7 @@ struct smfiDesc milter_desc = {
 	.xxfi_envfrom = cb_envfrom,
 	.xxfi_envrcpt = cb_envrcpt,
 	.xxfi_header = cb_header,
+	.xxfi_body = cb_body,
 	.xxfi_eom = cb_eom,
 	.xxfi_abort = cb_abort,
 	.xxfi_close = cb_close,

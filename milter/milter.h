@@ -28,6 +28,12 @@ unsigned milter_sessions(void);
 			 SMFIP_NODATA | SMFIP_NOEOH | SMFIP_NR_CONN | \
 			 SMFIP_NR_HDR)
 
+/*
+ * While dedupe is on, the body too (for the fingerprint of a message,
+ * milter.c), with no reply to each chunk.
+ */
+#define MILTER_STEPS_BODY ((MILTER_STEPS & ~SMFIP_NOBODY) | SMFIP_NR_BODY)
+
 static inline void
 milter_symlists(SMFICTX *ctx)
 {

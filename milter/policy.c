@@ -14,7 +14,7 @@
 
 /* Fill d with an action, a rule name and a reply. */
 static void __attribute__((format(printf, 5, 6)))
-decide(struct decision *d, int action, const char *rule, const char *codes,
+decide(struct decision *d, int action, enum pol_rule rule, const char *codes,
     const char *fmt, ...)
 {
 	va_list	 ap;
@@ -35,7 +35,7 @@ decide(struct decision *d, int action, const char *rule, const char *codes,
 
 /* Passes: no reply. */
 static void
-pass(struct decision *d, const char *rule)
+pass(struct decision *d, enum pol_rule rule)
 {
 	d->action = POL_CONTINUE;
 	d->rule = rule;
@@ -50,19 +50,19 @@ policy_envelope(const struct sg_conf *c, enum addr_result r,
 	switch (r) {
 	case ADDR_NULL:
 		if (c->null_sender == ACT_ACCEPT)
-			decide(d, POL_ACCEPT, "null_sender", NULL, NULL);
+			decide(d, POL_ACCEPT, RULE_NULL_SENDER, NULL, NULL);
 		else
-			decide(d, POL_REJECT, "null_sender", "550 5.7.1",
+			decide(d, POL_REJECT, RULE_NULL_SENDER, "550 5.7.1",
 			    "Null sender not accepted");
 		return;
 	case ADDR_BAD:
-		decide(d, POL_REJECT, "syntax", "553 5.1.7",
+		decide(d, POL_REJECT, RULE_SYNTAX, "553 5.1.7",
 		    "Bad sender address syntax");
 		return;
 	case ADDR_OK:
 		break;
 	}
-	pass(d, "ok");
+	pass(d, RULE_OK);
 }
 
 /* Rule 3 with the on_directory_error action. */
@@ -71,27 +71,27 @@ directory_error(const struct sg_conf *c, struct decision *d)
 {
 	switch (c->on_directory_error) {
 	case ACT_ACCEPT:
-		decide(d, POL_ACCEPT, "directory", NULL, NULL);
+		decide(d, POL_ACCEPT, RULE_DIRECTORY, NULL, NULL);
 		break;
 	case ACT_REJECT:
-		decide(d, POL_REJECT, "directory", "550 5.3.0",
+		decide(d, POL_REJECT, RULE_DIRECTORY, "550 5.3.0",
 		    "Sender directory unavailable");
 		break;
 	default:
-		decide(d, POL_TEMPFAIL, "directory", "451 4.3.0",
+		decide(d, POL_TEMPFAIL, RULE_DIRECTORY, "451 4.3.0",
 		    "Sender directory unavailable, try again later");
 		break;
 	}
 }
 
-/* 1 if name (lower case) is among the list (compared without case). */
+/* 1 if the login is one of the sgAuthId values (dv_login_eq). */
 static int
-in_list(char *const *list, size_t n, const char *name)
+login_listed(char *const *list, size_t n, const char *login)
 {
 	size_t	 i;
 
 	for (i = 0; i < n; i++)
-		if (strcasecmp(list[i], name) == 0)
+		if (dv_login_eq(login, list[i]))
 			return 1;
 	return 0;
 }
@@ -118,17 +118,17 @@ policy_sender(const struct sg_conf *c, const char *addr, const char *domain,
 {
 	const struct sg_sender	*snd;
 	const struct sg_domain	*dom;
-	char			 ipbuf[64];
+	char			 ipbuf[64], shown[SG_LOGIN_SHOW_MAX];
 
 	switch (ans->kind) {
 	case DIR_SENDER:
 		break;
 	case DIR_NO_DOMAIN:
-		decide(d, POL_REJECT, "domain_unregistered", "550 5.7.1",
+		decide(d, POL_REJECT, RULE_DOMAIN_UNREGISTERED, "550 5.7.1",
 		    "Sender domain <%s> is not registered", domain);
 		return;
 	case DIR_NO_SENDER:
-		decide(d, POL_REJECT, "sender_unregistered", "550 5.7.1",
+		decide(d, POL_REJECT, RULE_SENDER_UNREGISTERED, "550 5.7.1",
 		    "Sender <%s> is not registered", addr);
 		return;
 	default:
@@ -140,24 +140,24 @@ policy_sender(const struct sg_conf *c, const char *addr, const char *domain,
 
 	/* 6, 7: status of the sender or its domain */
 	if (snd->status == STATUS_DISABLED || dom->status == STATUS_DISABLED) {
-		decide(d, POL_REJECT, "disabled", "550 5.7.1",
+		decide(d, POL_REJECT, RULE_DISABLED, "550 5.7.1",
 		    "Sender <%s> is disabled", addr);
 		return;
 	}
 	if (snd->status == STATUS_SUSPENDED ||
 	    dom->status == STATUS_SUSPENDED) {
 		if (c->on_suspended == ACT_REJECT)
-			decide(d, POL_REJECT, "suspended", "550 5.7.1",
+			decide(d, POL_REJECT, RULE_SUSPENDED, "550 5.7.1",
 			    "Sender <%s> is suspended", addr);
 		else
-			decide(d, POL_TEMPFAIL, "suspended", "451 4.7.1",
+			decide(d, POL_TEMPFAIL, RULE_SUSPENDED, "451 4.7.1",
 			    "Sender <%s> is suspended", addr);
 		return;
 	}
 
 	/* 8: access method of the listener */
 	if ((snd->methods & s->method) == 0) {
-		decide(d, POL_REJECT, "method", "550 5.7.1",
+		decide(d, POL_REJECT, RULE_METHOD, "550 5.7.1",
 		    "Sender <%s> may not send via %s", addr,
 		    conf_method_name(s->method));
 		return;
@@ -166,28 +166,28 @@ policy_sender(const struct sg_conf *c, const char *addr, const char *domain,
 	/* 9a: authenticated sessions must be bound to the sender */
 	if (s->auth != NULL && s->auth[0] != '\0') {
 		if ((snd->auth & AUTH_USER) == 0 ||
-		    !in_list(snd->authids, snd->nauthids, s->auth))
-			decide(d, POL_REJECT, "not_owned", "553 5.7.1",
+		    !login_listed(snd->authids, snd->nauthids, s->auth))
+			decide(d, POL_REJECT, RULE_NOT_OWNED, "553 5.7.1",
 			    "Sender address rejected: not owned by user %s",
-			    s->auth);
+			    dv_login_show(s->auth, shown, sizeof(shown)));
 		else
-			pass(d, "ok");
+			pass(d, RULE_OK);
 		return;
 	}
 	/* 9b: IP control */
 	if ((snd->auth & AUTH_IP) != 0 &&
 	    (in_nets(snd->nets, snd->nnets, &s->client) ||
 	    in_nets(dom->nets, dom->nnets, &s->client))) {
-		pass(d, "ok");
+		pass(d, RULE_OK);
 		return;
 	}
 	/* 9c, 9d */
 	if ((snd->auth & AUTH_USER) != 0) {
-		decide(d, POL_REJECT, "auth_required", "530 5.7.0",
+		decide(d, POL_REJECT, RULE_AUTH_REQUIRED, "530 5.7.0",
 		    "Authentication required");
 		return;
 	}
-	decide(d, POL_REJECT, "ip_not_authorized", "550 5.7.1",
+	decide(d, POL_REJECT, RULE_IP_NOT_AUTHORIZED, "550 5.7.1",
 	    "Client address %s not authorized for sender <%s>",
 	    s->client.family != 0 ?
 	    ip_format(&s->client, ipbuf, sizeof(ipbuf)) : "unknown", addr);
@@ -212,10 +212,10 @@ static void
 quota_reached(const struct sg_conf *c, const char *addr, struct decision *d)
 {
 	if (c->on_quota_exceeded == ACT_REJECT)
-		decide(d, POL_REJECT, "quota", "550 5.7.1",
+		decide(d, POL_REJECT, RULE_QUOTA, "550 5.7.1",
 		    "Monthly sending limit reached for <%s>", addr);
 	else
-		decide(d, POL_TEMPFAIL, "quota", "451 4.7.1",
+		decide(d, POL_TEMPFAIL, RULE_QUOTA, "451 4.7.1",
 		    "Monthly sending limit reached for <%s>", addr);
 }
 
@@ -224,9 +224,9 @@ static void
 counter_error(const struct sg_conf *c, struct decision *d)
 {
 	if (c->on_counter_error == ACT_ACCEPT)
-		pass(d, "counter_error");
+		pass(d, RULE_COUNTER_ERROR);
 	else
-		decide(d, POL_TEMPFAIL, "counter", "451 4.3.0",
+		decide(d, POL_TEMPFAIL, RULE_COUNTER, "451 4.3.0",
 		    "Sender counters unavailable, try again later");
 }
 
@@ -251,7 +251,7 @@ policy_quota(const struct sg_conf *c, const char *addr, int ok,
 		quota_reached(c, addr, d);
 		return;
 	}
-	pass(d, "ok");
+	pass(d, RULE_OK);
 }
 
 /* One more recipient under quota_unit = recipient. */
@@ -261,16 +261,16 @@ policy_rcpt(const struct sg_conf *c, const char *addr, int ok,
     struct decision *d)
 {
 	if (c->quota_unit != QUOTA_RECIPIENT || ok != 0) {
-		pass(d, "ok");
+		pass(d, RULE_OK);
 		return;
 	}
 	if (over(scount, accepted + 1, l->sender) ||
 	    over(dcount, accepted + 1, l->domain)) {
-		decide(d, POL_TEMPFAIL, "rcpt_quota", "452 4.7.1",
+		decide(d, POL_TEMPFAIL, RULE_RCPT_QUOTA, "452 4.7.1",
 		    "Monthly recipient limit reached for <%s>", addr);
 		return;
 	}
-	pass(d, "ok");
+	pass(d, RULE_OK);
 }
 
 /* Does a From mailbox need a directory lookup? */
@@ -322,7 +322,7 @@ policy_headers(const struct sg_conf *c, const char *envaddr,
 	if (c->header_from_policy != FROM_OFF) {
 		if (h->nfrom != 1 || !h->from_ok || h->naddrs == 0) {
 			/* show the address if there is one, else the text */
-			decide(d, POL_REJECT, "header_from", "550 5.7.1",
+			decide(d, POL_REJECT, RULE_HEADER_FROM, "550 5.7.1",
 			    "Header From <%s> not permitted for sender <%s>",
 			    h->nfrom == 0 ? "" : h->from_ok && h->naddrs > 0 ?
 			    h->addrs[0] : h->from_raw, envaddr);
@@ -332,7 +332,7 @@ policy_headers(const struct sg_conf *c, const char *envaddr,
 			r = from_allowed(c, envaddr, e, h->addrs[i],
 			    h->answers != NULL ? &h->answers[i] : NULL);
 			if (r == 0) {
-				decide(d, POL_REJECT, "header_from",
+				decide(d, POL_REJECT, RULE_HEADER_FROM,
 				    "550 5.7.1", "Header From <%s> not "
 				    "permitted for sender <%s>", h->addrs[i],
 				    envaddr);
@@ -349,11 +349,11 @@ policy_headers(const struct sg_conf *c, const char *envaddr,
 	}
 	if (s->method == METHOD_CAMPAIGN && c->campaign_require_unsubscribe &&
 	    (!h->unsubscribe || !h->unsubscribe_post)) {
-		decide(d, POL_REJECT, "unsubscribe", "550 5.7.1",
+		decide(d, POL_REJECT, RULE_UNSUBSCRIBE, "550 5.7.1",
 		    "Bulk mail must carry one-click List-Unsubscribe");
 		return;
 	}
-	pass(d, "ok");
+	pass(d, RULE_OK);
 }
 
 /* Rule 14, and rule 11 when the commit itself fails. */
@@ -366,7 +366,7 @@ policy_commit(const struct sg_conf *c, const char *addr, int r,
 	else if (r == 0)
 		quota_reached(c, addr, d);
 	else
-		pass(d, "ok");
+		pass(d, RULE_OK);
 }
 
 /* Add a copy unless it is a recipient or already chosen. */
@@ -401,6 +401,37 @@ policy_copies(const struct sg_conf *c, const struct sg_entry *e,
 		n = add_copy(e->dom.archive != NULL ? e->dom.archive :
 		    c->archive_address, rcpts, nrcpts, out, n, max);
 	return n;
+}
+
+/* Rule names of the log line, in enum pol_rule's order. */
+static const char *const rule_names[] = {
+	"ok",
+	"null_sender",
+	"syntax",
+	"directory",
+	"domain_unregistered",
+	"sender_unregistered",
+	"disabled",
+	"suspended",
+	"method",
+	"not_owned",
+	"auth_required",
+	"ip_not_authorized",
+	"quota",
+	"counter",
+	"counter_error",
+	"rcpt_quota",
+	"header_from",
+	"unsubscribe",
+};
+
+/* Name of a rule for the log line, "rule=NAME". */
+const char *
+policy_rule_name(enum pol_rule r)
+{
+	if ((size_t)r >= sizeof(rule_names) / sizeof(rule_names[0]))
+		return "unknown";
+	return rule_names[r];
 }
 
 /* Word for the log line. */

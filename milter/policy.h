@@ -22,9 +22,31 @@ enum pol_action {
 	POL_TEMPFAIL			/* temporary failure, reply set */
 };
 
+/* The rule that decided, named in the log line by policy_rule_name(). */
+enum pol_rule {
+	RULE_OK,
+	RULE_NULL_SENDER,
+	RULE_SYNTAX,
+	RULE_DIRECTORY,
+	RULE_DOMAIN_UNREGISTERED,
+	RULE_SENDER_UNREGISTERED,
+	RULE_DISABLED,
+	RULE_SUSPENDED,
+	RULE_METHOD,
+	RULE_NOT_OWNED,
+	RULE_AUTH_REQUIRED,
+	RULE_IP_NOT_AUTHORIZED,
+	RULE_QUOTA,
+	RULE_COUNTER,
+	RULE_COUNTER_ERROR,
+	RULE_RCPT_QUOTA,
+	RULE_HEADER_FROM,
+	RULE_UNSUBSCRIBE,
+};
+
 struct decision {
 	int		 action;	/* enum pol_action */
-	const char	*rule;		/* short name for the log line */
+	enum pol_rule	 rule;		/* which rule decided */
 	char		 code[4];	/* "550"; empty when no reply */
 	char		 xcode[8];	/* "5.7.1" */
 	char		 text[400];	/* reply text after the codes */
@@ -102,6 +124,9 @@ void	policy_commit(const struct sg_conf *, const char *addr, int r,
  */
 size_t	policy_copies(const struct sg_conf *, const struct sg_entry *,
 	    char *const *rcpts, size_t nrcpts, const char **out, size_t max);
+
+/* Name of a rule for the log line: "not_owned", ... */
+const char *policy_rule_name(enum pol_rule);
 
 /* Name of a decision's action for the log: "accept", "reject", ... */
 const char *policy_action_name(int action);

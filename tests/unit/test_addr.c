@@ -157,7 +157,10 @@ static const struct env_case env_cases[] = {
 
 	/* address literals */
 	{ "<john@[192.0.2.1]>", ADDR_OK, "john@[192.0.2.1]", "[192.0.2.1]" },
-	{ "<John@[IPv6:2001:DB8::1]>", ADDR_OK, "john@[IPv6:2001:DB8::1]",
+	{ "<John@[IPv6:2001:DB8::1]>", ADDR_OK, "john@[ipv6:2001:db8::1]",
+	  "[ipv6:2001:db8::1]" },
+	/* lower case only: another spelling of the address stays another */
+	{ "<lit@[IPv6:2001:0db8::55]>", ADDR_OK, "lit@[ipv6:2001:0db8::55]",
 	  NULL },
 	{ "<j@[x-tag:whatever]>", ADDR_BAD, NULL, NULL },
 	{ "<john@[192.0.2.256]>", ADDR_BAD, NULL, NULL },
@@ -173,7 +176,7 @@ static const struct env_case env_cases[] = {
 	{ "<a@[vH:1@]>", ADDR_BAD, NULL, NULL },
 	{ "<john@[IPv6:::1>", ADDR_BAD, NULL, NULL },
 	{ "<john@[ipv6:::FFFF:192.0.2.1]>", ADDR_OK,
-	  "john@[ipv6:::FFFF:192.0.2.1]", NULL },
+	  "john@[ipv6:::ffff:192.0.2.1]", NULL },
 
 	/* UTF-8 (SMTPUTF8) */
 	{ "<j\xc3\xb6rg@b\xc3\xbc" "cher.example>", ADDR_OK,

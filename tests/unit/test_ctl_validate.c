@@ -231,7 +231,9 @@ test_compliance(void **state)
 	ctl_rec_set(s, "sgArchive", "maybe");
 	ctl_rec_set(s, "sgStatus", "paused");
 	ctl_rec_set(s, "sgMonthlyLimit", "-5");
-	ctl_rec_add(s, "sgAuthId", "no-at-sign");
+	ctl_rec_add(s, "sgAuthId", "no-at-sign");	/* a plain login: good */
+	ctl_rec_add(s, "sgAuthId", "two words");
+	ctl_rec_add(s, "sgAuthId", "tab\there");
 	facts(&f, d);
 	ctl_validate_sender(s, &f, &p);
 	want(&p, "unknown word \"smtpx\" (expected smtp or campaign)");
@@ -240,11 +242,13 @@ test_compliance(void **state)
 	want(&p, "\"300.1.2.3\" is not a valid network");
 	want(&p, "\"not an address\" is not a valid address");
 	want(&p, "\"@x\" is not a valid address");
-	want(&p, "\"no-at-sign\" is not a valid address");
+	want(&p, "\"two words\" is not a valid login");
+	want(&p, "\"tab\there\" is not a valid login");
 	want(&p, "\"maybe\" is not TRUE or FALSE");
 	want(&p, "unknown word \"paused\"");
 	want(&p, "\"-5\" is not a non-negative number");
-	want_n(&p, 10);
+	want(&p, "sgAuthId: control character in a value");
+	want_n(&p, 12);
 	ctl_problems_free(&p);
 	ctl_rec_free(s);
 	ctl_rec_free(d);

@@ -64,10 +64,11 @@ check(const char *name, const struct decision *d, int action,
 
 	snprintf(got, sizeof(got), "%s%s%s%s%s", d->code, d->code[0] ? " " : "",
 	    d->xcode, d->code[0] ? " " : "", d->text);
-	if (d->action != action || strcmp(d->rule, rule) != 0 ||
+	if (d->action != action || strcmp(policy_rule_name(d->rule), rule) != 0 ||
 	    strcmp(got, reply) != 0) {
 		print_message("%s: got %s rule=%s \"%s\", want %s rule=%s "
-		    "\"%s\"\n", name, policy_action_name(d->action), d->rule,
+		    "\"%s\"\n", name, policy_action_name(d->action),
+		    policy_rule_name(d->rule),
 		    got, policy_action_name(action), rule, reply);
 		fail();
 	}
