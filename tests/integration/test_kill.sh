@@ -31,6 +31,7 @@ CLIENTS=${KILL_CLIENTS:-3}
 MAX=${KILL_MAX:-80}
 S=killme@pf.test
 
+pf_netns_enter "$0" "$@"
 sg_setup
 pf_ldif "$SG_TMP/pf.ldif" || { echo "not ok - pf_ldif"; exit 1; }
 cat >>"$SG_TMP/pf.ldif" <<EOT
