@@ -4,7 +4,8 @@
 #   make check           unit tests (cmocka) and integration tests against
 #                        real slapd, redis-server and the daemon
 #   make demo            private slapd + Redis + milter on loopback
-#   make install         PREFIX=/usr DESTDIR= (binaries, man pages, config)
+#   make install         PREFIX=/usr DESTDIR= (binaries, man pages, config,
+#                        bash completion)
 #   make SANITIZE=address,undefined check
 #   make fuzz            libFuzzer targets (clang), FUZZ_SECONDS each
 #   make fuzz-smoke      the same, 10 s each (CI)
@@ -16,6 +17,7 @@ PREFIX	?= /usr
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR	?=
 INSTALL	?= install
 
@@ -135,6 +137,9 @@ install: all
 	$(INSTALL) -m 644 man/sendergatectl.8 $(DESTDIR)$(MANDIR)/man8/sendergatectl.8
 	$(INSTALL) -m 644 man/sendergate.8 $(DESTDIR)$(MANDIR)/man8/sendergate.8
 	$(INSTALL) -m 644 man/sendergate.conf.5 $(DESTDIR)$(MANDIR)/man5/sendergate.conf.5
+	$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 644 contrib/sendergatectl.bash \
+		$(DESTDIR)$(BASHCOMPDIR)/sendergatectl
 	test -e $(DESTDIR)$(SYSCONFDIR)/sendergate/sendergate.conf || \
 		$(INSTALL) -m 644 sendergate.conf.example \
 		$(DESTDIR)$(SYSCONFDIR)/sendergate/sendergate.conf
