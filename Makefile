@@ -32,7 +32,7 @@ LIBS	= -lmilter -lldap -llber -lhiredis -lcrypto -lpthread
 COMMON	= milter/log.o milter/conf.o milter/addr.o milter/cidr.o milter/dirval.o \
 	  milter/policy.o milter/dir.o milter/dir_ldap.o milter/dir_query.o \
 	  milter/dir_mirror.o milter/mirror_index.o milter/mirror_model.o \
-	  milter/counter.o milter/mailfrom.o
+	  milter/counter.o milter/mailfrom.o milter/siphash.o
 DAEMON	= milter/sendergate.o milter/milter.o
 CTL	= milter/sendergatectl.o milter/ctl_args.o milter/ctl_entry.o \
 	  milter/ctl_list.o milter/ctl_json.o milter/ctl_rec.o \
@@ -42,10 +42,12 @@ HEADERS	= $(wildcard milter/*.h)
 
 UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 	  tests/unit/test_policy tests/unit/test_counter tests/unit/test_mirror \
-	  tests/unit/test_ctl_validate tests/unit/test_ctl_passwd
+	  tests/unit/test_ctl_validate tests/unit/test_ctl_passwd \
+	  tests/unit/test_siphash tests/unit/test_dirval
 TOOLS	= tests/mtclient tests/bench/mtload
 
-.PHONY: all check unit integration demo deps install clean bench-mirror bench
+.PHONY: all check unit integration demo deps install clean bench-mirror bench \
+	bench-hash
 
 all: milter/sendergate milter/sendergatectl
 
@@ -80,12 +82,17 @@ tests/unit/test_ctl_validate: tests/unit/test_ctl_validate.o \
 		milter/dirval.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 
+tests/unit/test_siphash: tests/unit/test_siphash.o milter/siphash.o
+	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
+tests/unit/test_dirval: tests/unit/test_dirval.o milter/dirval.o
+	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
+
 tests/unit/test_ctl_passwd: tests/unit/test_ctl_passwd.o milter/ctl_passwd.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcrypt -lcmocka
 
 MIRROR	= milter/mirror_index.o milter/mirror_model.o milter/dir.o \
 	  milter/dir_query.o milter/dir_mirror.o milter/dir_ldap.o milter/log.o \
-	  milter/addr.o milter/cidr.o milter/dirval.o
+	  milter/addr.o milter/cidr.o milter/dirval.o milter/siphash.o
 tests/unit/test_mirror: tests/unit/test_mirror.o $(MIRROR)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lldap -llber -lcmocka
 
@@ -93,6 +100,14 @@ tests/unit/test_mirror: tests/unit/test_mirror.o $(MIRROR)
 tests/bench/bench_mirror: tests/bench/bench_mirror.c $(COMMON) $(HEADERS)
 	$(CC) $(SG_CFLAGS) $(SG_LDFLAGS) -o $@ tests/bench/bench_mirror.c \
 		$(COMMON) $(LIBS)
+
+# Hash flooding: FNV-1a collisions against random addresses (make bench-hash).
+tests/bench/bench_hash: tests/bench/bench_hash.c $(COMMON) $(HEADERS)
+	$(CC) $(SG_CFLAGS) $(SG_LDFLAGS) -o $@ tests/bench/bench_hash.c \
+		$(COMMON) $(LIBS)
+
+bench-hash: tests/bench/bench_hash
+	@tests/bench/bench_hash
 
 bench-mirror: tests/bench/bench_mirror
 	@sh tests/bench/bench_mirror.sh $(BENCH_SIZES)
@@ -181,5 +196,5 @@ tsan-check:
 
 clean:
 	rm -f milter/*.o milter/sendergate milter/sendergatectl tests/unit/*.o $(UNIT) $(TOOLS)
-	rm -f tests/bench/bench_mirror tests/bench/nullmilter
+	rm -f tests/bench/bench_mirror tests/bench/nullmilter tests/bench/bench_hash
 	rm -rf $(FUZZ_OUT) $(TSAN_OUT)

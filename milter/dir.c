@@ -5,10 +5,19 @@
  * atomic operations, so a cache (or later the mirror) can replace an
  * entry while a message still holds the old one.
  */
+#include <sys/random.h>
+
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "dir.h"
+#include "log.h"
+#include "siphash.h"
 
 extern const struct dir_backend dir_backend_query;
 extern const struct dir_backend dir_backend_mirror;
@@ -70,15 +79,39 @@ dir_close(struct directory *d)
 	free(d);
 }
 
-/* FNV-1a: the hash of the cache and of the mirror's tables. */
+/* The process's SipHash key: random, drawn once. */
+static unsigned char	 hash_key[16];
+static pthread_once_t	 hash_once = PTHREAD_ONCE_INIT;
+
+/* Draw the key (getrandom; a clock-and-pid fallback is logged). */
+static void
+hash_key_init(void)
+{
+	struct timespec	 ts;
+	uint64_t	 v;
+
+	if (getrandom(hash_key, sizeof(hash_key), 0) ==
+	    (ssize_t)sizeof(hash_key))
+		return;
+	log_warn("getrandom: hashing addresses with a weaker key");
+	clock_gettime(CLOCK_REALTIME, &ts);
+	v = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 30 ^
+	    (uint64_t)getpid() << 48;
+	memcpy(hash_key, &v, sizeof(v));
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	v = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 32;
+	memcpy(hash_key + 8, &v, sizeof(v));
+}
+
+/* Keyed hash of a table key: SipHash-2-4, folded to 32 bits. */
 unsigned
 dir_hash(const char *s)
 {
-	unsigned	 h = 2166136261u;
+	uint64_t	 h;
 
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
+	pthread_once(&hash_once, hash_key_init);
+	h = siphash24(hash_key, s, strlen(s));
+	return (unsigned)(h ^ h >> 32);
 }
 
 /* Take a reference. */

@@ -92,7 +92,11 @@ int	dir_lookup(struct directory *, const char *addr, const char *domain,
 void	dir_answer_release(struct dir_answer *);
 void	dir_close(struct directory *);
 
-/* FNV-1a hash of a key (an address, a domain, an entryUUID). */
+/*
+ * Hash of a table key (an address, a domain, an entryUUID): SipHash-2-4
+ * under a key drawn at random once per process, so the addresses that
+ * clients choose cannot be made to collide.
+ */
 unsigned dir_hash(const char *);
 
 /* Entries: take and drop a reference; the last drop frees it. */

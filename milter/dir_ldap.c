@@ -506,6 +506,28 @@ dir_ldap_parse_sender(LDAP *ld, LDAPMessage *m, struct sg_sender *s,
 	return 0;
 }
 
+/* Is the entry's (single) address or domain value want, normalised? */
+int
+dir_ldap_value_is(LDAP *ld, LDAPMessage *m, const char *attr,
+    const char *want)
+{
+	char		*s, err[128], norm[SG_ADDR_MAX + 1];
+	const char	*dom;
+	int		 ret = 0;
+
+	if (get_str(ld, m, attr, &s, err, sizeof(err)) == -1 || s == NULL)
+		return 0;
+	if (strcmp(attr, "mail") == 0)
+		ret = addr_parse_envelope(s, norm, sizeof(norm), &dom) ==
+		    ADDR_OK && strcmp(norm, want) == 0;
+	else {
+		lower(s);
+		ret = strcmp(s, want) == 0;
+	}
+	free(s);
+	return ret;
+}
+
 /* Does child's DN sit directly under parent's? (case-insensitive) */
 int
 dir_ldap_is_child(const char *child, const char *parent)

@@ -34,6 +34,16 @@ int	dir_ldap_parse_domain(LDAP *, LDAPMessage *, struct sg_domain *,
 int	dir_ldap_parse_sender(LDAP *, LDAPMessage *, struct sg_sender *,
 	    char *err, size_t errlen);
 
+/*
+ * 1 if the entry's value of attr (mail, or sgPrimaryDomain), normalised
+ * as the milter normalises it (an address: addr_parse_envelope; a
+ * domain: ASCII lower case), is want exactly. LDAP's matching rules fold
+ * more than that (spaces in quoted strings, for one); query mode keeps
+ * only the entries mirror mode would index under want.
+ */
+int	dir_ldap_value_is(LDAP *, LDAPMessage *, const char *attr,
+	    const char *want);
+
 /* 1 if child's DN sits directly under parent's DN. */
 int	dir_ldap_is_child(const char *child, const char *parent);
 

@@ -243,7 +243,8 @@ q_search(struct query *q, LDAP *ld, const char *addr, const char *domain,
 	/* the domain first: exactly one may claim the primary domain */
 	for (m = ldap_first_entry(ld, res); m != NULL;
 	    m = ldap_next_entry(ld, m)) {
-		if (!dir_ldap_is_domain(ld, m))
+		if (!dir_ldap_is_domain(ld, m) ||
+		    !dir_ldap_value_is(ld, m, "sgPrimaryDomain", domain))
 			continue;
 		if (ndom++ == 0) {
 			dm = m;
@@ -275,6 +276,7 @@ q_search(struct query *q, LDAP *ld, const char *addr, const char *domain,
 	for (m = ldap_first_entry(ld, res); m != NULL;
 	    m = ldap_next_entry(ld, m)) {
 		if (!dir_ldap_is_sender(ld, m) ||
+		    !dir_ldap_value_is(ld, m, "mail", addr) ||
 		    (dn = ldap_get_dn(ld, m)) == NULL)
 			continue;
 		rc = dir_ldap_is_child(dn, e->dom.dn);

@@ -430,13 +430,14 @@ full_read_done(void *arg, const struct mailfrom *mf)
 
 /*
  * The fingerprint of a message, which tells a retry from another
- * message under the same Message-ID: SHA-256 over the values of the
- * headers below (each occurrence, in order, with its name), the body as
- * the MTA passes it, and at end of message the count of recipients and
- * the envelope recipients sorted. Made only while dedupe is on.
+ * message under the same Message-ID (whose trimmed value names the
+ * Redis key already): SHA-256 over the values of the headers below
+ * (each occurrence, in order, with its name), the body as the MTA passes
+ * it, and at end of message the count of recipients and the envelope
+ * recipients sorted. Made only while dedupe is on.
  */
 static const char *const fp_headers[] = {
-	"Message-ID", "From", "To", "Cc", "Date", "Subject", NULL
+	"From", "To", "Cc", "Date", "Subject", NULL
 };
 
 /* Start a message's fingerprint; off when dedupe is off or no memory. */

@@ -1,14 +1,23 @@
 #!/bin/sh
-# test_dedupe.sh - no double counting: a message retried after its
-# end-of-message answer was lost carries the same Message-ID and is
-# counted once per sender within dedupe_window (SPEC "Counting", issue 7).
+# test_dedupe.sh - a retry goes uncounted only when it is the same message
+# (issue 11, item 1; SPEC "Counting"; sendergate(8), DEDUPE).
 #
-# Against the real daemon, slapd (data.ldif) and Redis, through mtclient:
-# the same Message-ID twice (also folded or with other blanks) counts
-# once and the retry is still accepted with its copies; another sender
-# with the same Message-ID is counted; no Message-ID: no dedupe; eight
-# copies racing count once; after a 2 s window the same Message-ID counts
-# again; dedupe_window = 0 turns it off.
+# The customer writes the Message-ID, so it alone proves nothing: a
+# message is a retry only when its sender, Message-ID, envelope
+# recipients and fingerprint (From, To, Cc, Date, Subject, the body) are
+# those of the message last counted under that Message-ID, and each
+# counted message forgives at most dedupe_max_retries (default 1) of
+# them within dedupe_window.
+#
+# Against the real daemon, slapd (data.ldif) and Redis, through mtclient,
+# in both ldap_modes: real retries (also with blanks around the
+# Message-ID) forgiven once; a third copy counted; fake retries (new
+# recipients, new Subject, Date, To, Cc, body) counted; a sender with
+# limit 3 and one fixed Message-ID gets exactly 3 messages through,
+# sequentially and racing; one Message-ID across senders; eight identical
+# copies racing count exactly 4; recipient mode counts the new recipients
+# of a fake retry; a domain limit of 3 holds across two senders sharing a
+# Message-ID; dedupe_max_retries 0 and 3; the 2 s window; dedupe_window 0.
 . "$(dirname "$0")/../lib/servers.sh"
 . "$(dirname "$0")/../lib/milter.sh"
 
@@ -18,31 +27,34 @@ SLAPD_NO_EXAMPLE=1 slapd_start "$SG_TOP/tests/integration/data.ldif" ||
 redis_start || { echo "not ok - redis did not start"; exit 1; }
 
 DN_ACME=sgDomainName=acme-test.relay.example,$SLAPD_BASE
-# one sender per case, IP-controlled (the domain's 192.0.2.0/24)
+DN_LIM=sgDomainName=lim-test.relay.example,$SLAPD_BASE
+# IP-controlled senders (the domain's 192.0.2.0/24); lim3 and race3 may
+# send 3 a month; lim.test as a whole may send 3.
 {
-	for s in d1 d2 d3 d4 d5 d6; do
+	printf 'dn: %s\nobjectClass: sgDomain\n' "$DN_LIM"
+	printf 'sgDomainName: lim-test.relay.example\nsgPrimaryDomain: lim.test\n'
+	printf 'sgMonthlyLimit: 3\nsgAllowedNetwork: 192.0.2.0/24\n\n'
+	for s in p1 p2; do
+		printf 'dn: mail=%s@lim.test,%s\nobjectClass: sgSender\n' \
+		    "$s" "$DN_LIM"
+		printf 'mail: %s@lim.test\nsgAuthMethod: ip\n\n' "$s"
+	done
+	for s in d1 d2 d3 f1 lim3 race3 twin r1 x0 x3 w1 o1; do
 		printf 'dn: mail=%s@acme.test,%s\nobjectClass: sgSender\n' \
 		    "$s" "$DN_ACME"
 		printf 'mail: %s@acme.test\nsgAuthMethod: ip\n' "$s"
-		[ "$s" = d1 ] && printf 'sgBccAddress: copy@acme.test\n'
+		case $s in
+		d1) printf 'sgBccAddress: copy@acme.test\n' ;;
+		lim3|race3) printf 'sgMonthlyLimit: 3\n' ;;
+		esac
 		echo
 	done
 } | ldap_admin ldapadd >/dev/null ||
 	{ echo "not ok - cannot add the test's senders"; exit 1; }
 
-milter_conf dd
-milter_conf win
-milter_set win "dedupe_window = 2s"
-milter_conf off
-milter_set off "dedupe_window = 0"
-for m in dd win off; do
-	sg_atexit milter_stop $m
-	milter_start $m || { echo "not ok - sendergate $m did not start"; exit 1; }
-done
-
 # skey SENDER: the sender's counter key this month.
 skey() {
-	echo "sg:{acme.test}:s:$1:$MONTH"
+	echo "sg:{${1#*@}}:s:$1:$MONTH"
 }
 
 # count SENDER: the sender's count (0 when absent).
@@ -51,109 +63,204 @@ count() {
 	echo "${_c:-0}"
 }
 
-# send MILTER CASE SENDER [HEADER...]: one whole message, accepted.
+# dcount DOMAIN: the domain's count (0 when absent).
+dcount() {
+	_c=$(rcli GET "sg:{$1}:d:$MONTH")
+	echo "${_c:-0}"
+}
+
+# send MILTER CASE SENDER RCPTS SUBJECT BODY [HEADER...]: one message with
+# the recipients (comma separated), a From of the sender, Date and
+# Subject, the headers given and a one-line body. Status 0 when accepted.
 send() {
-	_m=$1
-	_case=$2
-	_s=$3
-	shift 3
+	_m=$1 _case=$2 _s=$3 _r=$4 _subj=$5 _body=$6
+	shift 6
 	{
 		tx_head "$_case" "$_s" 192.0.2.7
 		echo "expect continue"
-		tx_body "$_s" "$@"
+		echo "$_r" | tr ',' '\n' | while read -r _x; do
+			printf 'rcpt <%s>\n' "$_x"
+		done
+		printf 'header From: <%s>\n' "$_s"
+		printf 'header Date: Sun, 29 Nov 2026 10:00:00 +0000\n'
+		for _h in "$@"; do
+			printf 'header %s\n' "$_h"
+		done
+		printf 'header Subject: %s\neoh\nbody %s\neom\n' "$_subj" "$_body"
 		echo "expect continue"
-	} | mt "$_m" "$_case"
+	} | mt "$_m" "$_case" >/dev/null
 }
 
-# mkey SENDER MESSAGE-ID: the dedupe key the SPEC's man page names.
-mkey() {
-	echo "sg:{acme.test}:m:$1:$(printf '%s' "$2" | sha256sum | cut -d' ' -f1)"
+# dups MILTER CASE-PATTERN: how many accepted lines of those cases say dup=1.
+dups() {
+	grep -E "$2: accept" "$SG_TMP/$1.log" | grep -c 'dup=1'
 }
 
-# --- the same Message-ID twice: counted once, the retry still accepted -----
-send dd DUP1 d1@acme.test "Message-ID: <retry-1@client.example>"
-check "first copy accepted" test $? -eq 0
-send dd DUP2 d1@acme.test "Message-ID: <retry-1@client.example>"
-check "retry accepted" test $? -eq 0
-check "retry: counted once" test "$(count d1@acme.test)" = 1
-check "retry: copies added again (the MTA delivers the retry)" \
-    in_out DUP2 "eom: addrcpt <copy@acme.test> NOTIFY=NEVER"
-check "retry: logged as accepted" logged dd "DUP2: accept rule=ok from=<d1@acme.test>"
-check "retry: log line says dup=1" sh -c \
-    "grep 'DUP2: accept' '$SG_TMP/dd.log' | grep -q 'count=1/- .* dup=1'"
-check "first copy: no dup=1" sh -c \
-    "! grep 'DUP1: accept' '$SG_TMP/dd.log' | grep -q 'dup='"
-k=$(mkey d1@acme.test "<retry-1@client.example>")
-check "dedupe key $k exists" test "$(rcli EXISTS "$k")" = 1
-ttl=$(rcli PTTL "$k")
-check "dedupe key expires within 24h (pttl $ttl)" \
-    test "$ttl" -gt 86000000 -a "$ttl" -le 86400000
+MID="Message-ID: <retry-1@client.example>"
+for mode in query mirror; do
+	rcli FLUSHALL >/dev/null
+	q=$mode			# milter names: $mode, ${mode}win, ...
+	SG_LDAP_MODE=$mode
+	milter_conf "$q"
+	milter_conf "${q}rc" "quota_unit = recipient"
+	milter_conf "${q}x0" "dedupe_max_retries = 0"
+	milter_conf "${q}x3" "dedupe_max_retries = 3"
+	milter_conf "${q}win" "dedupe_window = 2s"
+	milter_conf "${q}off" "dedupe_window = 0"
+	for m in "$q" "${q}rc" "${q}x0" "${q}x3" "${q}win" "${q}off"; do
+		milter_start "$m" ||
+		    { echo "not ok - $mode: sendergate $m did not start"; exit 1; }
+	done
 
-# blanks around the value, folded: the same Message-ID
-send dd DUP3 d1@acme.test "Message-ID:   <retry-1@client.example>  "
-send dd DUP4 d1@acme.test 'Message-ID:\r\n\t<retry-1@client.example>\r\n' 
-check "same Message-ID with blanks / folded: still counted once" \
-    test "$(count d1@acme.test)" = 1
-# the header name is case-insensitive
-send dd DUP5 d1@acme.test "message-id: <retry-1@client.example>"
-check "message-id in lower case: still counted once" \
-    test "$(count d1@acme.test)" = 1
-# another Message-ID is another message
-send dd DUP6 d1@acme.test "Message-ID: <retry-2@client.example>"
-check "another Message-ID: counted" test "$(count d1@acme.test)" = 2
+	# --- a real retry: forgiven once, then counted ------------------------
+	send "$q" DUP1 d1@acme.test r1@x.example hi body1 "$MID"
+	check "$mode: first copy accepted" test $? -eq 0
+	send "$q" DUP2 d1@acme.test r1@x.example hi body1 "$MID"
+	check "$mode: retry accepted" test $? -eq 0
+	check "$mode: retry not counted" test "$(count d1@acme.test)" = 1
+	check "$mode: retry: copies added again (the MTA delivers it)" \
+	    in_out DUP2 "eom: addrcpt <copy@acme.test> NOTIFY=NEVER"
+	check "$mode: retry logged with dup=1" test "$(dups "$q" DUP2)" = 1
+	check "$mode: first copy: no dup=1" test "$(dups "$q" DUP1)" = 0
+	send "$q" DUP3 d1@acme.test r1@x.example hi body1 "$MID"
+	check "$mode: a second retry of one counted message is counted" \
+	    test "$(count d1@acme.test)" = 2
+	# blanks around the Message-ID: the same Message-ID, so a retry of DUP3
+	send "$q" DUP4 d1@acme.test r1@x.example hi body1 \
+	    "Message-ID:   <retry-1@client.example>  "
+	check "$mode: blanks around the Message-ID: the same message" \
+	    test "$(count d1@acme.test)" = 2
 
-# --- another sender, the same Message-ID: each counted -----------------------
-send dd OTHER d2@acme.test "Message-ID: <retry-1@client.example>"
-check "another sender, same Message-ID: counted" \
-    test "$(count d2@acme.test)" = 1
-check "domain counter: every counted message once" \
-    test "$(rcli GET "sg:{acme.test}:d:$MONTH")" = 3
+	# --- fake retries: anything else under that Message-ID is counted ----
+	# fake WHAT RCPTS SUBJECT BODY [HEADER]: counted, one more each time
+	n=2
+	fake() {
+		_what=$1
+		shift
+		send "$q" "F$_what" d1@acme.test "$@" "$MID"
+		n=$((n + 1))
+		check "$mode: fake retry with another $_what: counted ($n)" \
+		    test "$(count d1@acme.test)" = $n
+	}
+	fake recipient r2@x.example hi body1
+	fake Subject r1@x.example other body1
+	fake body r1@x.example hi body2
+	fake To r1@x.example hi body1 "To: <a@b.example>"
+	fake Cc r1@x.example hi body1 "Cc: <c@d.example>"
+	fake "recipient added" r1@x.example,r3@x.example hi body1
+	# another Date (the header send() writes comes first; a second one
+	# changes the fingerprint as well as a changed one would)
+	send "$q" FDATE d1@acme.test r1@x.example hi body1 "$MID" \
+	    "Date: Mon, 30 Nov 2026 10:00:00 +0000"
+	n=$((n + 1))
+	check "$mode: fake retry with another Date: counted ($n)" \
+	    test "$(count d1@acme.test)" = $n
 
-# --- no Message-ID: no dedupe ---------------------------------------------------
-send dd NOID1 d3@acme.test
-send dd NOID2 d3@acme.test
-check "no Message-ID: each message counted" test "$(count d3@acme.test)" = 2
-send dd EMPTY1 d3@acme.test "Message-ID:  "
-send dd EMPTY2 d3@acme.test "Message-ID:  "
-check "empty Message-ID: each message counted" \
-    test "$(count d3@acme.test)" = 4
+	# --- the issue's attack: limit 3, one Message-ID, six recipients -----
+	ok=0
+	for i in 1 2 3 4 5 6; do
+		send "$q" "L$i" lim3@acme.test "r$i@x.example" hi body "$MID" &&
+		    ok=$((ok + 1))
+	done
+	check "$mode: limit 3, one Message-ID, six recipients: 3 accepted ($ok)" \
+	    test "$ok" = 3
+	check "$mode: limit 3: counter 3" test "$(count lim3@acme.test)" = 3
 
-# --- eight copies racing: counted once -------------------------------------------
-pids=
-for i in 1 2 3 4 5 6 7 8; do
-	send dd "RACE$i" d4@acme.test "Message-ID: <race@client.example>" &
-	pids="$pids $!"
+	# the same, racing: eight at once
+	pids=
+	for i in 1 2 3 4 5 6 7 8; do
+		send "$q" "R3$i" race3@acme.test "r$i@x.example" hi body "$MID" &
+		pids="$pids $!"
+	done
+	wait $pids
+	ok=$(cat "$SG_TMP"/R3?.out | grep -c '^eom: continue$')
+	check "$mode: limit 3, eight racing fakes: 3 accepted ($ok)" \
+	    test "$ok" = 3
+	check "$mode: limit 3, racing: counter 3" \
+	    test "$(count race3@acme.test)" = 3
+
+	# --- one Message-ID across senders: each counted ----------------------
+	send "$q" TWIN twin@acme.test r1@x.example hi body1 "$MID"
+	check "$mode: another sender, same Message-ID: counted" \
+	    test "$(count twin@acme.test)" = 1
+
+	# --- eight identical copies racing: C R C R ... = 4 counted -----------
+	pids=
+	for i in 1 2 3 4 5 6 7 8; do
+		send "$q" "RACE$i" d2@acme.test r1@x.example hi body \
+		    "Message-ID: <race@client.example>" &
+		pids="$pids $!"
+	done
+	wait $pids
+	ok=$(cat "$SG_TMP"/RACE?.out | grep -c '^eom: continue$')
+	check "$mode: eight racing copies all accepted ($ok)" test "$ok" = 8
+	check "$mode: eight racing copies: exactly 4 counted" \
+	    test "$(count d2@acme.test)" = 4
+	check "$mode: and 4 logged dup=1" test "$(dups "$q" 'RACE.')" = 4
+
+	# --- no Message-ID: nothing forgiven ----------------------------------
+	send "$q" NOID1 d3@acme.test r1@x.example hi body
+	send "$q" NOID2 d3@acme.test r1@x.example hi body
+	check "$mode: no Message-ID: each copy counted" \
+	    test "$(count d3@acme.test)" = 2
+
+	# --- recipient mode: the new recipients of a fake retry are counted ---
+	send "${q}rc" RC1 r1@acme.test r1@x.example hi body "$MID"
+	check "$mode: recipient mode: one recipient counted" \
+	    test "$(count r1@acme.test)" = 1
+	send "${q}rc" RC2 r1@acme.test \
+	    r2@x.example,r3@x.example,r4@x.example,r5@x.example hi body "$MID"
+	check "$mode: recipient mode: a 'retry' with four new recipients counts 4" \
+	    test "$(count r1@acme.test)" = 5
+	send "${q}rc" RC3 r1@acme.test \
+	    r5@x.example,r4@x.example,r3@x.example,r2@x.example hi body "$MID"
+	check "$mode: recipient mode: the real retry (recipients in another order) is not counted" \
+	    test "$(count r1@acme.test)" = 5
+
+	# --- the domain limit: lim.test may send 3, two senders, one ID -------
+	ok=0
+	for i in 1 2 3 4; do
+		for s in p1 p2; do
+			send "$q" "P$s$i" "$s@lim.test" "r$i@x.example" hi body \
+			    "$MID" && ok=$((ok + 1))
+		done
+	done
+	check "$mode: domain limit 3 across two senders, one Message-ID: 3 accepted ($ok)" \
+	    test "$ok" = 3
+	check "$mode: domain limit: domain counter 3" test "$(dcount lim.test)" = 3
+
+	# --- dedupe_max_retries -----------------------------------------------
+	for i in 1 2 3; do
+		send "${q}x0" "X0$i" x0@acme.test r1@x.example hi body "$MID"
+	done
+	check "$mode: dedupe_max_retries = 0: every copy counted" \
+	    test "$(count x0@acme.test)" = 3
+	for i in 1 2 3 4 5; do
+		send "${q}x3" "X3$i" x3@acme.test r1@x.example hi body "$MID"
+	done
+	check "$mode: dedupe_max_retries = 3: five copies, 2 counted" \
+	    test "$(count x3@acme.test)" = 2
+
+	# --- a 2 s window: counted again after it -----------------------------
+	send "${q}win" W1 w1@acme.test r1@x.example hi body "$MID"
+	send "${q}win" W2 w1@acme.test r1@x.example hi body "$MID"
+	check "$mode: 2s window: the retry inside it not counted" \
+	    test "$(count w1@acme.test)" = 1
+	sleep 2.2
+	send "${q}win" W3 w1@acme.test r1@x.example hi body "$MID"
+	check "$mode: 2s window: after it the same message counted again" \
+	    test "$(count w1@acme.test)" = 2
+
+	# --- dedupe_window = 0: off -------------------------------------------
+	send "${q}off" OFF1 o1@acme.test r1@x.example hi body "$MID"
+	send "${q}off" OFF2 o1@acme.test r1@x.example hi body "$MID"
+	check "$mode: dedupe_window = 0: counted twice" \
+	    test "$(count o1@acme.test)" = 2
+	check "$mode: dedupe_window = 0: no dedupe key" \
+	    test -z "$(rcli --scan --pattern 'sg:{acme.test}:m:o1@*')"
+
+	for m in "$q" "${q}rc" "${q}x0" "${q}x3" "${q}win" "${q}off"; do
+		check "$mode: $m: no sanitizer report or crash" no_crash "$m"
+		milter_stop "$m"
+	done
 done
-wait $pids	# not a bare wait: the servers run in the background too
-passed=$(cat "$SG_TMP"/RACE*.out | grep -c '^eom: continue$')
-check "eight racing copies all accepted ($passed)" test "$passed" = 8
-check "eight racing copies counted once" test "$(count d4@acme.test)" = 1
-check "seven of them logged dup=1" test \
-    "$(grep 'RACE.: accept' "$SG_TMP/dd.log" | grep -c 'dup=1')" = 7
-
-# --- a 2 s window: counted again after it ---------------------------------------
-send win W1 d5@acme.test "Message-ID: <window@client.example>"
-send win W2 d5@acme.test "Message-ID: <window@client.example>"
-check "2s window: the retry inside it counted once" \
-    test "$(count d5@acme.test)" = 1
-k=$(mkey d5@acme.test "<window@client.example>")
-# gone KEY: the key no longer exists
-gone() {
-	test "$(rcli EXISTS "$1")" = 0
-}
-# the key expires with the window (Redis expires keys to the millisecond)
-check "2s window: the dedupe key goes" eventually 6 gone "$k"
-send win W3 d5@acme.test "Message-ID: <window@client.example>"
-check "2s window: after it the same Message-ID counted again" \
-    test "$(count d5@acme.test)" = 2
-
-# --- dedupe_window = 0: off ------------------------------------------------------
-send off OFF1 d6@acme.test "Message-ID: <off@client.example>"
-send off OFF2 d6@acme.test "Message-ID: <off@client.example>"
-check "dedupe_window = 0: counted twice" test "$(count d6@acme.test)" = 2
-check "dedupe_window = 0: no dedupe key" \
-    test "$(rcli EXISTS "$(mkey d6@acme.test "<off@client.example>")")" = 0
-
-check "no sanitizer report or crash" sh -c \
-    "! grep -qE 'ERROR: AddressSanitizer|runtime error:|LeakSanitizer' \
-    '$SG_TMP/dd.log' '$SG_TMP/win.log' '$SG_TMP/off.log'"

@@ -64,6 +64,7 @@ static const struct expect defaults[] = {
 	E_STR(redis_prefix, "sg"),
 	E_LONG(redis_timeout, 250),
 	E_LONG(dedupe_window, 86400000),
+	E_LONG(dedupe_max_retries, 1),
 	E_INT(default_access_method, METHOD_SMTP),
 	E_LONG(default_monthly_limit, 0),
 	E_INT(quota_unit, QUOTA_MESSAGE),
@@ -140,6 +141,8 @@ static const struct good goods[] = {
 	{ "dedupe_window = 0", E_LONG(dedupe_window, 0) },
 	{ "dedupe_window = 2s", E_LONG(dedupe_window, 2000) },
 	{ "dedupe_window = 30d", E_LONG(dedupe_window, 2592000000L) },
+	{ "dedupe_max_retries = 0", E_LONG(dedupe_max_retries, 0) },
+	{ "dedupe_max_retries = 100", E_LONG(dedupe_max_retries, 100) },
 	{ "socket_mode = 0600", E_LONG(socket_mode, 0600) },
 	{ "socket_mode = 777", E_LONG(socket_mode, 0777) },
 	{ "socket_mode = 0", E_LONG(socket_mode, 0) },
@@ -319,6 +322,10 @@ static const struct bad bads[] = {
 	    ":2: bad value \"31d\" for dedupe_window: out of range 0..30d" },
 	{ BASE "dedupe_window = yes\n", 0, ":2: bad value \"yes\" for "
 	    "dedupe_window: expected a time like 2s or 250ms" },
+	{ BASE "dedupe_max_retries = 101\n", 0, ":2: bad value \"101\" for "
+	    "dedupe_max_retries: out of range 0..100" },
+	{ BASE "dedupe_max_retries = -1\n", 0, ":2: bad value \"-1\" for "
+	    "dedupe_max_retries: expected a non-negative integer" },
 	{ BASE "socket_mode = 0680\n", 0, ":2: bad value \"0680\" for "
 	    "socket_mode: expected an octal mode like 0660" },
 	{ BASE "socket_mode = 01777\n", 0, ":2: bad value \"01777\" for "
@@ -1174,7 +1181,7 @@ test_example(void **state)
 		fail_msg("uncommented example: got \"%s\", want success", err);
 	}
 	free(text);
-	bad += differ_l("uncommented example", "keys", keys, 36);
+	bad += differ_l("uncommented example", "keys", keys, 37);
 	bad += check_defaults("uncommented example", &c);
 	bad += differ("uncommented example", "ldap_base", c.ldap_base,
 	    BASE_DN);
