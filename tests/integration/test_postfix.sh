@@ -90,6 +90,12 @@ check "587 login in other case: accepted ({auth_authen} is the sgAuthId)" \
 check "587 login in other case: the milter saw the login in lower case" \
     logged main "$(qid sub-case): accept rule=ok from=<pfuser@pf.test> auth=pfuser@$R "
 
+sub_auth sub-plain pfplain@pf.test pfplain PfPlain-1
+check "587 a plain login (sgAuthId pfplain, no realm) through the shipped Dovecot files: accepted" \
+    reply_is sub-plain "250 2.0.0 Ok: queued as"
+check "587 plain login: the milter saw it as {auth_authen}" \
+    logged main "$(qid sub-plain): accept rule=ok from=<pfplain@pf.test> auth=pfplain "
+
 sub_auth sub-badpw pfuser@pf.test "pfuser@$R" wrong-password
 check "587 wrong password: 535 5.7.8" \
     reply_is sub-badpw "535 5.7.8 Error: authentication failed"

@@ -65,6 +65,8 @@
 #   pfcamp@pf.test   campaign only; user, login pfcamp@, PfCamp-1
 #   pfquota@pf.test  ip from 127.0.0.1; limit 1 a month
 #   pfnoip@pf.test   ip, from 192.0.2.0/24 only (not loopback)
+#   pfplain@pf.test  user; a plain login without realm, pfplain,
+#                    password PfPlain-1 ({CRYPT}, SHA-512)
 
 PF_EXAMPLES=${PF_EXAMPLES:-$SG_ROOT/postfix-examples}
 PF_REALM=pf-test.relay.example
@@ -81,7 +83,8 @@ pf_ldif() {
 	_pl_u=$(slappasswd -h '{SSHA}' -s PfUser-1) &&
 	_pl_o=$(slappasswd -h '{SSHA}' -s PfOther-1) &&
 	_pl_s=$(slappasswd -h '{SSHA}' -s PfShared-1) &&
-	_pl_c=$(slappasswd -h '{SSHA}' -s PfCamp-1) || return 1
+	_pl_c=$(slappasswd -h '{SSHA}' -s PfCamp-1) &&
+	_pl_p=$(slappasswd -h '{CRYPT}' -c '$6$%.16s' -s PfPlain-1) || return 1
 	cat >"$1" <<-EOF
 	dn: $_pl_dom
 	objectClass: sgDomain
@@ -144,6 +147,14 @@ pf_ldif() {
 	sgAuthMethod: ip
 	sgAllowedNetwork: 127.0.0.1/32
 	sgMonthlyLimit: 1
+
+	dn: mail=pfplain@pf.test,$_pl_dom
+	objectClass: sgSender
+	mail: pfplain@pf.test
+	cn: PF plain login
+	userPassword: $_pl_p
+	sgAuthMethod: user
+	sgAuthId: pfplain
 
 	dn: mail=pfnoip@pf.test,$_pl_dom
 	objectClass: sgSender
