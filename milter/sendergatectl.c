@@ -40,7 +40,6 @@ struct command {
 	const char	*name;		/* one or two words */
 	int		 min, max;	/* operands */
 	enum takes	 takes;
-	int		 ldap_write;	/* uses --bind-dn (documentation) */
 	int		(*run)(struct ctl_ctx *, const struct ctl_args *,
 			    char **, int);
 	const char	*synopsis;	/* operands and options */
@@ -48,75 +47,75 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "sender add", 1, 1, T_EDIT, 1, ctl_cmd_sender_add,
+	{ "sender add", 1, 1, T_EDIT, ctl_cmd_sender_add,
 	    "ADDRESS --name N --access smtp|campaign... --auth user|ip...\n"
 	    "    [--auth-id LOGIN]... --limit N [--network CIDR]... [--bcc A]...\n"
 	    "    [--archive yes|no] [--reply-to A] [--description T]\n"
 	    "    [--status S --reason T]",
 	    "Add a sender under the domain whose primary domain is the\n"
 	    "address's domain. Repeat an option for several values." },
-	{ "sender update", 1, 1, T_EDIT, 1, ctl_cmd_sender_update,
+	{ "sender update", 1, 1, T_EDIT, ctl_cmd_sender_update,
 	    "ADDRESS [options of add] [--add-X V | --remove-X V]...\n"
 	    "    (X: access, auth, auth-id, network, bcc)",
 	    "Change a sender. A plain option replaces all values of its\n"
 	    "attribute, an empty one removes it; --add-X and --remove-X edit\n"
 	    "one value." },
-	{ "sender show", 1, 1, T_NONE, 0, ctl_cmd_sender_show,
+	{ "sender show", 1, 1, T_NONE, ctl_cmd_sender_show,
 	    "ADDRESS [--json]",
 	    "Print the sender's entry as LDIF (or JSON)." },
-	{ "sender list", 0, 1, T_NONE, 0, ctl_cmd_sender_list,
+	{ "sender list", 0, 1, T_NONE, ctl_cmd_sender_list,
 	    "[DOMAIN] [--json]",
 	    "List the senders, of all domains or of one." },
-	{ "sender delete", 1, 1, T_NONE, 1, ctl_cmd_sender_delete,
+	{ "sender delete", 1, 1, T_NONE, ctl_cmd_sender_delete,
 	    "ADDRESS --yes",
 	    "Delete a sender's entry: it is unregistered for good." },
-	{ "domain add", 1, 1, T_EDIT, 1, ctl_cmd_domain_add,
+	{ "domain add", 1, 1, T_EDIT, ctl_cmd_domain_add,
 	    "NAME --primary DOMAIN [--limit N] [--network CIDR]...\n"
 	    "    [--archive-address A] [--description T] [--status S --reason T]",
 	    "Add a customer domain (sgDomainName NAME) claiming a primary\n"
 	    "domain." },
-	{ "domain update", 1, 1, T_EDIT, 1, ctl_cmd_domain_update,
+	{ "domain update", 1, 1, T_EDIT, ctl_cmd_domain_update,
 	    "NAME [options of add] [--add-network C | --remove-network C]...",
 	    "Change a domain (NAME or its primary domain)." },
-	{ "domain show", 1, 1, T_NONE, 0, ctl_cmd_domain_show,
+	{ "domain show", 1, 1, T_NONE, ctl_cmd_domain_show,
 	    "NAME [--json]",
 	    "Print the domain's entry as LDIF (or JSON) and its number of\n"
 	    "senders." },
-	{ "domain list", 0, 0, T_NONE, 0, ctl_cmd_domain_list,
+	{ "domain list", 0, 0, T_NONE, ctl_cmd_domain_list,
 	    "[--json]",
 	    "List the domains." },
-	{ "domain delete", 1, 1, T_NONE, 1, ctl_cmd_domain_delete,
+	{ "domain delete", 1, 1, T_NONE, ctl_cmd_domain_delete,
 	    "NAME --yes",
 	    "Delete a domain that has no senders left." },
-	{ "passwd", 1, 1, T_NONE, 1, ctl_cmd_passwd,
+	{ "passwd", 1, 1, T_NONE, ctl_cmd_passwd,
 	    "SENDER [--generate]",
 	    "Set the sender's SMTP AUTH password ({CRYPT}, yescrypt): read\n"
 	    "from the terminal (twice) or the first line of standard input,\n"
 	    "or --generate one and print it." },
-	{ "suspend", 1, 1, T_REASON, 1, ctl_cmd_suspend,
+	{ "suspend", 1, 1, T_REASON, ctl_cmd_suspend,
 	    "SENDER|DOMAIN --reason TEXT",
 	    "Suspend a sender or a domain: its mail is deferred (4xx)." },
-	{ "disable", 1, 1, T_REASON, 1, ctl_cmd_disable,
+	{ "disable", 1, 1, T_REASON, ctl_cmd_disable,
 	    "SENDER|DOMAIN --reason TEXT",
 	    "Disable a sender or a domain: its mail is refused (5xx)." },
-	{ "activate", 1, 1, T_REASON, 1, ctl_cmd_activate,
+	{ "activate", 1, 1, T_REASON, ctl_cmd_activate,
 	    "SENDER|DOMAIN [--reason TEXT]",
 	    "Make a sender or a domain active again." },
-	{ "usage reset", 1, 1, T_NONE, 0, ctl_cmd_usage_reset,
+	{ "usage reset", 1, 1, T_NONE, ctl_cmd_usage_reset,
 	    "SENDER --yes [--month YYYY-MM]",
 	    "Set the sender's count of the month to zero and take it off its\n"
 	    "domain's count." },
-	{ "usage", 0, 1, T_NONE, 0, ctl_cmd_usage,
+	{ "usage", 0, 1, T_NONE, ctl_cmd_usage,
 	    "[SENDER|DOMAIN] [--month YYYY-MM] [--sort address|use] [--json]",
 	    "This month's counts, limits and what remains, each domain\n"
 	    "followed by its senders, sorted by address (or by the share of\n"
 	    "the limit used)." },
-	{ "explain", 0, 0, T_EXPLAIN, 0, ctl_cmd_explain,
+	{ "explain", 0, 0, T_EXPLAIN, ctl_cmd_explain,
 	    "--from ADDRESS [--auth LOGIN] [--client IP] [--listener NAME]\n"
 	    "    [--json]",
 	    "What the milter would answer to this MAIL FROM now, and why.\n"
 	    "Exit 0 it passes, 1 it is refused, 4 LDAP or Redis failed." },
-	{ NULL, 0, 0, T_NONE, 0, NULL, NULL, NULL }
+	{ NULL, 0, 0, T_NONE, NULL, NULL, NULL }
 };
 
 static const char globals[] =
