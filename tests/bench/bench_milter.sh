@@ -2,7 +2,8 @@
 # bench_milter.sh [N...]: the daemon under load from tests/bench/mtload,
 # against a private slapd holding N generated senders (default: 1000
 # 100000 1000000) and a private Redis, in query and mirror mode (and
-# "known": mirror with quota_precheck = known), at 1, 8 and 64
+# "known": mirror with quota_precheck = known; "nodedupe": mirror with
+# dedupe_window = 0, so no body is asked for), at 1, 8 and 64
 # concurrent milter connections; and, as mode "null",
 # tests/bench/nullmilter, a libmilter milter that decides nothing: the
 # floor libmilter and the kernel put under any milter on this machine.
@@ -75,6 +76,7 @@ for n in "$@"; do
 		ldap_bind_password_file = $SLAPD_BIND_PW_FILE
 		ldap_mode = $(case $mode in query) echo query ;; *) echo mirror ;; esac)
 		$(case $mode in known) echo "quota_precheck = known" ;; esac)
+		$(case $mode in nodedupe) echo "dedupe_window = 0" ;; esac)
 		ldap_timeout = 2s
 		redis_address = $REDIS_ADDRESS
 		EOF
