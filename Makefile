@@ -4,7 +4,8 @@
 #   make check           unit tests (cmocka) and integration tests against
 #                        real slapd, redis-server and the daemon
 #   make demo            private slapd + Redis + milter on loopback
-#   make install         PREFIX=/usr DESTDIR= (binaries, man pages, config)
+#   make install         PREFIX=/usr DESTDIR= (binaries, man pages, config,
+#                        bash completion)
 #   make SANITIZE=address,undefined check
 #   make fuzz            libFuzzer targets (clang), FUZZ_SECONDS each
 #   make fuzz-smoke      the same, 10 s each (CI)
@@ -16,6 +17,7 @@ PREFIX	?= /usr
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR	?=
 INSTALL	?= install
 
@@ -32,9 +34,10 @@ COMMON	= milter/log.o milter/conf.o milter/addr.o milter/cidr.o milter/dirval.o 
 	  milter/dir_mirror.o milter/mirror_index.o milter/mirror_model.o \
 	  milter/counter.o milter/mailfrom.o milter/siphash.o
 DAEMON	= milter/sendergate.o milter/milter.o
-CTL	= milter/sendergatectl.o milter/ctl_rec.o milter/ctl_validate.o \
-	  milter/ctl_ldap.o milter/ctl_passwd.o milter/ctl_usage.o \
-	  milter/ctl_explain.o
+CTL	= milter/sendergatectl.o milter/ctl_args.o milter/ctl_entry.o \
+	  milter/ctl_list.o milter/ctl_json.o milter/ctl_rec.o \
+	  milter/ctl_validate.o milter/ctl_ldap.o milter/ctl_passwd.o \
+	  milter/ctl_usage.o milter/ctl_explain.o milter/ctl_explain_cmd.o
 HEADERS	= $(wildcard milter/*.h)
 
 UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
@@ -55,7 +58,7 @@ milter/sendergate: $(DAEMON) $(COMMON)
 	$(CC) $(SG_LDFLAGS) -o $@ $(DAEMON) $(COMMON) $(LIBS)
 
 milter/sendergatectl: $(CTL) $(COMMON)
-	$(CC) $(SG_LDFLAGS) -o $@ $(CTL) $(COMMON) $(LIBS)
+	$(CC) $(SG_LDFLAGS) -o $@ $(CTL) $(COMMON) $(LIBS) -lcrypt
 
 # Unit tests: each links the modules it tests (and fakes, if any).
 tests/unit/%.o: tests/unit/%.c $(HEADERS) tests/unit/show.h
@@ -85,7 +88,7 @@ tests/unit/test_dirval: tests/unit/test_dirval.o milter/dirval.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 
 tests/unit/test_ctl_passwd: tests/unit/test_ctl_passwd.o milter/ctl_passwd.o
-	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
+	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcrypt -lcmocka
 
 MIRROR	= milter/mirror_index.o milter/mirror_model.o milter/dir.o \
 	  milter/dir_query.o milter/dir_mirror.o milter/dir_ldap.o milter/log.o \
@@ -149,6 +152,9 @@ install: all
 	$(INSTALL) -m 644 man/sendergatectl.8 $(DESTDIR)$(MANDIR)/man8/sendergatectl.8
 	$(INSTALL) -m 644 man/sendergate.8 $(DESTDIR)$(MANDIR)/man8/sendergate.8
 	$(INSTALL) -m 644 man/sendergate.conf.5 $(DESTDIR)$(MANDIR)/man5/sendergate.conf.5
+	$(INSTALL) -d $(DESTDIR)$(BASHCOMPDIR)
+	$(INSTALL) -m 644 contrib/sendergatectl.bash \
+		$(DESTDIR)$(BASHCOMPDIR)/sendergatectl
 	test -e $(DESTDIR)$(SYSCONFDIR)/sendergate/sendergate.conf || \
 		$(INSTALL) -m 644 sendergate.conf.example \
 		$(DESTDIR)$(SYSCONFDIR)/sendergate/sendergate.conf

@@ -1,9 +1,15 @@
 /*
  * ctl.h - internal interfaces of sendergatectl, the administration tool.
  *
- * sendergatectl.c parses the command line and runs a command; the
- * ctl_*.c modules share this header:
+ * sendergatectl.c holds the command table and main; the ctl_*.c
+ * modules share this header:
  *
+ *   ctl_args.c      the command line: options, parsing, usage errors
+ *   ctl_entry.c     sender and domain add, update, suspend/disable/
+ *                   activate, delete and passwd: one validate-then-apply
+ *                   path for all of them
+ *   ctl_list.c      show and list, as text or JSON
+ *   ctl_json.c      JSON strings, and explain's lines as a JSON object
  *   ctl_rec.c       an LDAP entry as attribute -> values, edited in memory
  *   ctl_validate.c  the validation phase: a pure function from records
  *                   and facts to a list of problems (unit-tested)
@@ -33,6 +39,56 @@
 #define CTL_USAGE	2	/* bad command line */
 #define CTL_INVALID	3	/* the validation phase found problems */
 #define CTL_BACKEND	4	/* LDAP or Redis failed */
+
+/* ---- ctl_args.c: the command line --------------------------------------- */
+
+/* Options that edit an entry or feed explain, kept in command-line order. */
+enum ctl_opt {
+	O_NAME = 256, O_DESCRIPTION, O_ACCESS, O_AUTH, O_AUTHID, O_NETWORK,
+	O_BCC, O_ARCHIVE, O_LIMIT, O_REPLYTO, O_STATUS, O_REASON, O_PRIMARY,
+	O_ARCHIVEADDR,
+	O_ADD_ACCESS, O_RM_ACCESS, O_ADD_AUTH, O_RM_AUTH, O_ADD_AUTHID,
+	O_RM_AUTHID, O_ADD_NETWORK, O_RM_NETWORK, O_ADD_BCC, O_RM_BCC,
+	O_FROM, O_CLIENT, O_LISTENER,
+	O_LAST_EDIT = O_LISTENER,
+	/* plain switches */
+	O_YES, O_JSON, O_MONTH, O_GENERATE, O_DRYRUN, O_BINDDN, O_BINDPW,
+	O_SORT, O_VERBOSE
+};
+
+struct ctl_edit {
+	int		 opt;		/* enum ctl_opt */
+	const char	*value;
+};
+
+struct ctl_args {
+	const char	*conf;
+	const char	*bind_dn, *bind_pw_file;
+	int		 dry_run, yes, json, generate, help, verbose;
+	const char	*month;
+	const char	*sort;		/* NULL, "address" or "use" */
+	struct ctl_edit	*edits;		/* owned: free with ctl_args_free */
+	size_t		 nedits;
+	char		**pos;		/* command words and operands */
+	int		 npos;
+};
+
+/*
+ * Parse argv into a (options anywhere). CTL_OK, CTL_USAGE (a bad option:
+ * getopt said which, the hint is printed), or CTL_BACKEND (out of memory).
+ */
+int	ctl_args_parse(int argc, char *argv[], struct ctl_args *a);
+void	ctl_args_free(struct ctl_args *);
+/* The value of the last edit option opt, or NULL. */
+const char *ctl_edit_value(const struct ctl_args *, int opt);
+/* "--name" for an option number. */
+const char *ctl_opt_name(int opt);
+/*
+ * A usage error: "sendergatectl: [cmd: ]message" and the hint "Try
+ * 'sendergatectl [cmd] --help'." on stderr. Returns CTL_USAGE.
+ */
+int	ctl_usage_error(const char *cmd, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 /* ---- ctl_rec.c: entries as attribute -> values ------------------------ */
 
@@ -178,14 +234,77 @@ extern const char *const ctl_domain_attrs[];
 
 /* ---- ctl_passwd.c ------------------------------------------------------ */
 
-/* {SSHA} of pw into out (at least 64 octets). 0, or -1 (no randomness). */
-int	ctl_ssha(const char *pw, char *out, size_t outlen);
+/* The crypt_gensalt prefix of new passwords: yescrypt. */
+#define CTL_CRYPT_PREFIX	"$y$"
+
+/* "{CRYPT}$y$..." of pw into out (at least 160 octets). 0, or -1. */
+int	ctl_hash_password(const char *pw, char *out, size_t outlen);
+/* 1 if pw matches a {CRYPT} or {SSHA} value, 0 if not. */
+int	ctl_password_check(const char *hash, const char *pw);
+
 /* 1 if hash (an {SSHA} value) matches pw, 0 if not. */
 int	ctl_ssha_check(const char *hash, const char *pw);
 /* A random password of len characters (letters, digits). 0 / -1. */
 int	ctl_genpw(char *out, size_t len);
 /* Read a password: terminal without echo (asked twice), else stdin. */
 int	ctl_readpw(char *out, size_t len);
+
+/* ---- ctl_entry.c, ctl_list.c, ctl_usage.c: the commands ---------------- */
+
+/*
+ * Each command takes the operands after its name (argv, argc) and returns
+ * an exit code (CTL_*); every path frees what it took.
+ */
+int	ctl_cmd_sender_add(struct ctl_ctx *, const struct ctl_args *,
+	    char **argv, int argc);
+int	ctl_cmd_sender_update(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+int	ctl_cmd_sender_delete(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+int	ctl_cmd_domain_add(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+int	ctl_cmd_domain_update(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+int	ctl_cmd_domain_delete(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+int	ctl_cmd_suspend(struct ctl_ctx *, const struct ctl_args *, char **,
+	    int);
+int	ctl_cmd_disable(struct ctl_ctx *, const struct ctl_args *, char **,
+	    int);
+int	ctl_cmd_activate(struct ctl_ctx *, const struct ctl_args *, char **,
+	    int);
+int	ctl_cmd_passwd(struct ctl_ctx *, const struct ctl_args *, char **,
+	    int);
+int	ctl_cmd_sender_show(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+int	ctl_cmd_sender_list(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+int	ctl_cmd_domain_show(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+int	ctl_cmd_domain_list(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+int	ctl_cmd_usage(struct ctl_ctx *, const struct ctl_args *, char **,
+	    int);
+int	ctl_cmd_usage_reset(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+int	ctl_cmd_explain(struct ctl_ctx *, const struct ctl_args *, char **,
+	    int);
+
+/* The senders directly under a domain's DN. 0 / -1 (reported). */
+int	ctl_domain_senders(struct ctl_ctx *, const char *dn,
+	    struct ctl_rec ***v, size_t *n);
+
+/* ---- ctl_json.c --------------------------------------------------------- */
+
+/* s as a JSON string (quoted, escaped). */
+void	ctl_json_str(FILE *, const char *s);
+/* A record as a JSON object: "dn", then each attribute as an array. */
+void	ctl_json_rec(FILE *, const struct ctl_rec *);
+/*
+ * explain's "key: value" lines (text, NUL-terminated) as one JSON object
+ * of strings, with "passes" (true/false) and "exit" added.
+ */
+void	ctl_json_lines(FILE *, const char *text, int passes, int exit_code);
 
 /* ---- ctl_usage.c ------------------------------------------------------- */
 
@@ -194,9 +313,10 @@ struct ctl_usage_row {
 	const char	*name;		/* the address, or the primary domain */
 	long		 count;		/* -1: unknown */
 	long		 limit;		/* LIMIT_NONE: none */
+	const char	*group;		/* the domain the row belongs to */
 };
 
-/* Print rows as a table (percent and a bar) or JSON. */
+/* Print rows as a table (remaining, percent and a bar) or JSON. */
 void	ctl_usage_print(FILE *, const char *month,
 	    const struct ctl_usage_row *, size_t, int json);
 /* A time inside month "YYYY-MM" (its 15th, noon, local), or -1. */

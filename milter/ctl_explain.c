@@ -85,7 +85,7 @@ ctl_explain(const struct sg_conf *conf, const struct ctl_explain_args *a,
 	struct decision		 d;
 	char			 err[512], ipbuf[64];
 	char			 shown[SG_LOGIN_SHOW_MAX];
-	int			 ret;
+	int			 ret, backend;
 
 	memset(&sess, 0, sizeof(sess));
 	sess.auth = a->auth;
@@ -139,7 +139,11 @@ ctl_explain(const struct sg_conf *conf, const struct ctl_explain_args *a,
 		    mf.scount, mf.dcount);
 	else if (mf.read)
 		fprintf(fp, "counters: unavailable\n");
+	/* LDAP or Redis failed: the answer, and exit 4 */
+	backend = mf.ans.kind == DIR_FAILED || (mf.read && mf.ctr_ok != 0);
 	ret = answer(fp, &d);
+	if (backend)
+		ret = CTL_BACKEND;
 out:
 	mailfrom_release(&mf);
 	dir_close(dir);

@@ -1,12 +1,19 @@
 /*
- * ctl_passwd.c - SMTP AUTH secrets for the MTA's SASL: {SSHA} hashes
- * (SHA-1 over the password and an 8-octet salt, then the salt, in
- * base64), which every slapd verifies natively on a simple bind.
+ * ctl_passwd.c - SMTP AUTH secrets for the MTA's SASL.
+ *
+ * New passwords are written as {CRYPT} with a yescrypt salt from
+ * libcrypt's crypt_gensalt ("$y$..."): slapd's {CRYPT} scheme and
+ * Dovecot's CRYPT both hand the value to the same crypt(3), so a simple
+ * bind and a Dovecot passdb verify it natively. {SSHA} (salted SHA-1:
+ * SHA-1 over the password and an 8-octet salt, then the salt, in
+ * base64) is still read: ctl_password_check accepts both.
  * Salts and generated passwords come from OpenSSL's RAND_bytes.
  */
+#include <crypt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -36,24 +43,6 @@ ssha_digest(const char *pw, const unsigned char *salt, size_t slen,
 	return 0;
 }
 
-/* "{SSHA}" base64(SHA1(pw . salt) . salt). */
-int
-ctl_ssha(const char *pw, char *out, size_t outlen)
-{
-	unsigned char	 buf[SHA_DIGEST_LENGTH + SALT_LEN];
-	unsigned char	 b64[4 * ((sizeof(buf) + 2) / 3) + 1];
-
-	if (outlen < 6 + sizeof(b64) ||
-	    RAND_bytes(buf + SHA_DIGEST_LENGTH, SALT_LEN) != 1)
-		return -1;
-	if (ssha_digest(pw, buf + SHA_DIGEST_LENGTH, SALT_LEN, buf) == -1)
-		return -1;
-	EVP_EncodeBlock(b64, buf, (int)sizeof(buf));
-	snprintf(out, outlen, "{SSHA}%s", b64);
-	OPENSSL_cleanse(buf, sizeof(buf));
-	return 0;
-}
-
 /* Check a password against an {SSHA} value. */
 int
 ctl_ssha_check(const char *hash, const char *pw)
@@ -79,6 +68,62 @@ ctl_ssha_check(const char *hash, const char *pw)
 	    (size_t)n - SHA_DIGEST_LENGTH, md) == -1)
 		return 0;
 	return CRYPTO_memcmp(md, raw, SHA_DIGEST_LENGTH) == 0;
+}
+
+/* "{CRYPT}" and a yescrypt hash of pw (with a new salt). */
+int
+ctl_hash_password(const char *pw, char *out, size_t outlen)
+{
+	struct crypt_data	*cd;
+	unsigned char		 rnd[32];
+	char			 salt[CRYPT_GENSALT_OUTPUT_SIZE];
+	int			 ret = -1;
+
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1 ||
+	    crypt_gensalt_rn(CTL_CRYPT_PREFIX, 0, (const char *)rnd,
+	    (int)sizeof(rnd), salt, (int)sizeof(salt)) == NULL)
+		return -1;
+	/* struct crypt_data is 32 KB: not on the stack */
+	if ((cd = calloc(1, sizeof(*cd))) == NULL)
+		return -1;
+	if (crypt_r(pw, salt, cd) != NULL && cd->output[0] != '*' &&
+	    (size_t)snprintf(out, outlen, "{CRYPT}%s", cd->output) < outlen)
+		ret = 0;
+	OPENSSL_cleanse(cd, sizeof(*cd));
+	OPENSSL_cleanse(rnd, sizeof(rnd));
+	free(cd);
+	return ret;
+}
+
+/* Check pw against a {CRYPT} value: crypt(3) with the value as salt. */
+static int
+crypt_check(const char *hash, const char *pw)
+{
+	struct crypt_data	*cd;
+	size_t			 len;
+	int			 ok = 0;
+
+	if (strncasecmp(hash, "{CRYPT}", 7) != 0)
+		return 0;
+	hash += 7;
+	len = strlen(hash);
+	if (len == 0 || (cd = calloc(1, sizeof(*cd))) == NULL)
+		return 0;
+	if (crypt_r(pw, hash, cd) != NULL && cd->output[0] != '*' &&
+	    strlen(cd->output) == len)
+		ok = CRYPTO_memcmp(cd->output, hash, len) == 0;
+	OPENSSL_cleanse(cd, sizeof(*cd));
+	free(cd);
+	return ok;
+}
+
+/* 1 if pw matches a {CRYPT} or {SSHA} userPassword value, 0 if not. */
+int
+ctl_password_check(const char *hash, const char *pw)
+{
+	if (strncasecmp(hash, "{CRYPT}", 7) == 0)
+		return crypt_check(hash, pw);
+	return ctl_ssha_check(hash, pw);
 }
 
 /* A random password: letters and digits, without look-alikes. */

@@ -31,6 +31,7 @@ CLIENTS=${KILL_CLIENTS:-3}
 MAX=${KILL_MAX:-80}
 S=killme@pf.test
 
+pf_netns_enter "$0" "$@"
 sg_setup
 pf_ldif "$SG_TMP/pf.ldif" || { echo "not ok - pf_ldif"; exit 1; }
 cat >>"$SG_TMP/pf.ldif" <<EOT
@@ -45,7 +46,9 @@ EOT
 SLAPD_NO_EXAMPLE=1 slapd_start "$SG_TMP/pf.ldif" ||
 	{ echo "not ok - slapd did not start"; exit 1; }
 redis_start || { echo "not ok - redis did not start"; exit 1; }
+SG_MILTER_PORT=8891	# the shipped main.cf's (our own network namespace)
 milter_conf main
+SG_MILTER_PORT=
 milter_set main "log_level = info"
 milter_start main || { echo "not ok - sendergate did not start"; exit 1; }
 sg_atexit milter_stop main

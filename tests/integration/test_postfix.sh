@@ -18,10 +18,23 @@ for p in postfix smtp-sink swaks dovecot; do
 	    { echo "not ok - $p is not installed (sh tests/lib/deps.sh)"; exit 1; }
 done
 
+pf_netns_enter "$0" "$@"
 sg_setup
 pf_backends || exit 1
 pf_start "$MILTER_SOCK_main" ||
 	{ echo "not ok - postfix or dovecot did not start"; exit 1; }
+
+# --- the shipped examples, as they are -----------------------------------
+check "master.cf: the shipped listeners byte for byte (ports 25, 587, 2525, chroot = y)" \
+    sh -c "tail -n $(wc -l <"$PF_EXAMPLES/master.cf") '$PF_CONF/master.cf' |
+    cmp -s - '$PF_EXAMPLES/master.cf'"
+check "master.cf: smtpd runs chrooted" \
+    test "$(postconf -c "$PF_CONF" -Fh submission/inet/chroot)" = y
+check "main.cf: every shipped setting in force but the certificate paths" \
+    pf_site_check
+check "main.cf: the milter in the per-milter form, no global milter_* settings" \
+    sh -c "postconf -c '$PF_CONF' -n | grep -q '^smtpd_milters = { inet:127.0.0.1:8891, default_action=tempfail,' &&
+    ! postconf -c '$PF_CONF' -n | grep -q '^milter_'"
 
 R=$PF_REALM
 SUB=$PF_PORT_SUBMISSION
@@ -76,6 +89,12 @@ check "587 login in other case: accepted ({auth_authen} is the sgAuthId)" \
     reply_is sub-case "250 2.0.0 Ok: queued as"
 check "587 login in other case: the milter saw the login in lower case" \
     logged main "$(qid sub-case): accept rule=ok from=<pfuser@pf.test> auth=pfuser@$R "
+
+sub_auth sub-plain pfplain@pf.test pfplain PfPlain-1
+check "587 a plain login (sgAuthId pfplain, no realm) through the shipped Dovecot files: accepted" \
+    reply_is sub-plain "250 2.0.0 Ok: queued as"
+check "587 plain login: the milter saw it as {auth_authen}" \
+    logged main "$(qid sub-plain): accept rule=ok from=<pfplain@pf.test> auth=pfplain "
 
 sub_auth sub-badpw pfuser@pf.test "pfuser@$R" wrong-password
 check "587 wrong password: 535 5.7.8" \

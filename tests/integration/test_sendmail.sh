@@ -31,12 +31,19 @@ for p in smtp-sink swaks m4 dpkg; do
 	    { echo "not ok - $p is not installed (sh tests/lib/deps.sh)"; exit 1; }
 done
 
+# the .debs first (the namespace below has no route out), then a
+# network namespace of the test's own: the shipped ports
+sm_fetch || { echo "not ok - cannot fetch sendmail-bin, sendmail-cf"; exit 1; }
+pf_netns_enter "$0" "$@"
 sg_setup
 pf_backends || exit 1
 sasl=0
 sm_sasl_start && sasl=1
 sm_start "$MILTER_SOCK_main" ||
 	{ echo "not ok - sendmail did not start"; exit 1; }
+check "the shipped sendmail.mc, included as it is, gives one listener a port (no MSA beside submission)" \
+    sh -c "[ \$(grep -c '^O DaemonPortOptions=' '$SM_DIR/sendmail.cf') -eq 3 ] &&
+    ! grep -q 'Name=MSA' '$SM_DIR/sendmail.cf'"
 echo "ok - sendmail $(sm_run -d0.1 -bt </dev/null 2>/dev/null |
     sed -n 's/^Version //p' | head -n 1) runs with the generated sendmail.cf"
 

@@ -20,14 +20,16 @@ set -u
 # Wanted packages; "a|b" is satisfied by either (libldap2-dev became
 # libldap-dev in Debian 12; the first one apt knows is installed).
 # clang and its runtime (libFuzzer) are for make fuzz; faketime
-# (libfaketime) for the month rollover test (test_month.sh).
+# (libfaketime) for the month rollover test (test_month.sh); libcrypt-dev
+# for sendergatectl's {CRYPT} passwords (crypt_gensalt); mandoc for the
+# man page lint (test_docs.sh).
 PACKAGES="build-essential pkg-config libmilter-dev libldap-dev|libldap2-dev
 libhiredis-dev libssl-dev libcmocka-dev slapd ldap-utils redis-server
 redis-tools openssl ca-certificates
 postfix swaks libnet-ssleay-perl dovecot-core dovecot-ldap m4 sasl2-bin
 libsasl2-modules
 clang libclang-rt-dev|libclang-rt-14-dev faketime
-postfix-ldap linux-perf valgrind"
+postfix-ldap linux-perf valgrind libcrypt-dev mandoc groff-base"
 
 POLICY=/usr/sbin/policy-rc.d
 

@@ -19,7 +19,8 @@ MONTH=$(date -u +%Y-%m)
 milter_conf() {
 	_name=$1
 	shift
-	_port=$(sg_free_port)
+	# SG_MILTER_PORT: a fixed port (the shipped MTA examples' 8891)
+	_port=${SG_MILTER_PORT:-$(sg_free_port)}
 	{
 		echo "# written by tests/lib/milter.sh"
 		echo "socket = inet:$_port@127.0.0.1"

@@ -65,6 +65,8 @@
 #   pfcamp@pf.test   campaign only; user, login pfcamp@, PfCamp-1
 #   pfquota@pf.test  ip from 127.0.0.1; limit 1 a month
 #   pfnoip@pf.test   ip, from 192.0.2.0/24 only (not loopback)
+#   pfplain@pf.test  user; a plain login without realm, pfplain,
+#                    password PfPlain-1 ({CRYPT}, SHA-512)
 
 PF_EXAMPLES=${PF_EXAMPLES:-$SG_ROOT/postfix-examples}
 PF_REALM=pf-test.relay.example
@@ -81,7 +83,8 @@ pf_ldif() {
 	_pl_u=$(slappasswd -h '{SSHA}' -s PfUser-1) &&
 	_pl_o=$(slappasswd -h '{SSHA}' -s PfOther-1) &&
 	_pl_s=$(slappasswd -h '{SSHA}' -s PfShared-1) &&
-	_pl_c=$(slappasswd -h '{SSHA}' -s PfCamp-1) || return 1
+	_pl_c=$(slappasswd -h '{SSHA}' -s PfCamp-1) &&
+	_pl_p=$(slappasswd -h '{CRYPT}' -c '$6$%.16s' -s PfPlain-1) || return 1
 	cat >"$1" <<-EOF
 	dn: $_pl_dom
 	objectClass: sgDomain
@@ -145,6 +148,14 @@ pf_ldif() {
 	sgAllowedNetwork: 127.0.0.1/32
 	sgMonthlyLimit: 1
 
+	dn: mail=pfplain@pf.test,$_pl_dom
+	objectClass: sgSender
+	mail: pfplain@pf.test
+	cn: PF plain login
+	userPassword: $_pl_p
+	sgAuthMethod: user
+	sgAuthId: pfplain
+
 	dn: mail=pfnoip@pf.test,$_pl_dom
 	objectClass: sgSender
 	mail: pfnoip@pf.test
@@ -152,6 +163,21 @@ pf_ldif() {
 	sgAuthMethod: ip
 	sgAllowedNetwork: 192.0.2.0/24
 	EOF
+}
+
+# pf_netns_enter SCRIPT [ARGS...]: run the test script again in a
+# network namespace of its own, where only a loopback interface exists
+# (brought up): the shipped examples' ports 25, 587, 2525 and 8891 are
+# free there whatever this machine runs, and nothing can listen beyond
+# loopback. Returns at once inside it (SG_NETNS=1).
+pf_netns_enter() {
+	[ "${SG_NETNS:-0}" = 1 ] && return 0
+	if ! unshare --net true 2>/dev/null; then
+		echo "not ok - network namespaces (unshare --net) are needed"
+		exit 1
+	fi
+	SG_NETNS=1 exec unshare --net sh -c \
+	    'ip link set lo up && exec sh "$@"' sh "$@"
 }
 
 # Wait until TCP port $1 of 127.0.0.1 listens, at most $2 tenths.
@@ -299,15 +325,30 @@ pf_unregister_config_dir() {
 }
 
 # Write the configuration of the private Postfix: the shipped main.cf
-# and master.cf, paths, ports and milter replaced.
+# and master.cf byte for byte, then this machine's site settings on top
+# (postconf -e: paths, certificates, the relayhost, test timings), never
+# a setting of the shipped files (pf_site_check proves it).
+#
+# In a network namespace of the test's own (SG_NETNS=1, sg_netns_enter)
+# the shipped master.cf is taken as it is: ports 25, 587 and 2525, the
+# milter at inet:127.0.0.1:8891, smtpd chrooted (chroot = y) into the
+# queue, set up by Debian's own configure-instance.sh; the chrooted
+# smtpd reaches Dovecot's socket under the queue (private/auth). Outside
+# one (the demo, the benchmarks), the listeners get free ports instead.
 pf_prepare() {
 	PF_DIR=$SG_TMP/postfix
 	PF_CONF=$PF_DIR/etc
 	PF_QUEUE=$PF_DIR/queue
 	PF_LOG=$SG_TMP/postfix.log
-	PF_PORT_SMTP=$(sg_free_port) || return 1
-	PF_PORT_SUBMISSION=$(sg_free_port) || return 1
-	PF_PORT_CAMPAIGN=$(sg_free_port) || return 1
+	if [ "${SG_NETNS:-0}" = 1 ]; then
+		PF_PORT_SMTP=25
+		PF_PORT_SUBMISSION=587
+		PF_PORT_CAMPAIGN=2525
+	else
+		PF_PORT_SMTP=$(sg_free_port) || return 1
+		PF_PORT_SUBMISSION=$(sg_free_port) || return 1
+		PF_PORT_CAMPAIGN=$(sg_free_port) || return 1
+	fi
 	export PF_DIR PF_CONF PF_QUEUE PF_LOG PF_PORT_SMTP \
 	    PF_PORT_SUBMISSION PF_PORT_CAMPAIGN
 	sg_tls_make || return 1
@@ -326,12 +367,32 @@ pf_prepare() {
 		    /^smtp[[:space:]]\{1,\}inet[[:space:]]/d
 		    /^[[:space:]]/d
 		}' /usr/share/postfix/master.cf.dist
-		sed -e "s|^smtp |127.0.0.1:$PF_PORT_SMTP |" \
-		    -e "s|^submission |127.0.0.1:$PF_PORT_SUBMISSION |" \
-		    -e "s|^2525 |127.0.0.1:$PF_PORT_CAMPAIGN |" \
-		    "$PF_EXAMPLES/master.cf"
+		if [ "${SG_NETNS:-0}" = 1 ]; then
+			cat "$PF_EXAMPLES/master.cf"
+		else
+			sed -e "s|^smtp |127.0.0.1:$PF_PORT_SMTP |" \
+			    -e "s|^submission |127.0.0.1:$PF_PORT_SUBMISSION |" \
+			    -e "s|^2525 |127.0.0.1:$PF_PORT_CAMPAIGN |" \
+			    "$PF_EXAMPLES/master.cf"
+		fi
 	} >"$PF_CONF/master.cf" || return 1
 
+	pf_site_settings "$1" || return 1
+	# the chroot jail in the queue, as Debian's init prepares it
+	MAIL_CONFIG=$PF_CONF /usr/lib/postfix/configure-instance.sh - \
+	    >>"$SG_TMP/postfix-start.log" 2>&1 || {
+		pf_say "configure-instance.sh failed:"
+		tail -n 5 "$SG_TMP/postfix-start.log" >&2
+		return 1
+	}
+	[ "${PF_REGISTER:-0}" = 1 ] && { pf_register_config_dir || return 1; }
+	return 0
+}
+
+# The site settings of the private Postfix, on top of the shipped main.cf.
+# Outside a network namespace, the milter's port of $1 replaces 8891 in
+# the shipped smtpd_milters (its per-milter settings kept).
+pf_site_settings() {
 	postconf -c "$PF_CONF" -e \
 	    "compatibility_level = 3.6" \
 	    "queue_directory = $PF_QUEUE" \
@@ -341,9 +402,7 @@ pf_prepare() {
 	    "myhostname = relay.test" \
 	    "mydomain = relay.test" \
 	    "myorigin = relay.test" \
-	    "inet_interfaces = 127.0.0.1" \
 	    "inet_protocols = ipv4" \
-	    "mynetworks = 127.0.0.0/8" \
 	    "relayhost = [127.0.0.1]:$SINK_PORT" \
 	    "smtp_tls_security_level = none" \
 	    "smtp_dns_support_level = disabled" \
@@ -352,7 +411,6 @@ pf_prepare() {
 	    "maillog_file_prefixes = $SG_TMP" \
 	    "smtpd_tls_cert_file = $SG_TMP/tls/server.pem" \
 	    "smtpd_tls_key_file = $SG_TMP/tls/server.key" \
-	    "smtpd_milters = $(echo "$1" | sed 's/^inet:\([0-9]*\)@\(.*\)$/inet:\2:\1/')" \
 	    "smtpd_error_sleep_time = 0s" \
 	    "smtpd_soft_error_limit = 1000" \
 	    "smtpd_hard_error_limit = 1000" \
@@ -366,10 +424,30 @@ pf_prepare() {
 	    "maximal_backoff_time = 2s" \
 	    "delay_warning_time = 0" \
 	    "biff = no" || return 1
-	# no chroot: the private queue holds no libraries and no resolver
-	postconf -c "$PF_CONF" -F '*/*/chroot = n' || return 1
-	[ "${PF_REGISTER:-0}" = 1 ] && { pf_register_config_dir || return 1; }
-	return 0
+	if [ "${SG_NETNS:-0}" != 1 ]; then
+		postconf -c "$PF_CONF" -e "inet_interfaces = 127.0.0.1" \
+		    "smtpd_milters = $(postconf -c "$PF_CONF" -h smtpd_milters |
+		    sed "s|inet:127\.0\.0\.1:8891|inet:127.0.0.1:$(echo "$1" |
+		    sed 's/^inet:\([0-9]*\)@.*/\1/')|")" || return 1
+	fi
+}
+
+# The site keys pf_site_settings may set (and config_directory, which
+# postconf -n reports for -c); pf_site_check: the running
+# main.cf has every other parameter of the shipped one unchanged.
+PF_SITE_KEYS="config_directory smtpd_tls_cert_file smtpd_tls_key_file"
+pf_site_check() {
+	postconf -c "$PF_EXAMPLES" -n 2>/dev/null | while IFS= read -r _sc; do
+		_sc_k=${_sc%% =*}
+		case " $PF_SITE_KEYS " in
+		*" $_sc_k "*) continue ;;
+		esac
+		_sc_got=$(postconf -c "$PF_CONF" -n "$_sc_k")
+		if [ "$_sc_got" != "$_sc" ]; then
+			echo "	# $_sc_k: running \"$_sc_got\", shipped \"$_sc\""
+			echo fail
+		fi
+	done | { ! grep -q '^fail$'; }
 }
 
 # Start the private Postfix and its Dovecot; 0 when port 587 answers.
@@ -474,8 +552,10 @@ pf_log_has() {
 # with "apt-get download" into $SM_CACHE (default
 # /var/cache/sendergate-tests) once and unpacked with dpkg -x into
 # $SG_TMP/sm-root. Its sendmail.cf is made with m4 from sendmail-cf's
-# files, a test header and the shipped postfix-examples/sendmail.mc with
-# ports and paths replaced.
+# files: a test header (paths, the relay to the sink), the shipped
+# postfix-examples/sendmail.mc included as it is (ports 25, 587, 2525 and
+# the milter on 8891: in the test's own network namespace), then this
+# machine's certificate paths.
 #
 #   sm_fetch              the two .debs in $SM_CACHE; 1 if unavailable
 #   sm_sasl_start         saslauthd -a ldap for Sendmail's AUTH (before
@@ -492,14 +572,14 @@ sm_fetch() {
 	for _sf_p in sendmail-bin sendmail-cf; do
 		ls "$SM_CACHE/${_sf_p}_"*.deb >/dev/null 2>&1 && continue
 		(cd "$SM_CACHE" && apt-get download "$_sf_p") \
-		    >>"$SG_TMP/sm-fetch.log" 2>&1 || {
+		    >>"$SM_CACHE/fetch.log" 2>&1 || {
 			# an old package list may name a version gone
-			apt-get update -qq >>"$SG_TMP/sm-fetch.log" 2>&1
+			apt-get update -qq >>"$SM_CACHE/fetch.log" 2>&1
 			(cd "$SM_CACHE" && apt-get download "$_sf_p") \
-			    >>"$SG_TMP/sm-fetch.log" 2>&1
+			    >>"$SM_CACHE/fetch.log" 2>&1
 		} || {
 			pf_say "cannot download $_sf_p:"
-			tail -n 5 "$SG_TMP/sm-fetch.log" >&2
+			tail -n 5 "$SM_CACHE/fetch.log" >&2
 			return 1
 		}
 	done
@@ -511,9 +591,14 @@ sm_prepare() {
 	SM_DIR=$SG_TMP/sendmail
 	SM_BIN=$SM_ROOT/usr/libexec/sendmail/sendmail
 	SM_CF_DIR=$SM_ROOT/usr/share/sendmail/cf
-	SM_PORT_SMTP=$(sg_free_port) || return 1
-	SM_PORT_SUBMISSION=$(sg_free_port) || return 1
-	SM_PORT_CAMPAIGN=$(sg_free_port) || return 1
+	if [ "${SG_NETNS:-0}" != 1 ]; then
+		pf_say "sm_prepare: the shipped sendmail.mc listens on ports 25," \
+		    "587 and 2525: run in a namespace of its own (pf_netns_enter)"
+		return 1
+	fi
+	SM_PORT_SMTP=25
+	SM_PORT_SUBMISSION=587
+	SM_PORT_CAMPAIGN=2525
 	export SM_ROOT SM_DIR SM_BIN SM_PORT_SMTP SM_PORT_SUBMISSION \
 	    SM_PORT_CAMPAIGN
 	mkdir -p "$SM_ROOT" "$SM_DIR/mqueue" || return 1
@@ -525,7 +610,14 @@ sm_prepare() {
 	[ -x "$SM_BIN" ] || { pf_say "no $SM_BIN in the package"; return 1; }
 	: >"$SM_DIR/statistics"
 	sg_tls_make || return 1
-	_sp_mport=$(echo "$1" | sed 's/^inet:\([0-9]*\)@.*/\1/')
+	case $1 in
+	inet:8891@127.0.0.1) ;;
+	*)
+		pf_say "sm_prepare: the shipped sendmail.mc asks the milter at" \
+		    "inet:8891@127.0.0.1, not $1"
+		return 1
+		;;
+	esac
 	{
 		cat <<-EOF
 		divert(-1)
@@ -554,18 +646,15 @@ sm_prepare() {
 		define(\`RELAY_MAILER_ARGS', \`TCP \$h $SINK_PORT')dnl
 		define(\`confTLS_SRV_OPTIONS', \`V')dnl
 		FEATURE(\`nocanonify')dnl
-		FEATURE(\`no_default_msa')dnl
 		FEATURE(\`accept_unresolvable_domains')dnl
+		dnl the shipped file, as it is
+		include(\`$PF_EXAMPLES/sendmail.mc')dnl
+		dnl this machine's certificates (read at the end, by proto.m4)
+		define(\`confCACERT', \`$SG_TMP/tls/ca.pem')dnl
+		define(\`confSERVER_CERT', \`$SG_TMP/tls/server.pem')dnl
+		define(\`confSERVER_KEY', \`$SG_TMP/tls/server.key')dnl
+		MAILER(\`smtp')dnl
 		EOF
-		sed -e "s|Port=smtp, |Port=$SM_PORT_SMTP, Addr=127.0.0.1, |" \
-		    -e "s|Port=submission, |Port=$SM_PORT_SUBMISSION, Addr=127.0.0.1, |" \
-		    -e "s|Port=2525, |Port=$SM_PORT_CAMPAIGN, Addr=127.0.0.1, |" \
-		    -e "s|S=inet:8891@127.0.0.1|S=inet:$_sp_mport@127.0.0.1|" \
-		    -e "s|\`/etc/ssl/certs/ca-certificates.crt'|\`$SG_TMP/tls/ca.pem'|" \
-		    -e "s|\`/etc/ssl/certs/relay.example.pem'|\`$SG_TMP/tls/server.pem'|" \
-		    -e "s|\`/etc/ssl/private/relay.example.key'|\`$SG_TMP/tls/server.key'|" \
-		    "$PF_EXAMPLES/sendmail.mc"
-		echo "MAILER(\`smtp')dnl"
 	} >"$SM_DIR/sendmail.mc"
 	# Names are looked up in a hosts file of ours, no DNS asked.
 	printf 'hosts\tfiles\n' >"$SM_DIR/service.switch"
@@ -707,7 +796,10 @@ pf_backends() {
 	    "$SG_TMP/pf.ldif" ||
 		{ echo "not ok - slapd did not start"; return 1; }
 	redis_start || { echo "not ok - redis did not start"; return 1; }
+	# in a namespace of our own, the port of the shipped examples
+	[ "${SG_NETNS:-0}" = 1 ] && SG_MILTER_PORT=8891
 	milter_conf main
+	SG_MILTER_PORT=
 	milter_start main ||
 		{ echo "not ok - sendergate did not start"; return 1; }
 	sink_start || { echo "not ok - smtp-sink did not start"; return 1; }

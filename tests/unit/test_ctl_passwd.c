@@ -1,6 +1,7 @@
 /*
- * test_ctl_passwd.c - sendergatectl's {SSHA} hashes and generated
- * passwords (the LDAP bind with them is in tests/integration/test_ctl.sh).
+ * test_ctl_passwd.c - sendergatectl's password hashes ({CRYPT} written,
+ * {SSHA} still read) and generated passwords (slapd's bind and Dovecot's
+ * check of them are in tests/integration/test_ctl.sh).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,32 +13,47 @@
 
 #include "ctl.h"
 
-/* A hash verifies its password and no other; salts differ. */
+/* New hashes: {CRYPT} yescrypt; each verifies its password only. */
 static void
-test_ssha(void **state)
+test_crypt(void **state)
 {
-	char	 h1[128], h2[128];
+	char	 h1[256], h2[256];
 
 	(void)state;
-	assert_int_equal(ctl_ssha("Sekrit-42 x", h1, sizeof(h1)), 0);
-	assert_int_equal(ctl_ssha("Sekrit-42 x", h2, sizeof(h2)), 0);
-	assert_memory_equal(h1, "{SSHA}", 6);
-	/* SHA-1 (20) + salt (8) = 28 octets: 40 base64 characters */
-	assert_int_equal(strlen(h1), 6 + 40);
-	assert_string_not_equal(h1, h2);
-	assert_true(ctl_ssha_check(h1, "Sekrit-42 x"));
-	assert_true(ctl_ssha_check(h2, "Sekrit-42 x"));
-	assert_false(ctl_ssha_check(h1, "Sekrit-42 X"));
-	assert_false(ctl_ssha_check(h1, ""));
-	assert_false(ctl_ssha_check("{SHA}abcd", "Sekrit-42 x"));
-	assert_int_equal(ctl_ssha("x", h1, 10), -1);	/* too small */
+	assert_int_equal(ctl_hash_password("Sekrit-42 x", h1, sizeof(h1)), 0);
+	assert_int_equal(ctl_hash_password("Sekrit-42 x", h2, sizeof(h2)), 0);
+	assert_memory_equal(h1, "{CRYPT}$y$", 10);
+	assert_string_not_equal(h1, h2);	/* salts differ */
+	assert_true(ctl_password_check(h1, "Sekrit-42 x"));
+	assert_true(ctl_password_check(h2, "Sekrit-42 x"));
+	assert_false(ctl_password_check(h1, "Sekrit-42 X"));
+	assert_false(ctl_password_check(h1, ""));
+	assert_false(ctl_password_check("{CRYPT}", "Sekrit-42 x"));
+	assert_false(ctl_password_check("{CRYPT}*0", "Sekrit-42 x"));
+	assert_int_equal(ctl_hash_password("x", h1, 20), -1);	/* too small */
 }
 
-/* A value made by slappasswd -h {SSHA} -s secret verifies. */
+/* A {CRYPT} value made by another tool verifies (slappasswd, SHA-512). */
+static void
+test_crypt_foreign(void **state)
+{
+	static const char h[] = "{CRYPT}$6$pVIEh16pmgybyHZi$5xaS71A0dABZKmzgh"
+	    "vrB8dhgEt0M8cCoqjZH6DhRS7wxnlvizLjalOi///DdP4xexhziORU2nykuUDN7n3"
+	    "FGY1";
+
+	(void)state;
+	/* slappasswd -h {CRYPT} -c '$6$%.16s' -s secret */
+	assert_true(ctl_password_check(h, "secret"));
+	assert_false(ctl_password_check(h, "Secret"));
+}
+
+/* {SSHA} is still read: a value made by slappasswd -h {SSHA} -s secret. */
 static void
 test_ssha_slappasswd(void **state)
 {
 	(void)state;
+	assert_true(ctl_password_check("{SSHA}PzxCIrqPi8DNpFfORdkWnBi5vQwYxzBV",
+	    "secret"));
 	assert_true(ctl_ssha_check("{SSHA}PzxCIrqPi8DNpFfORdkWnBi5vQwYxzBV",
 	    "secret"));
 	assert_false(ctl_ssha_check("{SSHA}PzxCIrqPi8DNpFfORdkWnBi5vQwYxzBV",
@@ -68,7 +84,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ssha),
+		cmocka_unit_test(test_crypt),
+		cmocka_unit_test(test_crypt_foreign),
 		cmocka_unit_test(test_ssha_slappasswd),
 		cmocka_unit_test(test_genpw),
 	};

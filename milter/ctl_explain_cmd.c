@@ -1,0 +1,55 @@
+/*
+ * ctl_explain_cmd.c - the explain command: its options handed to
+ * ctl_explain (ctl_explain.c), the answer printed as it comes, or with
+ * --json as one object of its "key: value" lines.
+ *
+ * Exit: 0 MAIL FROM would pass, 1 it would be refused, 4 LDAP or Redis
+ * failed (the answer, rule 3 or 11, is printed all the same).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "counter.h"
+#include "ctl.h"
+#include "log.h"
+
+/* explain --from ADDRESS [--auth LOGIN] [--client IP] [--listener NAME] */
+int
+ctl_cmd_explain(struct ctl_ctx *x, const struct ctl_args *a, char **argv,
+    int argc)
+{
+	struct ctl_explain_args	 ea;
+	FILE			*fp = stdout;
+	char			 err[512], *text = NULL;
+	size_t			 len = 0;
+	int			 ret;
+
+	(void)argv;
+	(void)argc;
+	ea.from = ctl_edit_value(a, O_FROM);
+	ea.auth = ctl_edit_value(a, O_AUTH);
+	ea.client = ctl_edit_value(a, O_CLIENT);
+	ea.listener = ctl_edit_value(a, O_LISTENER);
+	if (ea.from == NULL)
+		return ctl_usage_error("explain", "--from ADDRESS is needed");
+	if (ctr_init(x->conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "sendergatectl: counters: %s\n", err);
+		return CTL_BACKEND;
+	}
+	if (a->json && (fp = open_memstream(&text, &len)) == NULL) {
+		fprintf(stderr, "sendergatectl: out of memory\n");
+		ctr_shutdown();
+		return CTL_BACKEND;
+	}
+	ret = ctl_explain(x->conf, &ea, fp);
+	log_debug("explain %s: exit %d", ea.from, ret);
+	if (a->json) {
+		fclose(fp);
+		if (ret != CTL_USAGE)
+			ctl_json_lines(stdout, text != NULL ? text : "",
+			    ret == CTL_OK, ret);
+		free(text);
+	}
+	ctr_shutdown();
+	return ret;
+}

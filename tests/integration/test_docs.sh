@@ -1,0 +1,82 @@
+#!/bin/sh
+# test_docs.sh - the documents a newcomer reads: every man page clean
+# under mandoc -Tlint (nothing at WARNING or worse; the style notes that
+# depend on this machine's installed pages aside) and groff -ww, a fixed
+# .Dd and ".Os sendergate", sendergatectl(8) in the SEE ALSO of the other
+# pages; README.md opening with the two commands; every repository file a
+# document names existing; the bash completion knowing every command.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 1
+
+check() {
+	_case=$1
+	shift
+	if "$@"; then echo "ok - $_case"; else echo "not ok - $_case"; fi
+}
+
+if ! command -v mandoc >/dev/null 2>&1; then
+	echo "not ok - mandoc is not installed (sh tests/lib/deps.sh)"
+	exit 1
+fi
+for m in man/*.[0-9]; do
+	lint=$(mandoc -Tlint "$m" 2>&1 | grep -v -e 'outdated mandoc.db' \
+	    -e 'referenced manual not found' \
+	    -e 'operating system explicitly specified: Os sendergate')
+	check "$m: mandoc -Tlint clean" test -z "$lint"
+	[ -z "$lint" ] || echo "$lint" | sed 's/^/	# /'
+	g=$(groff -t -ww -mandoc -Tutf8 -z "$m" 2>&1)
+	check "$m: groff -ww clean" test -z "$g"
+	[ -z "$g" ] || echo "$g" | sed 's/^/	# /'
+	check "$m: a fixed .Dd" grep -qE '^\.Dd [A-Z][a-z]+ [0-9]{1,2}, [0-9]{4}$' "$m"
+	check "$m: .Os sendergate" grep -qx '.Os sendergate' "$m"
+	case $m in
+	*/sendergatectl.8) ;;
+	*)
+		check "$m: sendergatectl(8) in SEE ALSO" sh -c \
+		    "sed -n '/^\.Sh SEE ALSO/,/^\.Sh /p' '$m' | grep -q '^\.Xr sendergatectl 8'"
+		;;
+	esac
+done
+
+check "README.md opens with make demo and make check" \
+    sh -c "head -n 30 README.md | grep -q '^make demo' &&
+    head -n 30 README.md | grep -q '^make check'"
+
+# Paths a document names: README.md, the READMEs beside the files they
+# describe, the man pages. Words that look like files of this repository
+# (a known top directory or a top-level *.md) must exist.
+docs="README.md BENCHMARKS.md postfix-examples/README.md ldap-schema/README.md tests/README.md man/*.[0-9]"
+missing=
+for d in $docs; do
+	[ -f "$d" ] || { missing="$missing $d(missing)"; continue; }
+	for p in $(grep -oE '(^|[^A-Za-z0-9_./-])((milter|tests|ldap-schema|postfix-examples|man|contrib|\.ci)/[A-Za-z0-9_./-]*[A-Za-z0-9_]|[A-Z][A-Z_]*\.md)' "$d" |
+	    sed 's/^[^A-Za-z.]//' | sort -u); do
+		case $p in
+		*\**|*/tmp/*) continue ;;
+		esac
+		# a program built from $p.c counts as named by its source
+		[ -e "$p" ] || [ -e "$p.c" ] || missing="$missing $d:$p"
+	done
+done
+check "every repository file the documents name exists" test -z "$missing"
+[ -z "$missing" ] || echo "$missing" | tr ' ' '\n' | grep . | sed 's/^/	# /'
+
+# the bash completion offers every command of sendergatectl --help
+comp=contrib/sendergatectl.bash
+if [ -f "$comp" ] && [ -x milter/sendergatectl ]; then
+	for c in $(milter/sendergatectl --help | sed -n 's/^  \([a-z]*\) .*/\1/p' | sort -u); do
+		grep -q "\\b$c\\b" "$comp" || missing_c="${missing_c:-} $c"
+	done
+	check "the bash completion knows every command${missing_c:+ (not:$missing_c)}" \
+	    test -z "${missing_c:-}"
+	check "the bash completion parses (bash -n)" bash -n "$comp"
+	got=$(bash -c '. "$1"; COMP_WORDS=(sendergatectl sender ad)
+	    COMP_CWORD=2; _sendergatectl; echo "${COMPREPLY[*]}"
+	    COMP_WORDS=(sendergatectl sender add a@b.test --access "")
+	    COMP_CWORD=5; _sendergatectl; echo "${COMPREPLY[*]}"' sh "$comp")
+	check "the bash completion completes \"sender ad\" and --access's words" \
+	    test "$got" = "add
+smtp campaign"
+else
+	echo "not ok - $comp or milter/sendergatectl missing"
+fi
