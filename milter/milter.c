@@ -20,11 +20,13 @@
 #include "log.h"
 #include "milter.h"
 #include "policy.h"
+#include "snap.h"
 
 #define AUTH_MAX	256
 #define QID_MAX		64
 
 struct msg {
+	struct snap	*snap;		/* the configuration, from MAIL FROM */
 	int		 active;	/* MAIL FROM passed */
 	char		 qid[QID_MAX];
 	char		 addr[SG_ADDR_MAX + 1];
@@ -61,8 +63,6 @@ struct conn {
 	struct msg	 m;
 };
 
-static const struct sg_conf	*mc;	/* read-only after start */
-static struct directory		*mdir;
 static unsigned			 msessions;	/* atomic: open sessions */
 
 /*
@@ -79,19 +79,12 @@ static unsigned			 msessions;	/* atomic: open sessions */
 static unsigned			 full_memo[FULL_SLOTS];
 static int			 full_failing;
 
-/* Set the globals the callbacks read. */
-void
-milter_setup(const struct sg_conf *c, struct directory *d)
-{
-	mc = c;
-	mdir = d;
-}
-
 /* Clear a message's state (its buffers belong to the connection). */
 static void
 msg_reset(struct msg *m)
 {
 	dir_answer_release(&m->ans);
+	snap_release(m->snap);
 	memset(m, 0, sizeof(*m));
 	m->ans.kind = DIR_FAILED;
 }
@@ -126,12 +119,15 @@ static struct conn *
 conn_get(SMFICTX *ctx)
 {
 	struct conn	*cn;
+	struct snap	*s;
 
 	if ((cn = smfi_getpriv(ctx)) != NULL)
 		return cn;
 	if ((cn = calloc(1, sizeof(*cn))) == NULL)
 		return NULL;
-	cn->sess.method = mc->default_access_method;
+	s = snap_current();
+	cn->sess.method = s->conf.default_access_method;
+	snap_release(s);
 	strcpy(cn->client, "unknown");
 	cn->m.ans.kind = DIR_FAILED;
 	if (smfi_setpriv(ctx, cn) != MI_SUCCESS) {
@@ -288,7 +284,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 
 /* The listener's access method from {daemon_name}. */
 static void
-set_method(SMFICTX *ctx, struct conn *cn)
+set_method(SMFICTX *ctx, struct conn *cn, const struct sg_conf *mc)
 {
 	char	 name[64];
 
@@ -305,6 +301,7 @@ static sfsistat
 cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
 	struct conn	*cn;
+	struct snap	*s;
 
 	(void)host;
 	if ((cn = conn_get(ctx)) == NULL) {
@@ -317,7 +314,9 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 		strcpy(cn->client, "unknown");
 	} else
 		ip_format(&cn->sess.client, cn->client, sizeof(cn->client));
-	set_method(ctx, cn);
+	s = snap_current();
+	set_method(ctx, cn, &s->conf);
+	snap_release(s);
 	return SMFIS_NOREPLY;
 }
 
@@ -398,6 +397,8 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	struct msg		*m;
 	struct decision		 d;
 	enum addr_result	 r;
+	const struct sg_conf	*mc;
+	struct directory	*mdir;
 	char			 raw[SG_ADDR_MAX + 1];
 	const char		*arg = argv != NULL && argv[0] != NULL ?
 				    argv[0] : "";
@@ -406,10 +407,13 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		return oom("mail");	/* the client's address is lost */
 	m = &cn->m;
 	msg_reset(m);
+	m->snap = snap_current();
+	mc = &m->snap->conf;
+	mdir = m->snap->dir;
 	macro_copy(ctx, "i", m->qid, sizeof(m->qid));
 	macro_copy(ctx, "{auth_authen}", cn->auth, sizeof(cn->auth));
 	cn->sess.auth = cn->auth;
-	set_method(ctx, cn);
+	set_method(ctx, cn, mc);
 
 	r = addr_parse_envelope(arg, m->addr, sizeof(m->addr), &m->domain);
 	policy_envelope(mc, r, &d);
@@ -453,12 +457,14 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	struct conn		*cn = smfi_getpriv(ctx);
 	struct msg		*m;
 	struct decision		 d;
+	const struct sg_conf	*mc;
 	char			 norm[SG_ADDR_MAX + 1];
 	const char		*dom;
 
 	if (cn == NULL || !cn->m.active)
 		return SMFIS_CONTINUE;
 	m = &cn->m;
+	mc = &m->snap->conf;
 	macro_copy(ctx, "i", norm, sizeof(norm));	/* Postfix: known now */
 	if (norm[0] != '\0')
 		snprintf(m->qid, sizeof(m->qid), "%s", norm);
@@ -579,10 +585,14 @@ cb_eom(SMFICTX *ctx)
 	size_t			 ncopies, i;
 	sfsistat		 ret;
 	int			 r;
+	const struct sg_conf	*mc;
+	struct directory	*mdir;
 
 	if (cn == NULL || !cn->m.active)
 		return SMFIS_CONTINUE;
 	m = &cn->m;
+	mc = &m->snap->conf;
+	mdir = m->snap->dir;
 	macro_copy(ctx, "i", extra, sizeof(extra));
 	if (extra[0] != '\0')
 		snprintf(m->qid, sizeof(m->qid), "%s", extra);
