@@ -28,9 +28,10 @@
 #include "counter.h"
 #include "ctl.h"
 #include "log.h"
+#include "paths.h"
 #include "policy.h"
 
-#define CONF_DEFAULT	"/etc/sendergate/sendergate.conf"
+#define CONF_DEFAULT	SG_CONF_PATH
 #define GENPW_LEN	20
 
 /* Options that edit an entry or feed explain: kept in command-line order. */
