@@ -29,7 +29,10 @@
  * listener to let go of its lock) while the main thread connects to the
  * socket every STOP_POKE ms, so that the listener wakes from its poll at
  * once instead of up to 5 s later; open sessions then get STOP_WAIT
- * seconds to end; the unix socket and the pid file are removed.
+ * seconds to end; the unix socket and the pid file are removed. A
+ * connection libmilter accepted just before it stopped becomes a session
+ * (milter_sessions) only at its option negotiation, a moment later: so
+ * the sessions are over once none has been open for STOP_SETTLE ms.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -61,6 +64,7 @@
 #include "snap.h"
 
 #define STOP_WAIT	5		/* seconds for open sessions at stop */
+#define STOP_SETTLE	200		/* ms without a session: all ended */
 #define STOP_POKE	20		/* ms between connections waking libmilter */
 #define LISTENER_DONE	0		/* byte in the pipe: smfi_main returned */
 
@@ -211,6 +215,23 @@ stop_listener(pthread_t milter, int ended)
 	pthread_join(milter, NULL);
 }
 
+/* Wait up to STOP_WAIT s for no session for STOP_SETTLE ms; those left. */
+static unsigned
+drain(void)
+{
+	unsigned	 n;
+	int		 waited, idle = 0;
+
+	for (waited = 0; waited < STOP_WAIT * 1000; waited += 10) {
+		if ((n = milter_sessions()) > 0)
+			idle = 0;
+		else if ((idle += 10) >= STOP_SETTLE)
+			return 0;
+		usleep(10000);
+	}
+	return milter_sessions();
+}
+
 /*
  * Stop: the listener, then up to STOP_WAIT s for open sessions; the
  * socket and the pid file removed; then exit 0 (1 if libmilter failed).
@@ -219,15 +240,14 @@ static void __attribute__((noreturn))
 stop(pthread_t milter, int ended)
 {
 	unsigned	 n;
-	int		 i, status;
+	int		 status;
 
 	sd_notify(0, "STOPPING=1");
 	stop_listener(milter, ended);
 	status = milter_ret == MI_SUCCESS ? 0 : 1;
-	for (i = 0; i < STOP_WAIT * 20 && milter_sessions() > 0; i++)
-		usleep(50000);
+	n = drain();
 	socket_remove();
-	if ((n = milter_sessions()) > 0) {
+	if (n > 0) {
 		/*
 		 * Leave without the libraries' exit handlers (OpenSSL's,
 		 * libldap's), which would free state under the sessions.
