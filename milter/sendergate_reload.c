@@ -7,7 +7,9 @@
  * changed: keys that need a restart are logged as such (their running
  * values stay in effect); when a directory key changed, a new directory
  * is opened with the new settings (mirror mode: a full load beside the
- * running copy) and put in force only once it answers, the old one
+ * running copy) and put in force only once it answers (within
+ * READY_TIMEOUTS times the new ldap_timeout, else the reload is given
+ * up), the old one
  * closed when the last message using it ends; when a Redis connection
  * key changed, the idle Redis connections are closed, and new ones made
  * with the new settings. Everything else takes effect for the next
@@ -30,7 +32,8 @@
 #include "log.h"
 #include "sendergate.h"
 
-#define READY_WAIT	30000		/* ms for a new directory to answer */
+#define READY_TIMEOUTS	20		/* ldap_timeouts for a new directory */
+#define READY_MIN	1000		/* ms, at least */
 #define READY_POLL	100		/* ms between two tries */
 
 static char		*reload_path;
@@ -90,18 +93,22 @@ dir_answers(struct directory *d)
 }
 
 /*
- * Wait for a new directory to answer, up to READY_WAIT; 1 when it does,
- * 0 if not, -1 when a signal arrived on sigfd meanwhile (left unread).
+ * Wait for a new directory to answer, up to READY_TIMEOUTS ldap_timeouts;
+ * 1 when it does, 0 if not, -1 when a signal arrived on sigfd meanwhile
+ * (left unread).
  */
 static int
-dir_wait(struct directory *d, int sigfd)
+dir_wait(struct directory *d, long ldap_timeout, int sigfd)
 {
 	struct pollfd	 pfd;
-	int		 waited;
+	long		 waited, limit;
 
+	limit = ldap_timeout * READY_TIMEOUTS;
+	if (limit < READY_MIN)
+		limit = READY_MIN;
 	pfd.fd = sigfd;
 	pfd.events = POLLIN;
-	for (waited = 0; waited < READY_WAIT; waited += READY_POLL) {
+	for (waited = 0; waited < limit; waited += READY_POLL) {
 		if (dir_answers(d))
 			return 1;
 		if (poll(&pfd, 1, READY_POLL) > 0)
@@ -141,7 +148,7 @@ reload(int sigfd)
 			    "configuration", err);
 			goto out;
 		}
-		if ((r = dir_wait(s->dir, sigfd)) != 1) {
+		if ((r = dir_wait(s->dir, s->conf.ldap_timeout, sigfd)) != 1) {
 			log_error("reload: %s: keeping the running "
 			    "configuration", r == -1 ? "interrupted by a "
 			    "signal" : "the directory with the new settings "
