@@ -27,7 +27,8 @@ redis-tools openssl ca-certificates
 postfix swaks libnet-ssleay-perl dovecot-core dovecot-ldap m4 sasl2-bin
 libsasl2-modules
 clang libclang-rt-dev|libclang-rt-14-dev faketime
-postfix-ldap linux-perf valgrind"
+postfix-ldap linux-perf valgrind
+libsystemd-dev python3 systemd debhelper lintian fakeroot"
 
 POLICY=/usr/sbin/policy-rc.d
 
