@@ -344,10 +344,12 @@ main(int argc, char *argv[])
 	}
 	if (conf_load(path, &s->conf, err, sizeof(err)) == -1) {
 		fprintf(stderr, "sendergate: %s\n", err);
+		snap_release(s);
 		return 1;
 	}
 	if (check_conf(&s->conf, err, sizeof(err)) == -1) {
 		fprintf(stderr, "sendergate: %s: %s\n", path, err);
+		snap_release(s);
 		return 1;
 	}
 	if (check) {
@@ -358,6 +360,7 @@ main(int argc, char *argv[])
 	/* reloads read it again after daemon()'s chdir("/") */
 	if (realpath(path, abspath) == NULL) {
 		fprintf(stderr, "sendergate: %s: %s\n", path, strerror(errno));
+		snap_release(s);
 		return 1;
 	}
 	/* start-up errors reach the terminal; syslog once in the background */

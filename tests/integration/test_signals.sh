@@ -13,8 +13,9 @@
 #     two, "stopped" logged and no session left open, the socket and the
 #     pid file removed, and every message logged as accepted counted in
 #     Redis, no more and no less;
-#   - SIGTERM under load on connections that stay open: the sessions get
-#     their 5 s (sendergate(8)), then exit 0, "stopped", files removed.
+#   - SIGTERM under load on connections that stay open: sessions still
+#     open get their 5 s (sendergate(8)), not more; exit 0, "stopped",
+#     files removed.
 # The stop times are printed as "# ..." lines.
 . "$(dirname "$0")/../lib/servers.sh"
 . "$(dirname "$0")/../lib/milter.sh"
@@ -183,10 +184,14 @@ for mode in mirror query; do
 	wait "$lpid" 2>/dev/null
 	echo "# $mode: SIGTERM under load (4 open connections): exit $rc after $ms ms"
 	check "$mode: open sessions: exit 0 (got $rc)" test "$rc" -eq 0
-	check "$mode: open sessions: given their 5 s, no more (${ms} ms)" \
-	    test "$ms" -ge 4500 -a "$ms" -lt 8000
-	check "$mode: open sessions: the cut logged" \
-	    logged "$name" "session(s) still open"
+	check "$mode: open sessions: gone within their 5 s and a little (${ms} ms)" \
+	    test "$ms" -lt 8000
+	# libmilter serves no command after the stop: sessions it had
+	# handed back to its pool stay open until the 5 s are over
+	if logged "$name" "session(s) still open"; then
+		check "$mode: sessions cut only after their 5 s (${ms} ms)" \
+		    test "$ms" -ge 4500
+	fi
 	check "$mode: open sessions: \"stopped\" logged" \
 	    logged "$name" "info: stopped"
 	check "$mode: open sessions: socket and pid file removed" \
