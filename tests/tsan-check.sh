@@ -46,6 +46,10 @@ fi
 
 TSAN_OPTIONS="suppressions=$top/tests/tsan.supp log_path=$out/report"
 TSAN_OPTIONS="$TSAN_OPTIONS second_deadlock_stack=1 history_size=4"
+# the verdict is the reports' (below), not exit statuses: a report inside
+# libmilter alone (its shutdown, when sessions are cut at a stop) must
+# not turn a daemon's exit status 0 into TSan's 66
+TSAN_OPTIONS="$TSAN_OPTIONS exitcode=0"
 export TSAN_OPTIONS
 rc=0
 if [ -n "$units" ]; then
