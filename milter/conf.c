@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -87,6 +88,7 @@ static const char *check_redis_address(const char *);
 static const char *check_redis_prefix(const char *);
 static const char *check_timezone(const char *);
 static const char *check_address(const char *);
+static const char *check_pid_file(const char *);
 
 static const struct word ldap_modes[] = {
 	{ "query", LDAP_MODE_QUERY, NULL },
@@ -141,6 +143,20 @@ static const struct word log_levels[] = {
 	{ "warning", LOG_LVL_WARNING, NULL },
 	{ "info", LOG_LVL_INFO, NULL },
 	{ "debug", LOG_LVL_DEBUG, NULL },
+	{ NULL, 0, NULL }
+};
+static const struct word facilities[] = {
+	{ "mail", LOG_MAIL, NULL },
+	{ "daemon", LOG_DAEMON, NULL },
+	{ "user", LOG_USER, NULL },
+	{ "local0", LOG_LOCAL0, NULL },
+	{ "local1", LOG_LOCAL1, NULL },
+	{ "local2", LOG_LOCAL2, NULL },
+	{ "local3", LOG_LOCAL3, NULL },
+	{ "local4", LOG_LOCAL4, NULL },
+	{ "local5", LOG_LOCAL5, NULL },
+	{ "local6", LOG_LOCAL6, NULL },
+	{ "local7", LOG_LOCAL7, NULL },
 	{ NULL, 0, NULL }
 };
 
@@ -207,6 +223,9 @@ static const struct param params[] = {
 	P_ENUM(on_suspended, "tempfail", tempfail_reject),
 	P_ENUM(on_quota_exceeded, "tempfail", tempfail_reject),
 	P_ENUM(log_level, "info", log_levels),
+	P_ENUM(syslog_facility, "mail", facilities),
+	P_STR(syslog_name, "sendergate", check_plain, F_NONEMPTY),
+	P_STR(pid_file, "/run/sendergate/sendergate.pid", check_pid_file, 0),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))
@@ -432,6 +451,18 @@ check_address(const char *v)
 	if (strlen(v) > ADDRESS_MAX || has_space_or_cntrl(v) || at == NULL ||
 	    at == v || at[1] == '\0' || strpbrk(v, "<>") != NULL)
 		return "expected an address like archive@example.com";
+	return NULL;
+}
+
+/* Check a pid file: "" or an absolute path without controls or blanks. */
+static const char *
+check_pid_file(const char *v)
+{
+	if (*v == '\0')
+		return NULL;
+	if (v[0] != '/' || has_space_or_cntrl(v) || strlen(v) >= PATH_MAX)
+		return "expected an absolute path like "
+		    "/run/sendergate/sendergate.pid, or nothing";
 	return NULL;
 }
 
@@ -1189,4 +1220,135 @@ int
 conf_read_secret(const char *file, char **out, char *err, size_t errlen)
 {
 	return read_secret(file, out, err, errlen);
+}
+
+/*
+ * How a reload treats each key (see conf.h); the keys not named here
+ * take effect for the next message. The directory reads the CONF_DIR
+ * keys and counter.c's connections the CONF_REDIS ones.
+ */
+static const struct {
+	const char	*name;
+	int		 what;
+} reload_classes[] = {
+	{ "socket", CONF_RESTART },
+	{ "user", CONF_RESTART },
+	{ "socket_mode", CONF_RESTART },
+	{ "socket_group", CONF_RESTART },
+	{ "quota_timezone", CONF_RESTART },
+	{ "syslog_facility", CONF_RESTART },
+	{ "syslog_name", CONF_RESTART },
+	{ "pid_file", CONF_RESTART },
+	{ "ldap_uri", CONF_DIR },
+	{ "ldap_base", CONF_DIR },
+	{ "ldap_bind_dn", CONF_DIR },
+	{ "ldap_bind_password_file", CONF_DIR },
+	{ "ldap_starttls", CONF_DIR },
+	{ "ldap_ca_file", CONF_DIR },
+	{ "ldap_timeout", CONF_DIR },
+	{ "ldap_mode", CONF_DIR },
+	{ "mirror_max_stale", CONF_DIR },
+	{ "cache_ttl", CONF_DIR },
+	{ "negative_cache_ttl", CONF_DIR },
+	{ "cache_max_stale", CONF_DIR },
+	{ "redis_address", CONF_REDIS },
+	{ "redis_password_file", CONF_REDIS },
+	{ "redis_db", CONF_REDIS },
+	{ "redis_timeout", CONF_REDIS },
+};
+
+/* Address of the field at offset off in a read-only c. */
+static const void *
+cfield(const struct sg_conf *c, size_t off)
+{
+	return (const char *)c + off;
+}
+
+/* Equal strings, NULL only equal to NULL. */
+static int
+same_str(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* 1 if key p has the same value in a and b. */
+static int
+same_value(const struct param *p, const struct sg_conf *a,
+    const struct sg_conf *b)
+{
+	const struct sg_listener *la, *lb;
+	char *const	*ua, *const *ub;
+	size_t		 i, n;
+
+	switch (p->type) {
+	case T_STR:
+		if (!same_str(*(char *const *)cfield(a, p->off),
+		    *(char *const *)cfield(b, p->off)))
+			return 0;
+		return !(p->flags & F_SECRET) ||
+		    same_str(*(char *const *)cfield(a, p->aux),
+		    *(char *const *)cfield(b, p->aux));
+	case T_TIME:
+	case T_INT:
+	case T_MODE:
+		return *(const long *)cfield(a, p->off) ==
+		    *(const long *)cfield(b, p->off);
+	case T_ENUM:
+	case T_BOOL:
+		return *(const int *)cfield(a, p->off) ==
+		    *(const int *)cfield(b, p->off);
+	case T_URIS:
+		ua = *(char **const *)cfield(a, p->off);
+		ub = *(char **const *)cfield(b, p->off);
+		for (i = 0; ua[i] != NULL && ub[i] != NULL; i++)
+			if (strcmp(ua[i], ub[i]) != 0)
+				return 0;
+		return ua[i] == NULL && ub[i] == NULL;
+	case T_LISTENERS:
+		n = *(const size_t *)cfield(a, p->aux);
+		if (n != *(const size_t *)cfield(b, p->aux))
+			return 0;
+		la = *(struct sg_listener *const *)cfield(a, p->off);
+		lb = *(struct sg_listener *const *)cfield(b, p->off);
+		for (i = 0; i < n; i++)
+			if (la[i].method != lb[i].method ||
+			    strcmp(la[i].name, lb[i].name) != 0)
+				return 0;
+		return 1;
+	}
+	return 0;
+}
+
+/* The CONF_* class of a key; 0 for the next message. */
+static int
+reload_class(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(reload_classes) / sizeof(reload_classes[0]);
+	    i++)
+		if (strcmp(reload_classes[i].name, name) == 0)
+			return reload_classes[i].what;
+	return 0;
+}
+
+/* Compare a and b key by key; see conf.h. */
+int
+conf_diff(const struct sg_conf *a, const struct sg_conf *b,
+    void (*each)(const char *key, int what, void *arg), void *arg)
+{
+	size_t	 i;
+	int	 what, all = 0;
+
+	for (i = 0; i < NPARAMS; i++) {
+		if (same_value(&params[i], a, b))
+			continue;
+		what = reload_class(params[i].name);
+		all |= what;
+		if (each != NULL)
+			each(params[i].name, what, arg);
+	}
+	return all;
 }

@@ -79,6 +79,9 @@ struct sg_conf {
 	int		 on_suspended;		/* TEMPFAIL | REJECT */
 	int		 on_quota_exceeded;	/* TEMPFAIL | REJECT */
 	int		 log_level;		/* enum log_level */
+	int		 syslog_facility;	/* LOG_MAIL, LOG_LOCAL0, ... */
+	char		*syslog_name;		/* the syslog ident */
+	char		*pid_file;		/* "" = none */
 };
 
 /*
@@ -94,6 +97,25 @@ void	conf_defaults(struct sg_conf *c);
 
 /* Free what conf_load or conf_defaults allocated; c may be reloaded. */
 void	conf_free(struct sg_conf *c);
+
+/*
+ * What a reload does about a key whose value changed (conf_diff): it
+ * takes effect for new messages (0), only at a restart (CONF_RESTART),
+ * the directory is opened anew with it (CONF_DIR), or the idle Redis
+ * connections are closed so that new ones use it (CONF_REDIS).
+ */
+#define CONF_RESTART	0x01
+#define CONF_DIR	0x02
+#define CONF_REDIS	0x04
+
+/*
+ * Compare two configurations key by key (a password file's contents
+ * too). each, if not NULL, is called for every key that differs, with its
+ * CONF_* class. Returns the CONF_* bits of the keys that differ; 0 when
+ * none does, or only keys that take effect for new messages.
+ */
+int	conf_diff(const struct sg_conf *a, const struct sg_conf *b,
+	    void (*each)(const char *key, int what, void *arg), void *arg);
 
 /* Method of a listener name (the {daemon_name} macro; NULL = unknown). */
 int	conf_listener_method(const struct sg_conf *c, const char *name);

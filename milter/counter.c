@@ -91,7 +91,15 @@ static const char ctr_script[] =
  */
 #define CTR_IDLE_MAX	64
 
+/*
+ * The configuration is replaced by ctr_reconfigure (a reload) under the
+ * write lock; each counter call holds the read lock, so that none sees it
+ * change midway or reads one that is gone. Writers first: a reload waits
+ * for the calls under way, and new ones wait for the reload.
+ */
 static const struct sg_conf *ctr_conf;
+static pthread_rwlock_t ctr_conf_lock =
+    PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
 static char ctr_sha[2 * SHA_DIGEST_LENGTH + 1];
 static pthread_mutex_t ctr_mtx = PTHREAD_MUTEX_INITIALIZER;
 static redisContext *ctr_idle[CTR_IDLE_MAX];
@@ -111,6 +119,17 @@ ctr_init(const struct sg_conf *c, char *err, size_t errlen)
 	for (i = 0; i < sizeof(md); i++)
 		snprintf(ctr_sha + 2 * i, 3, "%02x", md[i]);
 	return 0;
+}
+
+/* Use c from the next call on; close the idle connections if flush. */
+void
+ctr_reconfigure(const struct sg_conf *c, int flush)
+{
+	pthread_rwlock_wrlock(&ctr_conf_lock);
+	ctr_conf = c;
+	if (flush)
+		ctr_shutdown();
+	pthread_rwlock_unlock(&ctr_conf_lock);
 }
 
 /* Close the idle connections (at shutdown, or all stale). */
@@ -394,9 +413,9 @@ ctr_keys_now(const char *primary, const char *sender, time_t now,
 	return 0;
 }
 
-/* Read both counters with one MGET. */
-int
-ctr_read(const char *primary, const char *sender, time_t now, long *scount,
+/* Read both counters with one MGET (the read lock held). */
+static int
+read_counts(const char *primary, const char *sender, time_t now, long *scount,
     long *dcount)
 {
 	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
@@ -484,9 +503,22 @@ ctr_eval(redisContext *rc, const char *skey, const char *dkey,
 	return NULL;
 }
 
-/* Check and count atomically (and forgive a retry of the same message). */
-enum ctr_result
-ctr_commit(const char *primary, const char *sender, const char *msgid_hash,
+/* Read both counters, under the configuration's read lock. */
+int
+ctr_read(const char *primary, const char *sender, time_t now, long *scount,
+    long *dcount)
+{
+	int	 r;
+
+	pthread_rwlock_rdlock(&ctr_conf_lock);
+	r = read_counts(primary, sender, now, scount, dcount);
+	pthread_rwlock_unlock(&ctr_conf_lock);
+	return r;
+}
+
+/* Check and count atomically (the read lock held). */
+static enum ctr_result
+commit_counts(const char *primary, const char *sender, const char *msgid_hash,
     const char *fingerprint, time_t now, long n, long slimit, long dlimit,
     long *scount, long *dcount)
 {
@@ -539,4 +571,19 @@ ctr_commit(const char *primary, const char *sender, const char *msgid_hash,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 	freeReplyObject(r);
 	return ret;
+}
+
+/* Check and count, under the configuration's read lock. */
+enum ctr_result
+ctr_commit(const char *primary, const char *sender, const char *msgid_hash,
+    const char *fingerprint, time_t now, long n, long slimit, long dlimit,
+    long *scount, long *dcount)
+{
+	enum ctr_result	 r;
+
+	pthread_rwlock_rdlock(&ctr_conf_lock);
+	r = commit_counts(primary, sender, msgid_hash, fingerprint, now, n,
+	    slimit, dlimit, scount, dcount);
+	pthread_rwlock_unlock(&ctr_conf_lock);
+	return r;
 }

@@ -22,6 +22,12 @@
 
 /* Process start-up: remember the configuration. 0, or -1 with err. */
 int	ctr_init(const struct sg_conf *c, char *err, size_t errlen);
+/*
+ * A reload: use c from the next call on (c must outlive that use; calls
+ * under way finish first); flush: close the idle connections, so that
+ * new ones are made with c's address, password and database.
+ */
+void	ctr_reconfigure(const struct sg_conf *c, int flush);
 /* Close the idle connections (at stop). */
 void	ctr_shutdown(void);
 

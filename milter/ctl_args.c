@@ -12,8 +12,9 @@
 #include <string.h>
 
 #include "ctl.h"
+#include "paths.h"
 
-#define CONF_DEFAULT	"/etc/sendergate/sendergate.conf"
+#define CONF_DEFAULT	SG_CONF_PATH
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },

@@ -449,9 +449,16 @@ sync_main(void *arg)
 	sigset_t	 pipe;
 	int		 fd = -1;
 
-	/* a write on a connection close shut down must not kill us */
+	/*
+	 * A write on a connection close shut down must not kill us; and the
+	 * signals the daemon's main thread handles (stop, reload) are not
+	 * this thread's to take.
+	 */
 	sigemptyset(&pipe);
 	sigaddset(&pipe, SIGPIPE);
+	sigaddset(&pipe, SIGHUP);
+	sigaddset(&pipe, SIGTERM);
+	sigaddset(&pipe, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &pipe, NULL);
 
 	while (!stopping(m)) {

@@ -14,6 +14,13 @@ enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARNING, LOG_LVL_INFO, LOG_LVL_DEBUG
 
 /* Choose stderr (foreground != 0) or syslog under ident, and the level. */
 void	log_init(const char *ident, int foreground, int level);
+/*
+ * The daemon's: syslog opened under ident and facility (a LOG_* value) in
+ * any case (libmilter logs there), our messages to stderr when foreground.
+ */
+void	log_open(const char *ident, int facility, int foreground, int level);
+/* Change the level (any thread, any time). */
+void	log_setlevel(int level);
 
 void	log_error(const char *, ...) SG_PRINTF(1, 2);	/* error, no errno */
 void	log_warn(const char *, ...) SG_PRINTF(1, 2);	/* warning + strerror */

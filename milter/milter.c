@@ -23,6 +23,7 @@
 #include "mailfrom.h"
 #include "milter.h"
 #include "policy.h"
+#include "snap.h"
 
 /*
  * {auth_authen} is kept byte for byte up to one octet more than any
@@ -33,6 +34,7 @@
 #define QID_MAX		64
 
 struct msg {
+	struct snap	*snap;		/* the configuration, from MAIL FROM */
 	int		 active;	/* MAIL FROM passed */
 	char		 qid[QID_MAX];
 	struct mailfrom	 mf;		/* the sender, its entry, counts */
@@ -64,11 +66,10 @@ struct conn {
 	size_t		 rcptcap;
 	char		(*fromv)[SG_ADDR_MAX + 1];	/* SG_FROM_MAX */
 	EVP_MD_CTX	*fp;		/* the message's fingerprint */
+	int		 body;		/* the MTA sends bodies (negotiated) */
 	struct msg	 m;
 };
 
-static const struct sg_conf	*mc;	/* read-only after start */
-static struct directory		*mdir;
 static unsigned			 msessions;	/* atomic: open sessions */
 
 /*
@@ -85,19 +86,12 @@ static unsigned			 msessions;	/* atomic: open sessions */
 static unsigned			 full_memo[FULL_SLOTS];
 static int			 full_failing;
 
-/* Set the globals the callbacks read. */
-void
-milter_setup(const struct sg_conf *c, struct directory *d)
-{
-	mc = c;
-	mdir = d;
-}
-
 /* Clear a message's state (its buffers belong to the connection). */
 static void
 msg_reset(struct msg *m)
 {
 	mailfrom_release(&m->mf);
+	snap_release(m->snap);
 	memset(m, 0, sizeof(*m));
 	mailfrom_init(&m->mf);
 }
@@ -132,12 +126,15 @@ static struct conn *
 conn_get(SMFICTX *ctx)
 {
 	struct conn	*cn;
+	struct snap	*s;
 
 	if ((cn = smfi_getpriv(ctx)) != NULL)
 		return cn;
 	if ((cn = calloc(1, sizeof(*cn))) == NULL)
 		return NULL;
-	cn->sess.method = mc->default_access_method;
+	s = snap_current();
+	cn->sess.method = s->conf.default_access_method;
+	snap_release(s);
 	strcpy(cn->client, "unknown");
 	mailfrom_init(&cn->m.mf);
 	if (smfi_setpriv(ctx, cn) != MI_SUCCESS) {
@@ -288,9 +285,12 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
+	struct conn	*cn;
+	struct snap	*s;
+
 	(void)f2;
 	(void)f3;
-	if (conn_get(ctx) == NULL)
+	if ((cn = conn_get(ctx)) == NULL)
 		return SMFIS_TEMPFAIL;
 	if ((f0 & SMFIF_ADDRCPT) == 0 || (f0 & SMFIF_ADDHDRS) == 0) {
 		log_error("the MTA does not allow adding recipients and "
@@ -298,8 +298,11 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		return SMFIS_REJECT;
 	}
 	*pf0 = SMFIF_ADDRCPT | SMFIF_ADDHDRS | (f0 & SMFIF_ADDRCPT_PAR);
-	*pf1 = f1 & (mc->dedupe_window > 0 && mc->dedupe_max_retries > 0 ?
-	    MILTER_STEPS_BODY : MILTER_STEPS);
+	s = snap_current();
+	*pf1 = f1 & (s->conf.dedupe_window > 0 &&
+	    s->conf.dedupe_max_retries > 0 ? MILTER_STEPS_BODY : MILTER_STEPS);
+	snap_release(s);
+	cn->body = (*pf1 & SMFIP_NOBODY) == 0;
 	*pf2 = *pf3 = 0;
 	if (f0 & SMFIF_SETSYMLIST)
 		milter_symlists(ctx);
@@ -308,7 +311,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 
 /* The listener's access method from {daemon_name}. */
 static void
-set_method(SMFICTX *ctx, struct conn *cn)
+set_method(SMFICTX *ctx, struct conn *cn, const struct sg_conf *mc)
 {
 	char	 name[64];
 
@@ -325,6 +328,7 @@ static sfsistat
 cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 {
 	struct conn	*cn;
+	struct snap	*s;
 
 	(void)host;
 	if ((cn = conn_get(ctx)) == NULL) {
@@ -337,7 +341,9 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 		strcpy(cn->client, "unknown");
 	} else
 		ip_format(&cn->sess.client, cn->client, sizeof(cn->client));
-	set_method(ctx, cn);
+	s = snap_current();
+	set_method(ctx, cn, &s->conf);
+	snap_release(s);
 	return SMFIS_NOREPLY;
 }
 
@@ -409,7 +415,8 @@ full_note(const struct msg *m, int r)
 static int
 full_need_read(void *arg, const struct mailfrom *mf)
 {
-	struct msg	*m = arg;
+	struct msg		*m = arg;
+	const struct sg_conf	*mc = &m->snap->conf;
 
 	if (mc->quota_precheck == PRECHECK_ALWAYS ||
 	    mc->quota_unit == QUOTA_RECIPIENT)
@@ -424,7 +431,9 @@ full_need_read(void *arg, const struct mailfrom *mf)
 static void
 full_read_done(void *arg, const struct mailfrom *mf)
 {
-	if (mc->quota_precheck == PRECHECK_KNOWN)
+	struct msg	*m = arg;
+
+	if (m->snap->conf.quota_precheck == PRECHECK_KNOWN)
 		full_note(arg, mf->ctr_ok);
 }
 
@@ -444,8 +453,12 @@ static const char *const fp_headers[] = {
 static void
 fp_start(struct conn *cn)
 {
+	const struct sg_conf	*mc = &cn->m.snap->conf;
+
+	/* no body from the MTA (negotiated before a reload): no dedupe */
 	cn->m.fp_on = 0;
-	if (mc->dedupe_window == 0 || mc->dedupe_max_retries == 0)
+	if (mc->dedupe_window == 0 || mc->dedupe_max_retries == 0 ||
+	    !cn->body)
 		return;
 	if (cn->fp == NULL && (cn->fp = EVP_MD_CTX_new()) == NULL)
 		return;
@@ -505,6 +518,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	struct msg		*m;
 	struct decision		 d;
 	struct mailfrom_hooks	 hk;
+	const struct sg_conf	*mc;
 	char			 raw[SG_ADDR_MAX + 1];
 	const char		*arg = argv != NULL && argv[0] != NULL ?
 				    argv[0] : "";
@@ -513,15 +527,17 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		return oom("mail");	/* the client's address is lost */
 	m = &cn->m;
 	msg_reset(m);
+	m->snap = snap_current();
+	mc = &m->snap->conf;
 	macro_copy(ctx, "i", m->qid, sizeof(m->qid));
 	auth_copy(ctx, cn->auth, sizeof(cn->auth));
 	cn->sess.auth = cn->auth;
-	set_method(ctx, cn);
+	set_method(ctx, cn, mc);
 
 	hk.need_read = full_need_read;
 	hk.read_done = full_read_done;
 	hk.arg = m;
-	mailfrom_decide(mc, mdir, arg, &cn->sess, &hk, &m->mf, &d);
+	mailfrom_decide(mc, m->snap->dir, arg, &cn->sess, &hk, &m->mf, &d);
 	if (m->mf.r != ADDR_OK) {
 		/* log what was refused, printable and bounded */
 		printable(arg, raw, sizeof(raw));
@@ -585,7 +601,7 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	macro_copy(ctx, "i", qid, sizeof(qid));	/* Postfix: known now */
 	if (qid[0] != '\0')
 		snprintf(m->qid, sizeof(m->qid), "%s", qid);
-	policy_rcpt(mc, mf->ans.entry->snd.mail, mf->ctr_ok, mf->scount,
+	policy_rcpt(&m->snap->conf, mf->ans.entry->snd.mail, mf->ctr_ok, mf->scount,
 	    mf->dcount, m->accepted, &mf->lim, &d);
 	if (d.action != POL_CONTINUE)
 		return obey(ctx, cn, &d, mf->addr, "");
@@ -741,11 +757,15 @@ cb_eom(SMFICTX *ctx)
 	size_t			 ncopies, i;
 	sfsistat		 ret;
 	enum ctr_result		 r;
+	const struct sg_conf	*mc;
+	struct directory	*mdir;
 
 	if (cn == NULL || !cn->m.active)
 		return SMFIS_CONTINUE;
 	m = &cn->m;
 	mf = &m->mf;
+	mc = &m->snap->conf;
+	mdir = m->snap->dir;
 	e = mf->ans.entry;
 	macro_copy(ctx, "i", extra, sizeof(extra));
 	if (extra[0] != '\0')

@@ -9,8 +9,10 @@
 #include "conf.h"
 #include "dir.h"
 
-/* Set the configuration and directory the callbacks use (before smfi_main). */
-void	milter_setup(const struct sg_conf *, struct directory *);
+/*
+ * The callbacks take the configuration and directory in force from
+ * snap.h: a message keeps the snapshot of its MAIL FROM until it ends.
+ */
 
 /* Sessions open now: connect (or negotiate) seen, close not yet. */
 unsigned milter_sessions(void);

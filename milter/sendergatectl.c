@@ -27,6 +27,7 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "paths.h"
 
 /* Which options a command takes beyond the global ones. */
 enum takes {
@@ -121,7 +122,7 @@ static const struct command commands[] = {
 static const char globals[] =
     "Global options:\n"
     "  -c, --config FILE          configuration (default\n"
-    "                             /etc/sendergate/sendergate.conf)\n"
+    "                             " SG_CONF_PATH ")\n"
     "  --bind-dn DN --bind-password-file FILE\n"
     "                             write as this LDAP account (the milter's\n"
     "                             account reads only)\n"

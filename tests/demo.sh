@@ -92,6 +92,7 @@ cat >"$SG_TMP/demo.conf" <<EOF
 socket = $MILTER_SOCK_demo
 ldap_uri = $SLAPD_URI
 ldap_base = $SLAPD_BASE
+pid_file =
 ldap_bind_dn = $SLAPD_BIND_DN
 ldap_bind_password_file = $SLAPD_BIND_PW_FILE
 redis_address = $REDIS_ADDRESS

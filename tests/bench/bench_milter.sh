@@ -72,6 +72,7 @@ for n in "$@"; do
 		socket = unix:$SG_TMP/milter.sock
 		ldap_uri = $SLAPD_URI
 		ldap_base = $SLAPD_BASE
+		pid_file =
 		ldap_bind_dn = $SLAPD_BIND_DN
 		ldap_bind_password_file = $SLAPD_BIND_PW_FILE
 		ldap_mode = $(case $mode in query) echo query ;; *) echo mirror ;; esac)

@@ -122,8 +122,8 @@ static long		 nsenders = 1000;
 static int		 reconnect;
 static int		 timeout_s = 10;
 static unsigned long	 seed = 1;
-static volatile int	 measuring;	/* set after the warm-up */
-static volatile int	 stopping;
+static int		 measuring;	/* atomic; set after the warm-up */
+static int		 stopping;	/* atomic */
 static char		 body[BODY_LEN];
 
 static long long
@@ -483,7 +483,7 @@ transaction(struct worker *w)
 		return -1;
 	dt = now_us() - t0;
 	w->ended++;
-	if (!measuring)
+	if (!__atomic_load_n(&measuring, __ATOMIC_RELAXED))
 		return 0;
 	if (w->nlat == w->latcap) {
 		uint32_t *n = realloc(w->lat, (w->latcap + LAT_CHUNK) *
@@ -513,7 +513,7 @@ run(void *arg)
 	struct worker	*w = arg;
 
 	w->fd = -1;
-	while (!stopping) {
+	while (!__atomic_load_n(&stopping, __ATOMIC_RELAXED)) {
 		if (w->fd == -1 && open_conn(w) == -1)
 			goto fail;
 		if (transaction(w) == -1)
@@ -524,7 +524,7 @@ run(void *arg)
 			goto fail;	/* sent with the next packets */
 		continue;
 fail:
-		if (measuring)
+		if (__atomic_load_n(&measuring, __ATOMIC_RELAXED))
 			w->errors++;
 		fprintf(stderr, "mtload: connection %d: %s\n", w->id, w->err);
 		w->err[0] = '\0';
@@ -644,11 +644,11 @@ main(int argc, char *argv[])
 	}
 	sleep((unsigned)warm);
 	t0 = now_us();
-	measuring = 1;
+	__atomic_store_n(&measuring, 1, __ATOMIC_RELAXED);
 	sleep((unsigned)secs);
-	measuring = 0;
+	__atomic_store_n(&measuring, 0, __ATOMIC_RELAXED);
 	t1 = now_us();
-	stopping = 1;
+	__atomic_store_n(&stopping, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < conns; i++) {
 		pthread_join(w[i].tid, NULL);
 		n += w[i].nlat;

@@ -36,6 +36,7 @@ cat >"$SG_TMP/profile.conf" <<EOF
 socket = unix:$SG_TMP/milter.sock
 ldap_uri = $SLAPD_URI
 ldap_base = $SLAPD_BASE
+pid_file =
 ldap_bind_dn = $SLAPD_BIND_DN
 ldap_bind_password_file = $SLAPD_BIND_PW_FILE
 ldap_mode = mirror

@@ -172,6 +172,99 @@ for args in "-x" "-n -c" "-n -c $C/valid.conf extra"; do
 	    grep -q '^usage: sendergate' "$C/usage.err"
 done
 
+# -h, --help: usage on stdout, status 0; -V, --version: the versions
+for args in -h --help; do
+	"$SG_BIN" $args >"$C/help.out" 2>"$C/help.err"
+	rc=$?
+	check "$args: exit 0 (got $rc)" test "$rc" -eq 0
+	check "$args: usage on stdout, nothing on stderr" \
+	    test "$(head -n 1 "$C/help.out")" = "usage: sendergate [-fhnV] [-c file]" -a ! -s "$C/help.err"
+done
+check "-h names the compiled-in configuration file" \
+    grep -q "default /etc/sendergate/sendergate.conf" "$C/help.out"
+want_version=$(sed -n 's/^#define SG_VERSION[^"]*"\(.*\)"/\1/p' "$SG_TOP/milter/version.h")
+for args in -V --version; do
+	"$SG_BIN" $args >"$C/version.out" 2>"$C/version.err"
+	rc=$?
+	check "$args: exit 0 (got $rc)" test "$rc" -eq 0
+	check "$args: sendergate $want_version first" \
+	    test "$(head -n 1 "$C/version.out")" = "sendergate $want_version"
+	for lib in "libmilter [0-9]*\.[0-9]*\.[0-9]*" "libldap OpenLDAP [0-9]" \
+	    "hiredis [0-9]*\.[0-9]*\.[0-9]*" "OpenSSL [0-9]"; do
+		check "$args: a line \"$lib\"" grep -q "^$lib" "$C/version.out"
+	done
+done
+sed 's/^/	# /' "$C/version.out"
+
+# -n: the account exists, and the files are readable (by it)
+{ base; echo "user = no-such-user-sg"; } >"$C/nouser.conf"
+sgn nouser
+check "-n: user = unknown account: exit 1 (got $rc)" test "$rc" -eq 1
+check "-n: says so" grep -qxF \
+    "sendergate: $C/nouser.conf: user = no-such-user-sg: no such account" \
+    "$C/nouser.err"
+{ base; echo "ldap_ca_file = $C/no-such-ca.pem"; } >"$C/noca.conf"
+sgn noca
+check "-n: a missing ldap_ca_file: exit 1 (got $rc)" test "$rc" -eq 1
+check "-n: says so" grep -qF \
+    "ldap_ca_file = $C/no-such-ca.pem: cannot be read: No such file or directory" \
+    "$C/noca.err"
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	chmod 0711 "$SG_TMP" "$C"
+	{ base; echo "user = nobody"; echo "redis_password_file = $C/pw"; } \
+	    >"$C/pwnobody.conf"
+	sgn pwnobody
+	check "-n as root: a password file nobody cannot read: exit 1 (got $rc)" \
+	    test "$rc" -eq 1
+	check "-n as root: says so, naming the user" grep -qF \
+	    "redis_password_file = $C/pw: cannot be read by nobody: Permission denied" \
+	    "$C/pwnobody.err"
+	cp "$C/pw" "$C/pw640"
+	chgrp "$(id -g nobody)" "$C/pw640"
+	chmod 640 "$C/pw640"
+	{ base; echo "user = nobody"; echo "redis_password_file = $C/pw640"; } \
+	    >"$C/pwnobody2.conf"
+	sgn pwnobody2
+	check "-n as root: the file readable by nobody's group: valid (got $rc)" \
+	    test "$rc" -eq 0
+else
+	echo "ok - # SKIP not root or no account nobody: files as user not checked"
+fi
+
+# failing to listen: the reason on stderr, before daemonising, status 1
+{ base | sed "s|^socket = .*|socket = unix:$C/no-such-dir/sg.sock|";
+  echo "pid_file ="; } >"$C/nodir.conf"
+"$SG_BIN" -c "$C/nodir.conf" >"$C/nodir.out" 2>"$C/nodir.err"
+rc=$?
+check "socket in a missing directory: exit 1 (got $rc)" test "$rc" -eq 1
+check "socket in a missing directory: the reason on stderr" grep -qF \
+    "socket = unix:$C/no-such-dir/sg.sock: cannot listen: directory $C/no-such-dir: No such file or directory" \
+    "$C/nodir.err"
+busy=$(sg_free_port)
+python3 -c "
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $busy)); s.listen(1); sys.stdout.write('ready\n'); sys.stdout.flush(); time.sleep(10)
+" >"$C/busy.out" &
+bpid=$!
+eventually 5 grep -q ready "$C/busy.out"
+{ base | sed "s|^socket = .*|socket = inet:$busy@127.0.0.1|";
+  echo "pid_file ="; } >"$C/busy.conf"
+"$SG_BIN" -c "$C/busy.conf" >"$C/busy.out2" 2>"$C/busy.err"
+rc=$?
+kill "$bpid" 2>/dev/null
+check "port in use: exit 1 (got $rc)" test "$rc" -eq 1
+check "port in use: the reason on stderr" grep -qF \
+    "socket = inet:$busy@127.0.0.1: cannot listen: Address already in use" \
+    "$C/busy.err"
+{ base; echo "pid_file = $C/no-such-dir/sg.pid"; } >"$C/nopid.conf"
+"$SG_BIN" -c "$C/nopid.conf" >"$C/nopid.out" 2>"$C/nopid.err"
+rc=$?
+check "pid file in a missing directory: exit 1 (got $rc)" test "$rc" -eq 1
+check "pid file in a missing directory: the reason on stderr" grep -qF \
+    "pid_file $C/no-such-dir/sg.pid: cannot open: No such file or directory" \
+    "$C/nopid.err"
+
 # --- started as root, running as nobody -----------------------------------
 if [ "$(id -u)" -ne 0 ]; then
 	echo "ok - # SKIP not root: user = nobody not tested"
@@ -192,6 +285,10 @@ case $(stat -c %a "$SG_TMP") in
 esac
 mkdir -p "$SG_TMP/run"
 chmod 0755 "$SG_TMP/run"
+# nobody reads the bind password: sendergate -n and the start check it,
+# since a reload reads it again after privileges are dropped
+chgrp "$(id -g nobody)" "$SLAPD_BIND_PW_FILE"
+chmod 640 "$SLAPD_BIND_PW_FILE"
 SOCK=$SG_TMP/run/sg.sock
 milter_conf priv
 milter_set priv "socket = unix:$SOCK" "user = nobody"

@@ -85,6 +85,13 @@ else
 	esac
 	mkdir -p "$SG_TMP/run"
 	chmod 0755 "$SG_TMP/run"
+	# nobody reads the bind password: sendergate -n and the start check it,
+	# since a reload reads it again after privileges are dropped
+	for f in "$SLAPD_BIND_PW_FILE" ${REDIS_PW_FILE:-}; do
+		chmod o+x "$(dirname "$f")"
+		chgrp "$(id -g nobody)" "$f"
+		chmod 640 "$f"
+	done
 
 	usock sdef "user = nobody"
 	S=$SG_TMP/run/sdef.sock

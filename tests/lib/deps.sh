@@ -29,7 +29,8 @@ redis-tools openssl ca-certificates
 postfix swaks libnet-ssleay-perl dovecot-core dovecot-ldap m4 sasl2-bin
 libsasl2-modules
 clang libclang-rt-dev|libclang-rt-14-dev faketime
-postfix-ldap linux-perf valgrind libcrypt-dev mandoc groff-base"
+postfix-ldap linux-perf valgrind libcrypt-dev mandoc groff-base
+libsystemd-dev python3 systemd debhelper lintian fakeroot"
 
 POLICY=/usr/sbin/policy-rc.d
 

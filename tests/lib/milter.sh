@@ -37,6 +37,7 @@ milter_conf() {
 		echo "cache_ttl = 2s"
 		echo "negative_cache_ttl = 1s"
 		echo "log_level = debug"
+		echo "pid_file = $SG_TMP/$_name.run.pid"
 		for _kv in "$@"; do
 			echo "$_kv"
 		done

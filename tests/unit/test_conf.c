@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -79,6 +80,9 @@ static const struct expect defaults[] = {
 	E_INT(on_suspended, ACT_TEMPFAIL),
 	E_INT(on_quota_exceeded, ACT_TEMPFAIL),
 	E_INT(log_level, LOG_LVL_INFO),
+	E_INT(syslog_facility, LOG_MAIL),
+	E_STR(syslog_name, "sendergate"),
+	E_STR(pid_file, "/run/sendergate/sendergate.pid"),
 };
 
 struct good {				/* a line after BASE, and its effect */
@@ -177,6 +181,12 @@ static const struct good goods[] = {
 	{ "log_level = error", E_INT(log_level, LOG_LVL_ERROR) },
 	{ "log_level = warning", E_INT(log_level, LOG_LVL_WARNING) },
 	{ "log_level = debug", E_INT(log_level, LOG_LVL_DEBUG) },
+	{ "syslog_facility = local3", E_INT(syslog_facility, LOG_LOCAL3) },
+	{ "syslog_facility = daemon", E_INT(syslog_facility, LOG_DAEMON) },
+	{ "syslog_facility = user", E_INT(syslog_facility, LOG_USER) },
+	{ "syslog_name = sg-relay1", E_STR(syslog_name, "sg-relay1") },
+	{ "pid_file = /var/run/sg.pid", E_STR(pid_file, "/var/run/sg.pid") },
+	{ "pid_file =", E_STR(pid_file, "") },
 };
 
 struct bad {				/* a file, and err after the path */
@@ -197,6 +207,18 @@ struct bad {				/* a file, and err after the path */
 	":2: bad value \"" v "\" for " k ": expected " w
 
 static const struct bad bads[] = {
+	/* the service's keys */
+	{ BASE "syslog_facility = mial\n", 0, ENUM_WANT("mial",
+	    "syslog_facility", "mail, daemon, user, local0, local1, local2, "
+	    "local3, local4, local5, local6 or local7") },
+	{ BASE "syslog_name =\n", 0, ":2: bad value \"\" for syslog_name: "
+	    "must not be empty" },
+	{ BASE "syslog_name = send gate\n", 0, ":2: bad value \"send gate\" "
+	    "for syslog_name: white space and control characters are not "
+	    "allowed" },
+	{ BASE "pid_file = run/sg.pid\n", 0, ":2: bad value \"run/sg.pid\" "
+	    "for pid_file: expected an absolute path like "
+	    "/run/sendergate/sendergate.pid, or nothing" },
 	/* the forms of the brief */
 	{ BASE "ldap_urii = ldap://h/\n", 0,
 	    ":2: unknown parameter \"ldap_urii\"" },
@@ -1181,11 +1203,128 @@ test_example(void **state)
 		fail_msg("uncommented example: got \"%s\", want success", err);
 	}
 	free(text);
-	bad += differ_l("uncommented example", "keys", keys, 37);
+	bad += differ_l("uncommented example", "keys", keys, 40);
 	bad += check_defaults("uncommented example", &c);
 	bad += differ("uncommented example", "ldap_base", c.ldap_base,
 	    BASE_DN);
 	conf_free(&c);
+	if (bad)
+		fail();
+}
+
+struct seen {				/* conf_diff's calls */
+	char	 keys[512];
+	int	 whats[16];
+	int	 n;
+};
+
+/* conf_diff's callback: note the key and its class. */
+static void
+note(const char *key, int what, void *arg)
+{
+	struct seen	*s = arg;
+	size_t		 l = strlen(s->keys);
+
+	snprintf(s->keys + l, sizeof(s->keys) - l, "%s%s", l ? " " : "", key);
+	if (s->n < 16)
+		s->whats[s->n] = what;
+	s->n++;
+}
+
+/*
+ * conf_diff: which keys differ and what a reload does about each: new
+ * messages (0), restart, directory, Redis; a password file's contents
+ * count, not only its name.
+ */
+static void
+test_diff(void **state)
+{
+	static const struct {
+		const char	*line;		/* added to b's file */
+		const char	*keys;		/* conf_diff's keys */
+		int		 all;		/* its result */
+	} cases[] = {
+		{ "", "", 0 },
+		{ "cache_ttl = 60s", "", 0 },	/* the default: no change */
+		{ "log_level = debug", "log_level", 0 },
+		{ "quota_unit = recipient", "quota_unit", 0 },
+		{ "listener_methods = a:smtp", "listener_methods", 0 },
+		{ "socket = inet:9999@127.0.0.1", "socket", CONF_RESTART },
+		{ "user = nobody", "user", CONF_RESTART },
+		{ "pid_file =", "pid_file", CONF_RESTART },
+		{ "syslog_facility = local0", "syslog_facility", CONF_RESTART },
+		{ "syslog_name = x", "syslog_name", CONF_RESTART },
+		{ "quota_timezone = Europe/Berlin", "quota_timezone",
+		    CONF_RESTART },
+		{ "ldap_uri = ldap://b/", "ldap_uri", CONF_DIR },
+		{ "ldap_mode = query", "ldap_mode", CONF_DIR },
+		{ "cache_ttl = 61s", "cache_ttl", CONF_DIR },
+		{ "redis_address = 127.0.0.1:7000", "redis_address", CONF_REDIS },
+		{ "redis_db = 2", "redis_db", CONF_REDIS },
+		{ "redis_prefix = x", "redis_prefix", 0 },
+		{ "ldap_timeout = 3s\nredis_timeout = 1s\nlog_level = error",
+		    "ldap_timeout redis_timeout log_level",
+		    CONF_DIR | CONF_REDIS },
+	};
+	struct sg_conf	 a, b;
+	struct seen	 seen;
+	char		 text[512], path[TPATH], err[1024];
+	size_t		 i;
+	int		 all, bad = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), BASE "%s\n", cases[i].line);
+		if (load_text(BASE, strlen(BASE), &a, path, sizeof(path), err,
+		    sizeof(err)) != 0 || load_text(text, strlen(text), &b,
+		    path, sizeof(path), err, sizeof(err)) != 0)
+			fail_msg("%s: got \"%s\", want success", cases[i].line,
+			    err);
+		memset(&seen, 0, sizeof(seen));
+		all = conf_diff(&a, &b, note, &seen);
+		bad += differ(cases[i].line, "keys", seen.keys, cases[i].keys);
+		bad += differ_l(cases[i].line, "result", all, cases[i].all);
+		bad += differ_l(cases[i].line, "same file", conf_diff(&b, &b,
+		    NULL, NULL), 0);
+		conf_free(&a);
+		conf_free(&b);
+	}
+	if (bad)
+		fail();
+}
+
+/* A password file rewritten under the same name is a change. */
+static void
+test_diff_secret(void **state)
+{
+	struct sg_conf	 a, b;
+	char		 pw[TPATH], text[TPATH + 128], path[TPATH], err[1024];
+	struct seen	 seen;
+	FILE		*fp;
+	int		 fd, all, bad = 0;
+
+	(void)state;
+	snprintf(pw, sizeof(pw), "/tmp/test_conf_pw.XXXXXX");
+	assert_true((fd = mkstemp(pw)) != -1);
+	assert_int_equal(write(fd, "one\n", 4), 4);
+	close(fd);
+	snprintf(text, sizeof(text), BASE "redis_password_file = %s\n", pw);
+	if (load_text(text, strlen(text), &a, path, sizeof(path), err,
+	    sizeof(err)) != 0)
+		fail_msg("got \"%s\", want success", err);
+	assert_non_null(fp = fopen(pw, "w"));
+	fputs("two\n", fp);
+	fclose(fp);
+	if (load_text(text, strlen(text), &b, path, sizeof(path), err,
+	    sizeof(err)) != 0)
+		fail_msg("got \"%s\", want success", err);
+	unlink(pw);
+	memset(&seen, 0, sizeof(seen));
+	all = conf_diff(&a, &b, note, &seen);
+	bad += differ("new password", "keys", seen.keys, "redis_password_file");
+	bad += differ_l("new password", "result", all, CONF_REDIS);
+	conf_free(&a);
+	conf_free(&b);
 	if (bad)
 		fail();
 }
@@ -1197,6 +1336,8 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_good_values),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_diff),
+		cmocka_unit_test(test_diff_secret),
 		cmocka_unit_test(test_line_length),
 		cmocka_unit_test(test_continuation),
 		cmocka_unit_test(test_listeners),
