@@ -38,7 +38,8 @@ DAEMON_LIBS = $(LIBS) -lsystemd
 COMMON	= milter/log.o milter/conf.o milter/addr.o milter/cidr.o milter/dirval.o \
 	  milter/policy.o milter/dir.o milter/dir_ldap.o milter/dir_query.o \
 	  milter/dir_mirror.o milter/mirror_index.o milter/mirror_model.o \
-	  milter/counter.o milter/mailfrom.o milter/siphash.o
+	  milter/counter.o milter/mailfrom.o milter/siphash.o \
+	  milter/hostport.o milter/sentinel.o
 DAEMON	= milter/sendergate.o milter/sendergate_check.o \
 	  milter/sendergate_pidfile.o milter/sendergate_reload.o \
 	  milter/sendergate_socket.o milter/sendergate_version.o \
@@ -86,12 +87,13 @@ tests/unit/test_addr: tests/unit/test_addr.o milter/addr.o
 tests/unit/test_cidr: tests/unit/test_cidr.o milter/cidr.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 tests/unit/test_conf: tests/unit/test_conf.o milter/conf.o milter/log.o milter/cidr.o \
-		milter/dirval.o
+		milter/dirval.o milter/hostport.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 tests/unit/test_policy: tests/unit/test_policy.o milter/policy.o milter/addr.o milter/dirval.o \
-		milter/cidr.o milter/conf.o milter/log.o
+		milter/cidr.o milter/conf.o milter/log.o milter/hostport.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
-tests/unit/test_counter: tests/unit/test_counter.o milter/counter.o milter/log.o
+tests/unit/test_counter: tests/unit/test_counter.o milter/counter.o milter/log.o \
+		milter/hostport.o milter/sentinel.o milter/siphash.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lhiredis -lcrypto -lcmocka
 
 tests/unit/test_ctl_validate: tests/unit/test_ctl_validate.o \
@@ -203,7 +205,8 @@ FUZZERS	= addr from cidr conf
 FUZZ_SRC_addr = milter/addr.c
 FUZZ_SRC_from = milter/addr.c
 FUZZ_SRC_cidr = milter/cidr.c
-FUZZ_SRC_conf = milter/conf.c milter/log.c milter/cidr.c milter/dirval.c
+FUZZ_SRC_conf = milter/conf.c milter/log.c milter/cidr.c milter/dirval.c \
+		milter/hostport.c
 
 .PHONY: fuzz fuzz-smoke fuzz-build tsan-check
 .SECONDEXPANSION:

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "hostport.h"
 #include "log.h"
 
 #define CONF_LINE_MAX	4096		/* octets of one physical line */
@@ -86,6 +87,7 @@ static const char *check_socket(const char *);
 static const char *check_plain(const char *);
 static const char *check_redis_address(const char *);
 static const char *check_redis_prefix(const char *);
+static const char *check_sentinels(const char *);
 static const char *check_timezone(const char *);
 static const char *check_address(const char *);
 static const char *check_pid_file(const char *);
@@ -204,6 +206,11 @@ static const struct param params[] = {
 	P_INT(redis_db, "0", 0, 1000000),
 	P_STR(redis_prefix, "sg", check_redis_prefix, F_NONEMPTY),
 	P_TIME(redis_timeout, "250ms", 1 * MSEC, 1 * MIN),
+	P_STR(redis_sentinels, "", check_sentinels, 0),
+	P_STR(redis_master_name, "", check_plain, 0),
+	P_SECRET(redis_sentinel_password_file, redis_sentinel_password),
+	P_INT(redis_wait_replicas, "0", 0, 16),
+	P_TIME(redis_wait_timeout, "100ms", 1 * MSEC, 10 * SEC),
 	P_TIME(dedupe_window, "24h", 0, 30 * DAY),
 	P_INT(dedupe_max_retries, "1", 0, 100),
 
@@ -390,6 +397,29 @@ check_redis_address(const char *v)
 	}
 	if (port < 1 || port > 65535)
 		return "port out of range 1..65535";
+	return NULL;
+}
+
+/* redis_sentinels: HOST:PORT or [IPV6]:PORT items, 1 to 16. */
+static const char *
+check_sentinels(const char *v)
+{
+	char		 host[HOST_MAX + 1];
+	size_t		 len, n = 0;
+	int		 port;
+
+	for (;;) {
+		v += strspn(v, " \t");
+		if (*v == '\0')
+			break;
+		len = strcspn(v, " \t");
+		if (hostport_split(v, len, host, sizeof(host), &port) == -1)
+			return "expected HOST:PORT or [IPV6]:PORT items, "
+			    "separated by blanks";
+		if (++n > 16)
+			return "more than 16 sentinels";
+		v += len;
+	}
 	return NULL;
 }
 
@@ -1112,6 +1142,11 @@ finish(struct parser *ps)
 	for (i = 0; i < NPARAMS; i++)
 		if (params[i].dflt == NULL && ps->seen[i] == 0)
 			return perr(ps, 0, "%s is required", params[i].name);
+	/* sentinels need the name of the master they watch */
+	if (ps->c->redis_sentinels[0] != '\0' &&
+	    ps->c->redis_master_name[0] == '\0')
+		return perr(ps, 0, "redis_sentinels is set but "
+		    "redis_master_name is not");
 	/* a bind DN without its password would bind anonymously */
 	if (ps->c->ldap_bind_dn[0] != '\0' &&
 	    ps->c->ldap_bind_password_file[0] == '\0')
@@ -1255,6 +1290,15 @@ static const struct {
 	{ "redis_password_file", CONF_REDIS },
 	{ "redis_db", CONF_REDIS },
 	{ "redis_timeout", CONF_REDIS },
+	{ "redis_prefix", CONF_REDIS },
+	{ "redis_sentinels", CONF_REDIS },
+	{ "redis_master_name", CONF_REDIS },
+	{ "redis_sentinel_password_file", CONF_REDIS },
+	{ "redis_wait_replicas", CONF_REDIS },
+	{ "redis_wait_timeout", CONF_REDIS },
+	{ "dedupe_window", CONF_REDIS },
+	{ "dedupe_max_retries", CONF_REDIS },
+	{ "quota_precheck", CONF_REDIS },
 };
 
 /* Address of the field at offset off in a read-only c. */

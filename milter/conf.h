@@ -59,6 +59,12 @@ struct sg_conf {
 	long		 redis_db;
 	char		*redis_prefix;
 	long		 redis_timeout;		/* ms */
+	char		*redis_sentinels;	/* "" = redis_address */
+	char		*redis_master_name;
+	char		*redis_sentinel_password_file;
+	char		*redis_sentinel_password;	/* or NULL */
+	long		 redis_wait_replicas;	/* 0 = no WAIT */
+	long		 redis_wait_timeout;	/* ms */
 	long		 dedupe_window;		/* ms; 0 = no dedupe */
 	long		 dedupe_max_retries;	/* forgiven per counted message */
 

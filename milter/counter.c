@@ -1,29 +1,51 @@
 /*
  * counter.c - monthly counters in Redis, checked and counted atomically.
  *
- * Connections come from a pool of idle ones shared by the threads (one
- * short lock to take or give one back); a call uses its connection alone.
- * After any transport error the connection is freed and a new one is made
- * on the next call; an error reply (OOM, READONLY, a bad value) leaves
- * the connection in place but still fails the call.
+ * A struct counters holds the settings it was opened with, a pool of idle
+ * connections shared by the threads (one short lock to take or give one
+ * back; a call uses its connection alone) and the quota_precheck memo.
+ *
+ * Connections. A pooled connection whose server closed it (a restart, a
+ * master killed) is found closed before anything is sent on it, and
+ * another is taken: nothing was sent, so nothing is lost or done twice.
+ * After a transport error during a command the connection is freed; a
+ * write (the counting script) is then not tried again, since it may have
+ * run: rule 11 answers, and the client's retry of the same message is
+ * forgiven by the dedupe rule. An error reply leaves the connection in
+ * place but fails the call, except the replies that say the server is
+ * not (or not yet, or no longer safely) the master: READONLY,
+ * NOREPLICAS, LOADING, MASTERDOWN. The command surely did not run then;
+ * the pool is dropped, the master found again, and the command sent once
+ * more on a new connection.
+ *
+ * Sentinel. With redis_sentinels, a new connection asks the sentinels
+ * for the master (sentinel.c), connects, and checks with ROLE that the
+ * server is the master; any failure is rule 11 for that call, and the
+ * next call asks again. So the master is found again on every reconnect.
  *
  * The script is loaded once per server: its SHA-1 is computed here and
- * EVALSHA is used; NOSCRIPT (a restarted or flushed server) loads it again.
+ * EVALSHA is used; NOSCRIPT (a restarted, flushed or new master) loads it
+ * again and runs it: a NOSCRIPT reply means it did not run.
  *
  * Dedupe: a message retried after its end-of-message answer was lost
  * carries the same Message-ID and is the same message. The script
  * remembers, per sender and SHA-256 of a Message-ID, the fingerprint of
- * the message last counted under it (milter.c: Message-ID, envelope
- * recipients, From, To, Cc, Date, Subject and the body) for
- * dedupe_window, and forgives up to dedupe_max_retries copies of exactly
- * that message. Anything else is counted, whatever its Message-ID says.
- * The test and the mark are in the same script as the counting, so two
- * copies racing cannot both go uncounted nor both be counted.
+ * the message last counted under it (milter.c: envelope recipients,
+ * From, To, Cc, Date, Subject and the body) for dedupe_window, and
+ * forgives up to dedupe_max_retries copies of exactly that message.
+ * Anything else is counted, whatever its Message-ID says. The test and
+ * the mark are in the same script as the counting, so two copies racing
+ * cannot both go uncounted nor both be counted.
  */
+#include <sys/random.h>
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +56,10 @@
 #include <openssl/sha.h>
 
 #include "counter.h"
+#include "hostport.h"
 #include "log.h"
+#include "sentinel.h"
+#include "siphash.h"
 
 /*
  * KEYS: sender key, domain key and, when deduplicating, the Message-ID
@@ -84,82 +109,178 @@ static const char ctr_script[] =
 	"return {1, s, d}\n";
 
 /*
- * Connections not in use, shared by all threads: libmilter starts and ends
- * threads as sessions come and go, so a connection per thread would mean
- * a new TCP connection to Redis for most sessions. At most CTR_IDLE_MAX
- * are kept; more in use at once are closed when given back.
+ * KEYS: a sender's key and its domain's key. The sender's count goes to
+ * 0 and is taken off the domain's, so that the domain's count stays the
+ * sum of what its senders sent. Returns the sender's count before.
  */
-#define CTR_IDLE_MAX	64
+static const char reset_script[] =
+	"local s = tonumber(redis.call('GET', KEYS[1]) or '0') or 0\n"
+	"local d = tonumber(redis.call('GET', KEYS[2]) or '0') or 0\n"
+	"redis.call('DEL', KEYS[1])\n"
+	"if d > 0 and s > 0 then\n"
+	"  redis.call('DECRBY', KEYS[2], math.min(s, d))\n"
+	"end\n"
+	"return s\n";
 
-/*
- * The configuration is replaced by ctr_reconfigure (a reload) under the
- * write lock; each counter call holds the read lock, so that none sees it
- * change midway or reads one that is gone. Writers first: a reload waits
- * for the calls under way, and new ones wait for the reload.
- */
-static const struct sg_conf *ctr_conf;
-static pthread_rwlock_t ctr_conf_lock =
-    PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
-static char ctr_sha[2 * SHA_DIGEST_LENGTH + 1];
-static pthread_mutex_t ctr_mtx = PTHREAD_MUTEX_INITIALIZER;
-static redisContext *ctr_idle[CTR_IDLE_MAX];
-static size_t ctr_nidle;
+#define CTR_IDLE_MAX	64		/* idle connections kept */
+#define MEMO_SLOTS	4096		/* quota_precheck memo */
+#define HOST_MAX	256
 
-/* Remember the configuration and compute the script's SHA-1. */
-int
-ctr_init(const struct sg_conf *c, char *err, size_t errlen)
+struct counters {
+	/* where */
+	char		*unix_path;		/* or NULL: host, port */
+	char		 host[HOST_MAX];
+	int		 port;
+	struct sentinel	*sentinel;		/* or NULL */
+	char		*where;			/* for log lines */
+	/* how */
+	char		*password;		/* or NULL */
+	long		 db;
+	char		*prefix;
+	long		 timeout;		/* ms */
+	long		 dedupe_window;		/* ms */
+	long		 dedupe_max_retries;
+	int		 precheck;		/* enum sg_precheck */
+	long		 wait_replicas;		/* 0: no WAIT */
+	long		 wait_timeout;		/* ms */
+	char		 sha[2 * SHA_DIGEST_LENGTH + 1];
+	char		 reset_sha[2 * SHA_DIGEST_LENGTH + 1];
+	/* the pool: connections of older generations are closed on return */
+	pthread_mutex_t	 mtx;
+	redisContext	*idle[CTR_IDLE_MAX];
+	unsigned	 idle_gen[CTR_IDLE_MAX];
+	size_t		 nidle;
+	unsigned	 gen;
+	/*
+	 * quota_precheck = known: senders and domains seen at their limit
+	 * this month, as keyed hashes of "MONTH sender" and "MONTH @primary"
+	 * in slot hash % MEMO_SLOTS (0: empty). Lossy both ways, and safe
+	 * both ways: a collision or a stale mark costs one read at MAIL FROM;
+	 * an overwritten mark lets one message reach end of message, where
+	 * the atomic commit refuses it with rule 10's reply and marks it
+	 * again. failing: the last call failed, so MAIL FROM reads (and gives
+	 * rule 11) until one succeeds.
+	 */
+	unsigned	 memo[MEMO_SLOTS];
+	int		 failing;
+	unsigned char	 memo_key[16];
+};
+
+/* A connection taken from the pool or made, with its generation. */
+struct conn {
+	redisContext	*rc;
+	unsigned	 gen;
+	int		 fresh;			/* made for this call */
+};
+
+/* Hex SHA-1 of a script. */
+static void
+script_sha(const char *script, char out[2 * SHA_DIGEST_LENGTH + 1])
 {
+	static const char hex[] = "0123456789abcdef";
 	unsigned char	 md[SHA_DIGEST_LENGTH];
 	size_t		 i;
 
-	(void)err;
-	(void)errlen;
-	ctr_conf = c;
-	SHA1((const unsigned char *)ctr_script, strlen(ctr_script), md);
-	for (i = 0; i < sizeof(md); i++)
-		snprintf(ctr_sha + 2 * i, 3, "%02x", md[i]);
-	return 0;
+	SHA1((const unsigned char *)script, strlen(script), md);
+	for (i = 0; i < sizeof(md); i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[2 * i] = '\0';
 }
 
-/* Use c from the next call on; close the idle connections if flush. */
-void
-ctr_reconfigure(const struct sg_conf *c, int flush)
+/* Open: copy the settings, parse the address once. */
+struct counters *
+ctr_open(const struct sg_conf *c, char *err, size_t errlen)
 {
-	pthread_rwlock_wrlock(&ctr_conf_lock);
-	ctr_conf = c;
-	if (flush)
-		ctr_shutdown();
-	pthread_rwlock_unlock(&ctr_conf_lock);
+	struct counters	*ct;
+	const char	*a = c->redis_address;
+
+	if ((ct = calloc(1, sizeof(*ct))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&ct->mtx, NULL);
+	if (c->redis_sentinels != NULL && c->redis_sentinels[0] != '\0') {
+		ct->sentinel = sentinel_new(c->redis_sentinels,
+		    c->redis_master_name, c->redis_sentinel_password,
+		    c->redis_timeout, err, errlen);
+		if (ct->sentinel == NULL)
+			goto fail;
+		if (asprintf(&ct->where, "master %s", c->redis_master_name) ==
+		    -1)
+			ct->where = NULL;
+	} else if (strncmp(a, "unix:", 5) == 0) {
+		ct->unix_path = strdup(a + 5);
+		ct->where = strdup(a);
+		if (ct->unix_path == NULL)
+			goto nomem;
+	} else {
+		if (hostport_split(a, strlen(a), ct->host, sizeof(ct->host),
+		    &ct->port) == -1) {
+			snprintf(err, errlen, "redis_address %s: expected "
+			    "HOST:PORT, [IPV6]:PORT or unix:/path", a);
+			goto fail;
+		}
+		ct->where = strdup(a);
+	}
+	if (ct->where == NULL ||
+	    (ct->prefix = strdup(c->redis_prefix)) == NULL ||
+	    (c->redis_password != NULL &&
+	    (ct->password = strdup(c->redis_password)) == NULL))
+		goto nomem;
+	ct->db = c->redis_db;
+	ct->timeout = c->redis_timeout;
+	ct->dedupe_window = c->dedupe_window;
+	ct->dedupe_max_retries = c->dedupe_max_retries;
+	ct->precheck = c->quota_precheck;
+	ct->wait_replicas = c->redis_wait_replicas;
+	ct->wait_timeout = c->redis_wait_timeout;
+	script_sha(ctr_script, ct->sha);
+	script_sha(reset_script, ct->reset_sha);
+	if (getrandom(ct->memo_key, sizeof(ct->memo_key), 0) !=
+	    (ssize_t)sizeof(ct->memo_key))
+		memset(ct->memo_key, 0x5a, sizeof(ct->memo_key));
+	return ct;
+nomem:
+	snprintf(err, errlen, "out of memory");
+fail:
+	ctr_close(ct);
+	return NULL;
 }
 
-/* Close the idle connections (at shutdown, or all stale). */
-void
-ctr_shutdown(void)
+/* Close the idle connections of older generations than gen (all: ~0u). */
+static void
+pool_flush(struct counters *ct, int newgen)
 {
 	redisContext	*old[CTR_IDLE_MAX];
 	size_t		 i, n;
 
-	pthread_mutex_lock(&ctr_mtx);
-	n = ctr_nidle;
-	memcpy(old, ctr_idle, n * sizeof(*old));
-	ctr_nidle = 0;
-	pthread_mutex_unlock(&ctr_mtx);
+	pthread_mutex_lock(&ct->mtx);
+	n = ct->nidle;
+	memcpy(old, ct->idle, n * sizeof(*old));
+	ct->nidle = 0;
+	if (newgen)
+		ct->gen++;
+	pthread_mutex_unlock(&ct->mtx);
 	for (i = 0; i < n; i++)
 		redisFree(old[i]);
 }
 
-/* Give a working connection back. */
-static void
-ctr_put(redisContext *rc)
+/* Close and free. */
+void
+ctr_close(struct counters *ct)
 {
-	pthread_mutex_lock(&ctr_mtx);
-	if (ctr_nidle < CTR_IDLE_MAX) {
-		ctr_idle[ctr_nidle++] = rc;
-		rc = NULL;
-	}
-	pthread_mutex_unlock(&ctr_mtx);
-	if (rc != NULL)
-		redisFree(rc);
+	if (ct == NULL)
+		return;
+	pool_flush(ct, 0);
+	pthread_mutex_destroy(&ct->mtx);
+	sentinel_free(ct->sentinel);
+	free(ct->unix_path);
+	free(ct->where);
+	free(ct->password);
+	free(ct->prefix);
+	free(ct);
 }
 
 /* Milliseconds to a struct timeval. */
@@ -175,7 +296,8 @@ ms_tv(long ms)
 
 /* Run a command that must answer +OK; 0 or -1 (logged). */
 static int
-ctr_simple(redisContext *rc, const char *what, const char *fmt, ...)
+simple(struct counters *ct, redisContext *rc, const char *what,
+    const char *fmt, ...)
 {
 	redisReply	*r;
 	va_list		 ap;
@@ -185,77 +307,89 @@ ctr_simple(redisContext *rc, const char *what, const char *fmt, ...)
 	r = redisvCommand(rc, fmt, ap);
 	va_end(ap);
 	if (r == NULL) {
-		log_warnx("redis %s: %s", what, rc->errstr);
+		log_warnx("redis %s %s: %s", ct->where, what, rc->errstr);
 		return -1;
 	}
 	ok = r->type == REDIS_REPLY_STATUS;
 	if (!ok)
-		log_warnx("redis %s: %s", what,
+		log_warnx("redis %s %s: %s", ct->where, what,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 	freeReplyObject(r);
 	return ok ? 0 : -1;
 }
 
-/*
- * An idle connection, or a new one (with AUTH and SELECT); *fresh tells
- * whether it was made just now. Give it back with ctr_put, or ctr_drop.
- */
-static redisContext *
-ctr_conn(int *fresh)
+/* The master's address from the sentinels; 0, or -1 (logged). */
+static int
+resolve(struct counters *ct, char *host, size_t hostlen, int *port)
 {
-	const struct sg_conf	*c = ctr_conf;
-	redisContext		*rc;
-	struct timeval		 tv = ms_tv(c->redis_timeout);
-	char			 host[256];
-	const char		*colon;
-	size_t			 hl;
-	int			 port;
+	char	 err[1024];
 
-	*fresh = 0;
-	rc = NULL;
-	pthread_mutex_lock(&ctr_mtx);
-	if (ctr_nidle > 0)
-		rc = ctr_idle[--ctr_nidle];
-	pthread_mutex_unlock(&ctr_mtx);
-	if (rc != NULL)
-		return rc;
-	*fresh = 1;
-	if (strncmp(c->redis_address, "unix:", 5) == 0)
-		rc = redisConnectUnixWithTimeout(c->redis_address + 5, tv);
-	else {
-		/* host:port or [v6]:port, checked by the configuration */
-		colon = strrchr(c->redis_address, ':');
-		if (colon == NULL)
-			return NULL;
-		hl = (size_t)(colon - c->redis_address);
-		if (c->redis_address[0] == '[' && hl >= 2) {
-			snprintf(host, sizeof(host), "%.*s", (int)(hl - 2),
-			    c->redis_address + 1);
-		} else
-			snprintf(host, sizeof(host), "%.*s", (int)hl,
-			    c->redis_address);
-		port = atoi(colon + 1);
-		rc = redisConnectWithTimeout(host, port, tv);
+	switch (sentinel_master(ct->sentinel, host, hostlen, port, err,
+	    sizeof(err))) {
+	case SENTINEL_OK:
+		return 0;
+	case SENTINEL_UNKNOWN_MASTER:
+		log_warnx("redis %s: master name unknown to the sentinels: %s",
+		    ct->where, err);
+		return -1;
+	default:
+		log_warnx("redis %s: no sentinel reachable: %s", ct->where,
+		    err);
+		return -1;
 	}
+}
+
+/* A new connection, ready for commands (AUTH, SELECT, ROLE); or NULL. */
+static redisContext *
+connect_new(struct counters *ct)
+{
+	redisContext	*rc;
+	struct timeval	 tv = ms_tv(ct->timeout);
+	char		 host[HOST_MAX];
+	int		 port;
+
+	if (ct->sentinel != NULL) {
+		if (resolve(ct, host, sizeof(host), &port) == -1)
+			return NULL;
+		rc = redisConnectWithTimeout(host, port, tv);
+	} else if (ct->unix_path != NULL)
+		rc = redisConnectUnixWithTimeout(ct->unix_path, tv);
+	else
+		rc = redisConnectWithTimeout(ct->host, ct->port, tv);
 	if (rc == NULL) {
-		log_warnx("redis %s: cannot allocate a context",
-		    c->redis_address);
+		log_warnx("redis %s: cannot allocate a context", ct->where);
 		return NULL;
 	}
 	if (rc->err) {
-		log_warnx("redis %s: %s", c->redis_address, rc->errstr);
+		log_warnx("redis %s: %s", ct->where, rc->errstr);
 		goto fail;
 	}
 	if (redisSetTimeout(rc, tv) != REDIS_OK) {
-		log_warnx("redis %s: cannot set timeout", c->redis_address);
+		log_warnx("redis %s: cannot set timeout", ct->where);
 		goto fail;
 	}
-	if (c->redis_password != NULL &&
-	    ctr_simple(rc, "AUTH", "AUTH %s", c->redis_password) == -1)
+	if (ct->password != NULL &&
+	    simple(ct, rc, "AUTH", "AUTH %s", ct->password) == -1)
 		goto fail;
-	if (c->redis_db != 0 &&
-	    ctr_simple(rc, "SELECT", "SELECT %ld", c->redis_db) == -1)
+	if (ct->db != 0 && simple(ct, rc, "SELECT", "SELECT %ld", ct->db) ==
+	    -1)
 		goto fail;
+	if (ct->sentinel != NULL) {
+		switch (sentinel_is_master(rc)) {
+		case 1:
+			break;
+		case 0:
+			log_warnx("redis %s: %s:%d is not the master (yet): "
+			    "asking the sentinels again next time", ct->where,
+			    host, port);
+			goto fail;
+		default:
+			log_warnx("redis %s: ROLE on %s:%d: %s", ct->where,
+			    host, port, rc->err ? rc->errstr : "unexpected "
+			    "reply");
+			goto fail;
+		}
+	}
 	return rc;
 fail:
 	redisFree(rc);
@@ -263,27 +397,169 @@ fail:
 }
 
 /*
- * A connection kept from before a server restart fails its first command
- * with EOF: the new server never saw the command. That case (and only
- * that) is worth one more try on a new connection; the other idle ones
- * are as old, and closed too.
+ * Has the server closed this idle connection (or sent something
+ * unasked)? Then nothing may be sent on it: it is closed, and another
+ * taken. Only looks; never waits.
  */
 static int
-ctr_stale(const redisContext *rc, int fresh)
+conn_closed(redisContext *rc)
 {
-	if (fresh || rc->err != REDIS_ERR_EOF)
+	struct pollfd	 pfd;
+	char		 c;
+
+	pfd.fd = rc->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	if (poll(&pfd, 1, 0) == 0)
 		return 0;
-	ctr_shutdown();
-	return 1;
+	if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL))
+		return 1;
+	return recv(rc->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) != -1 ||
+	    (errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+/* An idle connection (the server's close found first), or a new one. */
+static int
+conn_take(struct counters *ct, struct conn *cn)
+{
+	for (;;) {
+		cn->rc = NULL;
+		pthread_mutex_lock(&ct->mtx);
+		cn->gen = ct->gen;
+		if (ct->nidle > 0) {
+			ct->nidle--;
+			cn->rc = ct->idle[ct->nidle];
+			cn->gen = ct->idle_gen[ct->nidle];
+		}
+		pthread_mutex_unlock(&ct->mtx);
+		if (cn->rc == NULL)
+			break;
+		if (!conn_closed(cn->rc)) {
+			cn->fresh = 0;
+			return 0;
+		}
+		redisFree(cn->rc);
+	}
+	cn->fresh = 1;
+	if ((cn->rc = connect_new(ct)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Give a working connection back (closed if the master changed since). */
+static void
+conn_give(struct counters *ct, struct conn *cn)
+{
+	redisContext	*rc = cn->rc;
+
+	pthread_mutex_lock(&ct->mtx);
+	if (cn->gen == ct->gen && ct->nidle < CTR_IDLE_MAX) {
+		ct->idle_gen[ct->nidle] = cn->gen;
+		ct->idle[ct->nidle++] = rc;
+		rc = NULL;
+	}
+	pthread_mutex_unlock(&ct->mtx);
+	if (rc != NULL)
+		redisFree(rc);
+	cn->rc = NULL;
 }
 
 /* Close a connection after a transport error. */
 static void
-ctr_drop(redisContext *rc)
+conn_drop(struct counters *ct, struct conn *cn)
 {
-	log_warnx("redis %s: %s; reconnecting on next use",
-	    ctr_conf->redis_address, rc->errstr[0] ? rc->errstr : "error");
-	redisFree(rc);
+	log_warnx("redis %s: %s; reconnecting on next use", ct->where,
+	    cn->rc->errstr[0] ? cn->rc->errstr : "error");
+	redisFree(cn->rc);
+	cn->rc = NULL;
+}
+
+/*
+ * Is r an error reply that says the server is not (or not safely) the
+ * master? The command did not run there.
+ */
+static int
+not_master(const redisReply *r)
+{
+	static const char *const words[] = {
+		"READONLY", "NOREPLICAS", "LOADING", "MASTERDOWN", NULL
+	};
+	size_t	 i, n;
+
+	if (r == NULL || r->type != REDIS_REPLY_ERROR)
+		return 0;
+	for (i = 0; words[i] != NULL; i++) {
+		n = strlen(words[i]);
+		if (strncmp(r->str, words[i], n) == 0 &&
+		    (r->str[n] == ' ' || r->str[n] == '\0'))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Send argv on a connection; EVALSHA of script (its sha in argv[1]) is
+ * loaded on NOSCRIPT and sent again. NULL after a transport error.
+ */
+static redisReply *
+send_argv(redisContext *rc, int argc, const char **argv, const char *script)
+{
+	redisReply	*r;
+	int		 tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		r = redisCommandArgv(rc, argc, argv, NULL);
+		if (script == NULL || r == NULL ||
+		    r->type != REDIS_REPLY_ERROR ||
+		    strncmp(r->str, "NOSCRIPT", 8) != 0)
+			return r;
+		freeReplyObject(r);
+		/* a restarted, flushed or new master: load it again */
+		if ((r = redisCommand(rc, "SCRIPT LOAD %s", script)) == NULL)
+			return NULL;
+		if (r->type != REDIS_REPLY_STRING ||
+		    strcasecmp(r->str, argv[1]) != 0)
+			return r;	/* an error reply, reported by caller */
+		freeReplyObject(r);
+	}
+	return redisCommandArgv(rc, argc, argv, NULL);
+}
+
+/*
+ * Run a command: on a connection that surely did not run it elsewhere.
+ * A not-master reply drops the pool and tries once more on a new
+ * connection (the master found again). idempotent: a transport error
+ * may be retried once on a new connection too (reads). On success the
+ * connection is in *cn (give it back); NULL: failed (logged), no
+ * connection held.
+ */
+static redisReply *
+run(struct counters *ct, struct conn *cn, int argc, const char **argv,
+    const char *script, int idempotent)
+{
+	redisReply	*r;
+	int		 tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (conn_take(ct, cn) == -1)
+			return NULL;
+		r = send_argv(cn->rc, argc, argv, script);
+		if (r == NULL) {
+			conn_drop(ct, cn);
+			if (idempotent && !cn->fresh)
+				continue;
+			return NULL;
+		}
+		if (!not_master(r))
+			return r;
+		log_warnx("redis %s: %s: finding the master again", ct->where,
+		    r->str);
+		freeReplyObject(r);
+		redisFree(cn->rc);
+		cn->rc = NULL;
+		pool_flush(ct, 1);
+	}
+	return NULL;
 }
 
 /* "YYYY-MM" of t in local time (TZ is quota_timezone). */
@@ -397,169 +673,198 @@ reply_count(const redisReply *r, long *out)
 	}
 }
 
+
 /* Make the keys of now's month into fixed buffers. */
 static int
-ctr_keys_now(const char *primary, const char *sender, time_t now,
-    char *skey, char *dkey)
+keys_now(struct counters *ct, const char *primary, const char *sender,
+    time_t now, char *skey, char *dkey)
 {
 	char	 month[SG_MONTH_LEN];
 
 	ctr_month(now, month);
-	if (ctr_keys(ctr_conf->redis_prefix, primary, sender, month,
-	    skey, SG_KEY_MAX, dkey, SG_KEY_MAX) == -1) {
+	if (ctr_keys(ct->prefix, primary, sender, month, skey, SG_KEY_MAX,
+	    dkey, SG_KEY_MAX) == -1) {
 		log_warnx("redis key too long for <%s>", sender);
 		return -1;
 	}
 	return 0;
 }
 
-/* Read both counters with one MGET (the read lock held). */
+/* The memo's keyed hash of a sender or, with '@' first, a domain. */
+static unsigned
+memo_hash(struct counters *ct, time_t now, const char *at, const char *who)
+{
+	char		 buf[SG_MONTH_LEN + SG_KEY_MAX + 4];
+	char		 month[SG_MONTH_LEN];
+	uint64_t	 h;
+	int		 n;
+
+	ctr_month(now, month);
+	n = snprintf(buf, sizeof(buf), "%s %s%s", month, at, who);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		n = (int)sizeof(buf) - 1;
+	h = siphash24(ct->memo_key, buf, (size_t)n);
+	return (unsigned)(h ^ h >> 32) | 1;	/* never 0, the empty slot */
+}
+
+/* Mark (on) or clear one memo entry. */
+static void
+memo_set(struct counters *ct, unsigned h, int on)
+{
+	unsigned	*slot = &ct->memo[h % MEMO_SLOTS];
+	unsigned	 want = h;
+
+	if (on)
+		__atomic_store_n(slot, h, __ATOMIC_RELAXED);
+	else
+		(void)__atomic_compare_exchange_n(slot, &want, 0, 0,
+		    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+/* Is h marked? */
 static int
-read_counts(const char *primary, const char *sender, time_t now, long *scount,
-    long *dcount)
+memo_marked(struct counters *ct, unsigned h)
+{
+	return __atomic_load_n(&ct->memo[h % MEMO_SLOTS], __ATOMIC_RELAXED) ==
+	    h;
+}
+
+/* Note a call's outcome: counts known (at their limits or not), or not. */
+static void
+memo_note(struct counters *ct, const char *primary, const char *sender,
+    time_t now, int ok, long s, long d, long slimit, long dlimit)
+{
+	if (ct->precheck != PRECHECK_KNOWN)
+		return;
+	__atomic_store_n(&ct->failing, !ok, __ATOMIC_RELAXED);
+	if (!ok)
+		return;
+	memo_set(ct, memo_hash(ct, now, "", sender), slimit != LIMIT_NONE &&
+	    s >= slimit);
+	memo_set(ct, memo_hash(ct, now, "@", primary), dlimit != LIMIT_NONE &&
+	    d >= dlimit);
+}
+
+/* Must MAIL FROM read? */
+int
+ctr_must_read(struct counters *ct, const char *primary, const char *sender,
+    time_t now)
+{
+	if (ct->precheck != PRECHECK_KNOWN)
+		return 1;
+	return __atomic_load_n(&ct->failing, __ATOMIC_RELAXED) ||
+	    memo_marked(ct, memo_hash(ct, now, "", sender)) ||
+	    memo_marked(ct, memo_hash(ct, now, "@", primary));
+}
+
+/* Read both counters with one MGET. */
+enum ctr_result
+ctr_read(struct counters *ct, const char *primary, const char *sender,
+    time_t now, long slimit, long dlimit, long *scount, long *dcount)
 {
 	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
-	redisContext	*rc;
+	const char	*argv[3];
+	struct conn	 cn;
 	redisReply	*r;
-	int		 ret = -1, fresh, retry, tries;
+	enum ctr_result	 ret = CTR_FAILED;
 
-	if (ctr_keys_now(primary, sender, now, skey, dkey) == -1)
-		return -1;
-	for (tries = 0; ; tries++) {
-		if ((rc = ctr_conn(&fresh)) == NULL)
-			return -1;
-		if ((r = redisCommandArgv(rc, 3, (const char *[]){ "MGET",
-		    skey, dkey }, NULL)) != NULL)
-			break;
-		retry = tries == 0 && ctr_stale(rc, fresh);
-		ctr_drop(rc);
-		if (!retry)
-			return -1;
-	}
-	ctr_put(rc);
+	if (keys_now(ct, primary, sender, now, skey, dkey) == -1)
+		goto out;
+	argv[0] = "MGET";
+	argv[1] = skey;
+	argv[2] = dkey;
+	if ((r = run(ct, &cn, 3, argv, NULL, 1)) == NULL)
+		goto out;
+	conn_give(ct, &cn);
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
 	    reply_count(r->element[0], scount) == 0 &&
 	    reply_count(r->element[1], dcount) == 0)
-		ret = 0;
+		ret = CTR_COUNTED;
 	else
 		log_warnx("redis MGET %s: %s", skey,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 	freeReplyObject(r);
+out:
+	memo_note(ct, primary, sender, now, ret == CTR_COUNTED,
+	    ret == CTR_COUNTED ? *scount : 0, ret == CTR_COUNTED ? *dcount : 0,
+	    slimit, dlimit);
 	return ret;
 }
 
-/*
- * EVALSHA the script; on NOSCRIPT load it and try once more. mkey: the
- * Message-ID key, or NULL for no dedupe.
- */
-static redisReply *
-ctr_eval(redisContext *rc, const char *skey, const char *dkey,
-    const char *mkey, const char *fp, long n, long slimit, long dlimit,
-    long long expiry)
+/* WAIT for wait_replicas replicas on the connection that wrote; 0 or -1. */
+static int
+wait_replicas(struct counters *ct, struct conn *cn)
 {
 	redisReply	*r;
-	const char	*argv[13];
-	char		 num[6][24];
-	int		 argc = 0, i, tries;
+	int		 ret = -1;
 
+	r = redisCommand(cn->rc, "WAIT %ld %ld", ct->wait_replicas,
+	    ct->wait_timeout);
+	if (r == NULL) {
+		conn_drop(ct, cn);
+		return -1;
+	}
+	if (r->type == REDIS_REPLY_INTEGER && r->integer >= ct->wait_replicas)
+		ret = 0;
+	else if (r->type == REDIS_REPLY_INTEGER)
+		log_warnx("redis %s: the count reached %lld of %ld replicas "
+		    "within %ld ms: tempfail", ct->where, r->integer,
+		    ct->wait_replicas, ct->wait_timeout);
+	else
+		log_warnx("redis %s WAIT: %s", ct->where,
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	freeReplyObject(r);
+	conn_give(ct, cn);
+	return ret;
+}
+
+/* Check and count atomically (and forgive a retry of the same message). */
+enum ctr_result
+ctr_commit(struct counters *ct, const char *primary, const char *sender,
+    const char *msgid_hash, const char *fingerprint, time_t now, long n,
+    long slimit, long dlimit, long *scount, long *dcount)
+{
+	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
+	char		 mkey[SG_KEY_MAX + SG_MSGID_HASH_LEN];
+	char		 num[6][24];
+	const char	*argv[13];
+	struct conn	 cn;
+	redisReply	*r;
+	enum ctr_result	 ret = CTR_FAILED;
+	int		 argc = 0, i, dedupe;
+	long long	 v;
+
+	if (keys_now(ct, primary, sender, now, skey, dkey) == -1)
+		goto out;
+	dedupe = msgid_hash != NULL && msgid_hash[0] != '\0' &&
+	    fingerprint != NULL && fingerprint[0] != '\0' &&
+	    ct->dedupe_window > 0 && ct->dedupe_max_retries > 0;
+	if (dedupe && ctr_msgid_key(ct->prefix, primary, sender, msgid_hash,
+	    mkey, sizeof(mkey)) == -1) {
+		log_warnx("redis key too long for <%s>", sender);
+		goto out;
+	}
 	/* by argument vector: no format string to parse per message */
 	snprintf(num[0], sizeof(num[0]), "%ld", n);
 	snprintf(num[1], sizeof(num[1]), "%ld", slimit);
 	snprintf(num[2], sizeof(num[2]), "%ld", dlimit);
-	snprintf(num[3], sizeof(num[3]), "%lld", expiry);
-	snprintf(num[4], sizeof(num[4]), "%ld",
-	    mkey != NULL ? ctr_conf->dedupe_window : 0L);
-	snprintf(num[5], sizeof(num[5]), "%ld", ctr_conf->dedupe_max_retries);
+	snprintf(num[3], sizeof(num[3]), "%lld", (long long)ctr_expiry(now));
+	snprintf(num[4], sizeof(num[4]), "%ld", dedupe ? ct->dedupe_window :
+	    0L);
+	snprintf(num[5], sizeof(num[5]), "%ld", ct->dedupe_max_retries);
 	argv[argc++] = "EVALSHA";
-	argv[argc++] = ctr_sha;
-	argv[argc++] = mkey != NULL ? "3" : "2";
+	argv[argc++] = ct->sha;
+	argv[argc++] = dedupe ? "3" : "2";
 	argv[argc++] = skey;
 	argv[argc++] = dkey;
-	if (mkey != NULL)
+	if (dedupe)
 		argv[argc++] = mkey;
 	for (i = 0; i < 5; i++)
 		argv[argc++] = num[i];
-	argv[argc++] = mkey != NULL ? fp : "";
+	argv[argc++] = dedupe ? fingerprint : "";
 	argv[argc++] = num[5];
-	for (tries = 0; tries < 2; tries++) {
-		r = redisCommandArgv(rc, argc, argv, NULL);
-		if (r == NULL || r->type != REDIS_REPLY_ERROR ||
-		    strncmp(r->str, "NOSCRIPT", 8) != 0)
-			return r;
-		freeReplyObject(r);
-		if (tries > 0)
-			break;
-		/* a restarted or flushed server: load the script again */
-		r = redisCommand(rc, "SCRIPT LOAD %s", ctr_script);
-		if (r == NULL)
-			return NULL;
-		if (r->type != REDIS_REPLY_STRING ||
-		    strcasecmp(r->str, ctr_sha) != 0)
-			return r;	/* an error reply, reported by caller */
-		freeReplyObject(r);
-	}
-	log_warnx("redis %s: NOSCRIPT even after SCRIPT LOAD",
-	    ctr_conf->redis_address);
-	return NULL;
-}
-
-/* Read both counters, under the configuration's read lock. */
-int
-ctr_read(const char *primary, const char *sender, time_t now, long *scount,
-    long *dcount)
-{
-	int	 r;
-
-	pthread_rwlock_rdlock(&ctr_conf_lock);
-	r = read_counts(primary, sender, now, scount, dcount);
-	pthread_rwlock_unlock(&ctr_conf_lock);
-	return r;
-}
-
-/* Check and count atomically (the read lock held). */
-static enum ctr_result
-commit_counts(const char *primary, const char *sender, const char *msgid_hash,
-    const char *fingerprint, time_t now, long n, long slimit, long dlimit,
-    long *scount, long *dcount)
-{
-	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
-	char		 mbuf[SG_KEY_MAX + SG_MSGID_HASH_LEN];
-	const char	*mkey = NULL;
-	redisContext	*rc;
-	redisReply	*r;
-	int		 ret = -1, fresh, retry, tries;
-	long long	 v;
-
-	if (ctr_keys_now(primary, sender, now, skey, dkey) == -1)
-		return -1;
-	if (msgid_hash != NULL && msgid_hash[0] != '\0' &&
-	    fingerprint != NULL && fingerprint[0] != '\0' &&
-	    ctr_conf->dedupe_window > 0 && ctr_conf->dedupe_max_retries > 0) {
-		if (ctr_msgid_key(ctr_conf->redis_prefix, primary, sender,
-		    msgid_hash, mbuf, sizeof(mbuf)) == -1) {
-			log_warnx("redis key too long for <%s>", sender);
-			return -1;
-		}
-		mkey = mbuf;
-	}
-	for (tries = 0; ; tries++) {
-		if ((rc = ctr_conn(&fresh)) == NULL)
-			return -1;
-		r = ctr_eval(rc, skey, dkey, mkey, fingerprint, n, slimit,
-		    dlimit,
-		    (long long)ctr_expiry(now));
-		if (r != NULL)
-			break;
-		if (!rc->err) {
-			ctr_put(rc);
-			return -1;	/* logged by ctr_eval */
-		}
-		retry = tries == 0 && ctr_stale(rc, fresh);
-		ctr_drop(rc);
-		if (!retry)
-			return -1;
-	}
-	ctr_put(rc);
+	if ((r = run(ct, &cn, argc, argv, ctr_script, 0)) == NULL)
+		goto out;
 	if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
 	    r->element[0]->type == REDIS_REPLY_INTEGER &&
 	    reply_count(r->element[1], scount) == 0 &&
@@ -570,20 +875,46 @@ commit_counts(const char *primary, const char *sender, const char *msgid_hash,
 		log_warnx("redis EVALSHA %s: %s", skey,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 	freeReplyObject(r);
+	if (ret != CTR_LIMIT && ret != CTR_FAILED && ct->wait_replicas > 0) {
+		if (wait_replicas(ct, &cn) == -1)
+			ret = CTR_FAILED;
+	} else
+		conn_give(ct, &cn);
+out:
+	memo_note(ct, primary, sender, now, ret != CTR_FAILED,
+	    ret != CTR_FAILED ? *scount : 0, ret != CTR_FAILED ? *dcount : 0,
+	    slimit, dlimit);
 	return ret;
 }
 
-/* Check and count, under the configuration's read lock. */
-enum ctr_result
-ctr_commit(const char *primary, const char *sender, const char *msgid_hash,
-    const char *fingerprint, time_t now, long n, long slimit, long dlimit,
-    long *scount, long *dcount)
+/* A sender's count of a month to 0, and off its domain's. */
+int
+ctr_reset(struct counters *ct, const char *primary, const char *sender,
+    const char *month, long *was)
 {
-	enum ctr_result	 r;
+	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
+	const char	*argv[5];
+	struct conn	 cn;
+	redisReply	*r;
+	int		 ret = -1;
 
-	pthread_rwlock_rdlock(&ctr_conf_lock);
-	r = commit_counts(primary, sender, msgid_hash, fingerprint, now, n,
-	    slimit, dlimit, scount, dcount);
-	pthread_rwlock_unlock(&ctr_conf_lock);
-	return r;
+	if (ctr_keys(ct->prefix, primary, sender, month, skey, sizeof(skey),
+	    dkey, sizeof(dkey)) == -1)
+		return -1;
+	argv[0] = "EVALSHA";
+	argv[1] = ct->reset_sha;
+	argv[2] = "2";
+	argv[3] = skey;
+	argv[4] = dkey;
+	if ((r = run(ct, &cn, 5, argv, reset_script, 0)) == NULL)
+		return -1;
+	conn_give(ct, &cn);
+	if (r->type == REDIS_REPLY_INTEGER) {
+		*was = (long)r->integer;
+		ret = 0;
+	} else
+		log_warnx("redis reset %s: %s", skey,
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	freeReplyObject(r);
+	return ret;
 }

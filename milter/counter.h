@@ -5,9 +5,13 @@
  *       <prefix>:{<primary>}:d:<YYYY-MM> and, for dedupe_window,
  *       <prefix>:{<primary>}:m:<sender>:<sha256 of the Message-ID>.
  * The check and the increment of both counters run in one Lua script,
- * loaded once and called by SHA. Connections are shared by all threads
- * through a pool of idle ones (up to 64 kept); one that fails is closed,
- * and a new one made on the next call.
+ * loaded once and called by SHA.
+ *
+ * struct counters is one Redis (a server, or the master of a
+ * Sentinel-monitored set) with the settings it was opened with: a pool
+ * of idle connections shared by all threads, and the quota_precheck
+ * memo. Every program (the milter, sendergatectl) reaches Redis through
+ * it. Its functions are thread-safe.
  */
 #ifndef SG_COUNTER_H
 #define SG_COUNTER_H
@@ -19,17 +23,72 @@
 #define SG_MONTH_LEN	8		/* "YYYY-MM" and NUL */
 #define SG_KEY_MAX	(32 + 2 * 256 + 64)
 #define SG_MSGID_HASH_LEN 65		/* SHA-256 in hex and NUL */
+#define SG_FINGERPRINT_LEN 65		/* a message's, in hex, and NUL */
 
-/* Process start-up: remember the configuration. 0, or -1 with err. */
-int	ctr_init(const struct sg_conf *c, char *err, size_t errlen);
+struct counters;
+
+/* What a counter call found. */
+enum ctr_result {
+	CTR_FAILED = -1,		/* Redis failed; nothing known */
+	CTR_LIMIT = 0,			/* a limit would be passed; not counted */
+	CTR_COUNTED = 1,		/* counted (commit), or read (read) */
+	CTR_RETRY = 2			/* a forgiven retry; not counted */
+};
+
 /*
- * A reload: use c from the next call on (c must outlive that use; calls
- * under way finish first); flush: close the idle connections, so that
- * new ones are made with c's address, password and database.
+ * Open the counters of c: redis_address, or redis_sentinels with
+ * redis_master_name; password, db, prefix, timeout, the dedupe and
+ * quota_precheck settings and redis_wait_* are copied (c may go away).
+ * No connection is made yet. NULL with a reason in err.
  */
-void	ctr_reconfigure(const struct sg_conf *c, int flush);
-/* Close the idle connections (at stop). */
-void	ctr_shutdown(void);
+struct counters *ctr_open(const struct sg_conf *c, char *err, size_t errlen);
+
+/* Close the idle connections and free; NULL is fine. */
+void	ctr_close(struct counters *);
+
+/*
+ * Read both counters of now's month into *scount, *dcount: CTR_COUNTED,
+ * or CTR_FAILED. slimit / dlimit (LIMIT_NONE for none) feed the
+ * quota_precheck memo: a sender or domain read at its limit is marked.
+ */
+enum ctr_result ctr_read(struct counters *, const char *primary,
+	    const char *sender, time_t now, long slimit, long dlimit,
+	    long *scount, long *dcount);
+
+/*
+ * quota_precheck = known: must MAIL FROM read this sender's counters?
+ * 1 when the sender or its domain was seen at its limit this month by
+ * this process, or Redis failed last time; 0 otherwise. Always 1 with
+ * quota_precheck = always.
+ */
+int	ctr_must_read(struct counters *, const char *primary,
+	    const char *sender, time_t now);
+
+/*
+ * Check both limits and add n to both counters, atomically.
+ * slimit / dlimit: the limit, or LIMIT_NONE. sender: the registered
+ * sender's canonical address. msgid_hash: ctr_msgid_hash of the
+ * message's Message-ID; fingerprint: the message's (hex); either NULL or
+ * "" means no dedupe, and so do dedupe_window 0 and dedupe_max_retries
+ * 0. A message is CTR_RETRY only when the last message counted under
+ * its Message-ID within dedupe_window had the same fingerprint and fewer
+ * than dedupe_max_retries retries of it were forgiven. On CTR_COUNTED,
+ * CTR_RETRY and CTR_LIMIT the counters' values are in *scount, *dcount.
+ * With redis_wait_replicas, a count not acknowledged by that many
+ * replicas within redis_wait_timeout is CTR_FAILED (it may stay
+ * counted: the client's retry of the same message is forgiven).
+ */
+enum ctr_result ctr_commit(struct counters *, const char *primary,
+	    const char *sender, const char *msgid_hash,
+	    const char *fingerprint, time_t now, long n, long slimit,
+	    long dlimit, long *scount, long *dcount);
+
+/*
+ * Set a sender's count of month ("YYYY-MM") to 0 and take it off its
+ * domain's count, atomically; the count it had in *was. 0, or -1.
+ */
+int	ctr_reset(struct counters *, const char *primary, const char *sender,
+	    const char *month, long *was);
 
 /* "YYYY-MM" of t in the process's time zone (TZ = quota_timezone). */
 void	ctr_month(time_t t, char out[SG_MONTH_LEN]);
@@ -51,35 +110,5 @@ int	ctr_msgid_key(const char *prefix, const char *primary,
  * when the value is NULL or blank.
  */
 int	ctr_msgid_hash(const char *value, char out[SG_MSGID_HASH_LEN]);
-
-/* Read both counters of this month. 0, or -1 on a Redis failure. */
-int	ctr_read(const char *primary, const char *sender, time_t now,
-	    long *scount, long *dcount);
-
-/* What ctr_commit found. */
-enum ctr_result {
-	CTR_FAILED = -1,		/* Redis failed; nothing known */
-	CTR_LIMIT = 0,			/* a limit would be passed; not counted */
-	CTR_COUNTED = 1,		/* counted; new values returned */
-	CTR_RETRY = 2			/* a forgiven retry; not counted */
-};
-
-/* Hex SHA-256 fingerprint of a message (see milter.c), and its NUL. */
-#define SG_FINGERPRINT_LEN 65
-
-/*
- * Check both limits and add n to both counters, atomically.
- * slimit / dlimit: the limit, or -1 for none. sender: the registered
- * sender's canonical address. msgid_hash: ctr_msgid_hash of the
- * message's Message-ID; fingerprint: the message's (hex); either NULL or
- * "" means no dedupe, and so do dedupe_window 0 and dedupe_max_retries
- * 0. A message is CTR_RETRY only when the last message counted under
- * its Message-ID within dedupe_window had the same fingerprint and fewer
- * than dedupe_max_retries retries of it were forgiven. On CTR_COUNTED,
- * CTR_RETRY and CTR_LIMIT the counters' values are in *scount, *dcount.
- */
-enum ctr_result ctr_commit(const char *primary, const char *sender,
-	    const char *msgid_hash, const char *fingerprint, time_t now,
-	    long n, long slimit, long dlimit, long *scount, long *dcount);
 
 #endif

@@ -31,6 +31,7 @@
 #include <ldap.h>
 
 #include "conf.h"
+#include "counter.h"
 #include "dir.h"
 
 /* Exit codes. */
@@ -184,6 +185,7 @@ struct ctl_ctx {
 	const struct sg_conf	*conf;
 	struct sg_conf		 wconf;	/* conf with the admin credentials */
 	LDAP			*ld;	/* NULL until ctl_ldap_open */
+	struct counters		*ctrs;	/* NULL until ctl_counters_open */
 	int			 dry_run;
 	FILE			*out;	/* stdout */
 };
@@ -322,8 +324,8 @@ void	ctl_usage_print(FILE *, const char *month,
 /* A time inside month "YYYY-MM" (its 15th, noon, local), or -1. */
 time_t	ctl_month_time(const char *month);
 /* Set a sender's counter to 0 and take its count off the domain's. */
-int	ctl_usage_reset(const struct sg_conf *, const char *primary,
-	    const char *sender, const char *month, long *was);
+/* Open x->ctrs (the daemon's counter.c) if not yet. 0, or -1 (reported). */
+int	ctl_counters_open(struct ctl_ctx *x);
 
 /* ---- ctl_explain.c ------------------------------------------------------ */
 
@@ -335,7 +337,8 @@ struct ctl_explain_args {
 };
 
 /* Print the answer at MAIL FROM and why; CTL_OK passes, CTL_NOTFOUND not. */
-int	ctl_explain(const struct sg_conf *, const struct ctl_explain_args *,
+int	ctl_explain(const struct sg_conf *, struct counters *,
+	    const struct ctl_explain_args *,
 	    FILE *);
 
 #endif

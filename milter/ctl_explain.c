@@ -75,7 +75,8 @@ facts(FILE *fp, const struct sg_entry *e, const struct pol_limits *l)
 
 /* Explain MAIL FROM. */
 int
-ctl_explain(const struct sg_conf *conf, const struct ctl_explain_args *a,
+ctl_explain(const struct sg_conf *conf, struct counters *ctrs,
+    const struct ctl_explain_args *a,
     FILE *fp)
 {
 	struct sg_conf		 qc = *conf;	/* shallow: nothing freed */
@@ -112,7 +113,7 @@ ctl_explain(const struct sg_conf *conf, const struct ctl_explain_args *a,
 
 	/* the milter's own sequence, reading the counters every time */
 	mailfrom_init(&mf);
-	mailfrom_decide(conf, dir, a->from, &sess, NULL, &mf, &d);
+	mailfrom_decide(conf, dir, ctrs, a->from, &sess, 1, &mf, &d);
 	if (mf.r != ADDR_OK) {
 		ret = answer(fp, &d);
 		goto out;

@@ -20,7 +20,7 @@ ctl_cmd_explain(struct ctl_ctx *x, const struct ctl_args *a, char **argv,
 {
 	struct ctl_explain_args	 ea;
 	FILE			*fp = stdout;
-	char			 err[512], *text = NULL;
+	char			*text = NULL;
 	size_t			 len = 0;
 	int			 ret;
 
@@ -32,16 +32,13 @@ ctl_cmd_explain(struct ctl_ctx *x, const struct ctl_args *a, char **argv,
 	ea.listener = ctl_edit_value(a, O_LISTENER);
 	if (ea.from == NULL)
 		return ctl_usage_error("explain", "--from ADDRESS is needed");
-	if (ctr_init(x->conf, err, sizeof(err)) == -1) {
-		fprintf(stderr, "sendergatectl: counters: %s\n", err);
+	if (ctl_counters_open(x) == -1)
 		return CTL_BACKEND;
-	}
 	if (a->json && (fp = open_memstream(&text, &len)) == NULL) {
 		fprintf(stderr, "sendergatectl: out of memory\n");
-		ctr_shutdown();
 		return CTL_BACKEND;
 	}
-	ret = ctl_explain(x->conf, &ea, fp);
+	ret = ctl_explain(x->conf, x->ctrs, &ea, fp);
 	log_debug("explain %s: exit %d", ea.from, ret);
 	if (a->json) {
 		fclose(fp);
@@ -50,6 +47,5 @@ ctl_cmd_explain(struct ctl_ctx *x, const struct ctl_args *a, char **argv,
 			    ret == CTL_OK, ret);
 		free(text);
 	}
-	ctr_shutdown();
 	return ret;
 }

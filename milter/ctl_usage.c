@@ -5,9 +5,9 @@
  * name or (--sort use) by the share of the limit used; and usage reset,
  * of one sender's count.
  *
- * Reading goes through counter.c (ctr_read: the daemon's key names and
- * month). The reset is the tool's own: one Lua script sets the sender's
- * counter to 0 and takes its count off the domain's counter, so the
+ * Reading and the reset go through counter.c (the daemon's connections,
+ * key names and month): the reset sets the sender's counter to 0 and
+ * takes its count off the domain's counter in one script, so the
  * domain's count stays the sum of what its senders sent.
  */
 #include <stdio.h>
@@ -25,16 +25,6 @@
 #include "policy.h"
 
 #define BAR_WIDTH	20
-
-/* KEYS: sender key, domain key. Returns the sender's count before. */
-static const char reset_script[] =
-	"local s = tonumber(redis.call('GET', KEYS[1]) or '0') or 0\n"
-	"local d = tonumber(redis.call('GET', KEYS[2]) or '0') or 0\n"
-	"redis.call('DEL', KEYS[1])\n"
-	"if d > 0 and s > 0 then\n"
-	"  redis.call('DECRBY', KEYS[2], math.min(s, d))\n"
-	"end\n"
-	"return s\n";
 
 /* A time in month "YYYY-MM": the 15th at noon, local time (TZ). */
 time_t
@@ -143,92 +133,19 @@ ctl_usage_print(FILE *fp, const char *month, const struct ctl_usage_row *r,
 	}
 }
 
-/* A connection like the daemon's (address, AUTH, SELECT); NULL reported. */
-static redisContext *
-connect_redis(const struct sg_conf *c)
-{
-	redisContext	*rc;
-	redisReply	*r;
-	struct timeval	 tv;
-	char		 host[256];
-	const char	*colon;
-	size_t		 hl;
-
-	tv.tv_sec = c->redis_timeout / 1000 + 2;
-	tv.tv_usec = 0;
-	if (strncmp(c->redis_address, "unix:", 5) == 0)
-		rc = redisConnectUnixWithTimeout(c->redis_address + 5, tv);
-	else {
-		if ((colon = strrchr(c->redis_address, ':')) == NULL)
-			return NULL;
-		hl = (size_t)(colon - c->redis_address);
-		if (c->redis_address[0] == '[' && hl >= 2)
-			snprintf(host, sizeof(host), "%.*s", (int)(hl - 2),
-			    c->redis_address + 1);
-		else
-			snprintf(host, sizeof(host), "%.*s", (int)hl,
-			    c->redis_address);
-		rc = redisConnectWithTimeout(host, atoi(colon + 1), tv);
-	}
-	if (rc == NULL || rc->err) {
-		fprintf(stderr, "sendergatectl: redis %s: %s\n",
-		    c->redis_address, rc ? rc->errstr : "out of memory");
-		redisFree(rc);
-		return NULL;
-	}
-	redisSetTimeout(rc, tv);
-	if (c->redis_password != NULL) {
-		r = redisCommand(rc, "AUTH %s", c->redis_password);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR)
-			goto fail;
-		freeReplyObject(r);
-	}
-	if (c->redis_db != 0) {
-		r = redisCommand(rc, "SELECT %ld", c->redis_db);
-		if (r == NULL || r->type == REDIS_REPLY_ERROR)
-			goto fail;
-		freeReplyObject(r);
-	}
-	return rc;
-fail:
-	fprintf(stderr, "sendergatectl: redis %s: %s\n", c->redis_address,
-	    r ? r->str : rc->errstr);
-	if (r != NULL)
-		freeReplyObject(r);
-	redisFree(rc);
-	return NULL;
-}
-
-/* Reset a sender's counter of a month. 0, or -1 (reported). */
+/* The counters, opened once per run (closed in main). */
 int
-ctl_usage_reset(const struct sg_conf *c, const char *primary,
-    const char *sender, const char *month, long *was)
+ctl_counters_open(struct ctl_ctx *x)
 {
-	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
-	redisContext	*rc;
-	redisReply	*r;
-	int		 ret = -1;
+	char	 err[512];
 
-	if (ctr_keys(c->redis_prefix, primary, sender, month, skey,
-	    sizeof(skey), dkey, sizeof(dkey)) == -1) {
-		fprintf(stderr, "sendergatectl: key too long for <%s>\n",
-		    sender);
+	if (x->ctrs != NULL)
+		return 0;
+	if ((x->ctrs = ctr_open(x->conf, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "sendergatectl: counters: %s\n", err);
 		return -1;
 	}
-	if ((rc = connect_redis(c)) == NULL)
-		return -1;
-	r = redisCommand(rc, "EVAL %s 2 %s %s", reset_script, skey, dkey);
-	if (r != NULL && r->type == REDIS_REPLY_INTEGER) {
-		*was = (long)r->integer;
-		ret = 0;
-	} else
-		fprintf(stderr, "sendergatectl: redis reset %s: %s\n", skey,
-		    r == NULL ? rc->errstr : r->type == REDIS_REPLY_ERROR ?
-		    r->str : "unexpected reply");
-	if (r != NULL)
-		freeReplyObject(r);
-	redisFree(rc);
-	return ret;
+	return 0;
 }
 
 /* A limit value as the milter reads it (digits only), or LIMIT_NONE. */
@@ -325,7 +242,8 @@ usage_rows(struct ctl_ctx *x, struct pool *pool, const struct ctl_rec *d,
 	nr[*nrows].name = prim;
 	nr[*nrows].group = prim;
 	nr[*nrows].limit = l.domain;
-	if (ctr_read(prim, "", t, &sc, &dc) == -1) {
+	if (ctr_read(x->ctrs, prim, "", t, LIMIT_NONE, LIMIT_NONE, &sc,
+	    &dc) == CTR_FAILED) {
 		dc = -1;
 		ret = -1;
 	}
@@ -340,7 +258,8 @@ usage_rows(struct ctl_ctx *x, struct pool *pool, const struct ctl_rec *d,
 		nr[*nrows].name = mail;
 		nr[*nrows].group = prim;
 		nr[*nrows].limit = l.sender;
-		if (ctr_read(prim, mail, t, &sc, &dc) == -1) {
+		if (ctr_read(x->ctrs, prim, mail, t, LIMIT_NONE, LIMIT_NONE,
+		    &sc, &dc) == CTR_FAILED) {
 			sc = -1;
 			ret = -1;
 		}
@@ -490,7 +409,6 @@ ctl_cmd_usage(struct ctl_ctx *x, const struct ctl_args *a, char **argv,
 	struct ctl_usage_row	*rows = NULL;
 	struct ctl_rec		*one = NULL, *d = NULL, **dv;
 	char			 mail[SG_ADDR_MAX + 1], month[SG_MONTH_LEN];
-	char			 err[512];
 	size_t			 nrows = 0, nd, i;
 	time_t			 t;
 	int			 rc = 0, ret, by_use;
@@ -502,10 +420,8 @@ ctl_cmd_usage(struct ctl_ctx *x, const struct ctl_args *a, char **argv,
 	by_use = a->sort != NULL && strcmp(a->sort, "use") == 0;
 	if ((ret = month_of(a, "usage", &t, month)) != CTL_OK)
 		return ret;
-	if (ctr_init(x->conf, err, sizeof(err)) == -1) {
-		fprintf(stderr, "sendergatectl: counters: %s\n", err);
+	if (ctl_counters_open(x) == -1)
 		return CTL_BACKEND;
-	}
 	ret = CTL_BACKEND;
 	if (argc == 1 && strchr(argv[0], '@') != NULL) {
 		if ((ret = sender_and_domain(x, argv[0], mail, sizeof(mail),
@@ -541,7 +457,6 @@ ctl_cmd_usage(struct ctl_ctx *x, const struct ctl_args *a, char **argv,
 	ctl_usage_print(stdout, month, rows, nrows, a->json);
 	ret = rc == -1 ? CTL_BACKEND : CTL_OK;
 out:
-	ctr_shutdown();
 	free(rows);
 	ctl_recs_free(pool.r, pool.n);
 	ctl_rec_free(one);
@@ -583,9 +498,12 @@ ctl_cmd_usage_reset(struct ctl_ctx *x, const struct ctl_args *a,
 		goto out;
 	}
 	ret = CTL_BACKEND;
-	if (ctl_usage_reset(x->conf, ctl_rec_first(d, "sgPrimaryDomain"),
-	    mail, month, &was) == -1)
+	if (ctl_counters_open(x) == -1 || ctr_reset(x->ctrs,
+	    ctl_rec_first(d, "sgPrimaryDomain"), mail, month, &was) == -1) {
+		fprintf(stderr, "sendergatectl: cannot reset the count of "
+		    "<%s>: see the messages above\n", mail);
 		goto out;
+	}
 	printf("reset <%s> for %s: was %ld\n", mail, month, was);
 	ret = CTL_OK;
 out:

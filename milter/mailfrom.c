@@ -27,10 +27,11 @@ mailfrom_release(struct mailfrom *mf)
 /* Rules 1 to 11, in the contract's order. */
 void
 mailfrom_decide(const struct sg_conf *c, struct directory *dir,
-    const char *arg, const struct pol_session *s,
-    const struct mailfrom_hooks *hk, struct mailfrom *mf, struct decision *d)
+    struct counters *ctrs, const char *arg, const struct pol_session *s,
+    int always_read, struct mailfrom *mf, struct decision *d)
 {
 	const struct sg_entry	*e;
+	time_t			 now = time(NULL);
 
 	mailfrom_release(mf);
 
@@ -51,13 +52,15 @@ mailfrom_decide(const struct sg_conf *c, struct directory *dir,
 
 	/* 10, 11: the counters, under the registered sender's own name */
 	e = mf->ans.entry;
-	if (hk == NULL || hk->need_read == NULL ||
-	    hk->need_read(hk->arg, mf)) {
+	if (ctrs == NULL) {
 		mf->read = 1;
-		mf->ctr_ok = ctr_read(e->dom.primary, e->snd.mail, time(NULL),
-		    &mf->scount, &mf->dcount);
-		if (hk != NULL && hk->read_done != NULL)
-			hk->read_done(hk->arg, mf);
+		mf->ctr_ok = -1;
+	} else if (always_read || c->quota_unit == QUOTA_RECIPIENT ||
+	    ctr_must_read(ctrs, e->dom.primary, e->snd.mail, now)) {
+		mf->read = 1;
+		mf->ctr_ok = ctr_read(ctrs, e->dom.primary, e->snd.mail, now,
+		    mf->lim.sender, mf->lim.domain, &mf->scount,
+		    &mf->dcount) == CTR_COUNTED ? 0 : -1;
 	}
 	policy_quota(c, e->snd.mail, mf->ctr_ok, mf->scount, mf->dcount,
 	    &mf->lim, d);

@@ -12,6 +12,7 @@
 
 #include "addr.h"
 #include "conf.h"
+#include "counter.h"
 #include "dir.h"
 #include "policy.h"
 
@@ -27,31 +28,22 @@ struct mailfrom {
 	long		 scount, dcount;	/* this month's, when read */
 };
 
-/*
- * Whether to read the counters at MAIL FROM, and what the read found
- * (quota_precheck = known keeps a memo of senders at their limit). NULL
- * hooks: always read.
- */
-struct mailfrom_hooks {
-	int	(*need_read)(void *arg, const struct mailfrom *);
-	void	(*read_done)(void *arg, const struct mailfrom *);
-	void	*arg;
-};
-
 /* Set mf to "nothing known yet" (ans.kind DIR_FAILED, no reference). */
 void	mailfrom_init(struct mailfrom *mf);
 
 /*
  * Decide MAIL FROM for the argument arg (as the MTA passes it) in
- * session s. Fills mf with the facts and d with the decision of the
+ * session s, with the directory dir and the counters ctrs (either may be
+ * NULL: failed). The counters are read as quota_precheck and quota_unit
+ * say (ctr_must_read), or always when always_read. Fills mf with the facts and d with the decision of the
  * first rule that does not pass (or RULE_OK / RULE_COUNTER_ERROR, with
  * POL_CONTINUE, when all pass). The counters are read with the
  * registered sender's canonical address (ans.entry->snd.mail). Release
  * mf with mailfrom_release.
  */
-void	mailfrom_decide(const struct sg_conf *, struct directory *,
-	    const char *arg, const struct pol_session *s,
-	    const struct mailfrom_hooks *, struct mailfrom *mf,
+void	mailfrom_decide(const struct sg_conf *, struct directory *dir,
+	    struct counters *ctrs, const char *arg,
+	    const struct pol_session *s, int always_read, struct mailfrom *mf,
 	    struct decision *d);
 
 /* Drop mf's directory reference; mf is as after mailfrom_init. */

@@ -38,7 +38,6 @@ struct msg {
 	int		 active;	/* MAIL FROM passed */
 	char		 qid[QID_MAX];
 	struct mailfrom	 mf;		/* the sender, its entry, counts */
-	unsigned	 full_s, full_d;	/* quota_precheck memo hashes */
 	char		**rcpts;	/* normalised recipients (conn's) */
 	size_t		 nrcpts;
 	long		 accepted;	/* recipients taken */
@@ -71,20 +70,6 @@ struct conn {
 };
 
 static unsigned			 msessions;	/* atomic: open sessions */
-
-/*
- * quota_precheck = known: the senders and domains this process has seen
- * at their limit this month, as dir_hash of "MONTH sender" and "MONTH
- * @primary", each in slot hash % FULL_SLOTS (0: empty). Lossy both ways,
- * and safe both ways: a collision or a stale mark costs one read at MAIL
- * FROM; an overwritten mark lets one message reach end of message, where
- * the atomic commit refuses it with rule 10's reply and marks it again.
- * full_failing: the last Redis call failed, so MAIL FROM reads (and gives
- * rule 11) until one succeeds.
- */
-#define FULL_SLOTS	4096
-static unsigned			 full_memo[FULL_SLOTS];
-static int			 full_failing;
 
 /* Clear a message's state (its buffers belong to the connection). */
 static void
@@ -347,96 +332,6 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	return SMFIS_NOREPLY;
 }
 
-/* The memo's hash of a sender or, with '@' first, a primary domain. */
-static unsigned
-full_key(const char *month, const char *at, const char *who)
-{
-	char		 buf[SG_MONTH_LEN + SG_ADDR_MAX + 4];
-	unsigned	 h;
-
-	snprintf(buf, sizeof(buf), "%s %s%s", month, at, who);
-	h = dir_hash(buf);
-	return h != 0 ? h : 1;
-}
-
-/* The message's two memo hashes, made once at MAIL FROM. */
-static void
-full_keys(struct msg *m)
-{
-	const struct sg_entry	*e = m->mf.ans.entry;
-	char			 month[SG_MONTH_LEN];
-
-	ctr_month(time(NULL), month);
-	m->full_s = full_key(month, "", e->snd.mail);
-	m->full_d = full_key(month, "@", e->dom.primary);
-}
-
-/* Is h marked? */
-static int
-full_marked(unsigned h)
-{
-	return __atomic_load_n(&full_memo[h % FULL_SLOTS], __ATOMIC_RELAXED) ==
-	    h;
-}
-
-/* Mark (on) or clear one memo entry. */
-static void
-full_set(unsigned h, int on)
-{
-	unsigned	*slot = &full_memo[h % FULL_SLOTS];
-	unsigned	 want = h;
-
-	if (on)
-		__atomic_store_n(slot, h, __ATOMIC_RELAXED);
-	else
-		(void)__atomic_compare_exchange_n(slot, &want, 0, 0,
-		    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-}
-
-/*
- * Note counts read or committed against the limits: r is 0 when
- * mf->scount and mf->dcount are known, -1 when Redis failed.
- */
-static void
-full_note(const struct msg *m, int r)
-{
-	const struct mailfrom	*mf = &m->mf;
-
-	__atomic_store_n(&full_failing, r == -1, __ATOMIC_RELAXED);
-	if (r != 0)
-		return;
-	full_set(m->full_s, mf->lim.sender != LIMIT_NONE &&
-	    mf->scount >= mf->lim.sender);
-	full_set(m->full_d, mf->lim.domain != LIMIT_NONE &&
-	    mf->dcount >= mf->lim.domain);
-}
-
-/* mailfrom hook: must MAIL FROM read the counters of this message? */
-static int
-full_need_read(void *arg, const struct mailfrom *mf)
-{
-	struct msg		*m = arg;
-	const struct sg_conf	*mc = &m->snap->conf;
-
-	if (mc->quota_precheck == PRECHECK_ALWAYS ||
-	    mc->quota_unit == QUOTA_RECIPIENT)
-		return 1;
-	(void)mf;
-	full_keys(m);
-	return __atomic_load_n(&full_failing, __ATOMIC_RELAXED) ||
-	    full_marked(m->full_s) || full_marked(m->full_d);
-}
-
-/* mailfrom hook: the counters were read. */
-static void
-full_read_done(void *arg, const struct mailfrom *mf)
-{
-	struct msg	*m = arg;
-
-	if (m->snap->conf.quota_precheck == PRECHECK_KNOWN)
-		full_note(arg, mf->ctr_ok);
-}
-
 /*
  * The fingerprint of a message, which tells a retry from another
  * message under the same Message-ID (whose trimmed value names the
@@ -517,7 +412,6 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	struct conn		*cn;
 	struct msg		*m;
 	struct decision		 d;
-	struct mailfrom_hooks	 hk;
 	const struct sg_conf	*mc;
 	char			 raw[SG_ADDR_MAX + 1];
 	const char		*arg = argv != NULL && argv[0] != NULL ?
@@ -534,10 +428,8 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	cn->sess.auth = cn->auth;
 	set_method(ctx, cn, mc);
 
-	hk.need_read = full_need_read;
-	hk.read_done = full_read_done;
-	hk.arg = m;
-	mailfrom_decide(mc, m->snap->dir, arg, &cn->sess, &hk, &m->mf, &d);
+	mailfrom_decide(mc, m->snap->dir, m->snap->ctrs, arg, &cn->sess, 0,
+	    &m->mf, &d);
 	if (m->mf.r != ADDR_OK) {
 		/* log what was refused, printable and bounded */
 		printable(arg, raw, sizeof(raw));
@@ -813,14 +705,9 @@ cb_eom(SMFICTX *ctx)
 
 	/* counted under the registered sender's canonical name */
 	fp_finish(cn, fp);
-	r = ctr_commit(e->dom.primary, e->snd.mail, m->msgid, fp, time(NULL),
-	    mc->quota_unit == QUOTA_MESSAGE ? 1 : m->accepted,
+	r = ctr_commit(m->snap->ctrs, e->dom.primary, e->snd.mail, m->msgid,
+	    fp, time(NULL), mc->quota_unit == QUOTA_MESSAGE ? 1 : m->accepted,
 	    mf->lim.sender, mf->lim.domain, &mf->scount, &mf->dcount);
-	if (mc->quota_precheck == PRECHECK_KNOWN) {
-		if (m->full_s == 0)
-			full_keys(m);
-		full_note(m, r == CTR_FAILED ? -1 : 0);
-	}
 	policy_commit(mc, e->snd.mail, r, &d);
 	if (d.action != POL_CONTINUE) {
 		ret = obey(ctx, cn, &d, mf->addr, "");

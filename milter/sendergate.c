@@ -259,7 +259,6 @@ stop(pthread_t milter, int ended)
 	}
 	reload_end();
 	snap_publish(NULL);
-	ctr_shutdown();
 	log_info("stopped");
 	pidfile_remove();
 	exit(status);
@@ -392,9 +391,9 @@ main(int argc, char *argv[])
 
 	if ((s->dir = dir_open(&s->conf, err, sizeof(err))) == NULL)
 		fatalx("directory: %s", err);
-	if (ctr_init(&s->conf, err, sizeof(err)) == -1)
+	if ((s->ctrs = ctr_open(&s->conf, err, sizeof(err))) == NULL)
 		fatalx("counters: %s", err);
-	reload_init(abspath, s);
+	reload_init(abspath);
 	snap_publish(s);	/* ours is now the published one's */
 
 	if (pthread_create(&milter, NULL, milter_thread, NULL) != 0)
@@ -405,7 +404,8 @@ main(int argc, char *argv[])
 	s = snap_current();
 	log_info("started: socket %s, ldap_mode %s, %zu ldap_uri, redis %s",
 	    s->conf.socket, s->conf.ldap_mode == LDAP_MODE_QUERY ? "query" :
-	    "mirror", s->conf.ldap_nuri, s->conf.redis_address);
+	    "mirror", s->conf.ldap_nuri, s->conf.redis_sentinels[0] != '\0' ?
+	    s->conf.redis_master_name : s->conf.redis_address);
 	snap_release(s);
 	sd_notifyf(0, "READY=1\nMAINPID=%ld", (long)getpid());
 

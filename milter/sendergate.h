@@ -54,8 +54,8 @@ void	socket_wake(void);
 /* Remove the unix socket, if the file is still the one we made. */
 void	socket_remove(void);
 
-/* Remember path and the first snapshot (published; its counters set). */
-void	reload_init(const char *path, struct snap *first);
+/* Remember the configuration file's path. */
+void	reload_init(const char *path);
 /*
  * Read the configuration again and put it in force, or keep the old;
  * sigfd (the signal pipe) is watched while a new directory is awaited.

@@ -10,14 +10,15 @@
  * running copy) and put in force only once it answers (within
  * READY_TIMEOUTS times the new ldap_timeout, else the reload is given
  * up), the old one
- * closed when the last message using it ends; when a Redis connection
- * key changed, the idle Redis connections are closed, and new ones made
- * with the new settings. Everything else takes effect for the next
+ * closed when the last message using it ends; when a key of the counters
+ * changed (conf.c's CONF_REDIS: Redis, Sentinel, WAIT, dedupe,
+ * quota_precheck), new counters are opened (new connections, a new
+ * memo) for the new snapshot, and the old ones closed with the last
+ * message that uses them. Everything else takes effect for the next
  * message: a message in progress finishes under the snapshot of its MAIL
  * FROM (snap.h), and no session is dropped.
  *
- * Runs on the main thread, between signals; counter.c reads the
- * configuration this module keeps referenced (ctr_snap).
+ * Runs on the main thread, between signals.
  */
 #include <poll.h>
 #include <stdio.h>
@@ -37,28 +38,24 @@
 #define READY_POLL	100		/* ms between two tries */
 
 static char		*reload_path;
-static struct snap	*ctr_snap;	/* whose configuration counter.c reads */
 
 struct changes {			/* what conf_diff found */
 	char	 keys[1024];		/* "a, b, c" */
 	size_t	 len;
 };
 
-/* Remember the file and the snapshot counter.c was given. */
+/* Remember the file. */
 void
-reload_init(const char *path, struct snap *first)
+reload_init(const char *path)
 {
 	if ((reload_path = strdup(path)) == NULL)
 		fatal("strdup");
-	ctr_snap = snap_ref(first);
 }
 
-/* Let go of the counter's snapshot (at stop, after the last message). */
+/* Forget it (at stop). */
 void
 reload_end(void)
 {
-	snap_release(ctr_snap);
-	ctr_snap = NULL;
 	free(reload_path);
 	reload_path = NULL;
 }
@@ -158,10 +155,16 @@ reload(int sigfd)
 	} else
 		snap_share_dir(s, old);
 
+	if (what & CONF_REDIS) {
+		if ((s->ctrs = ctr_open(&s->conf, err, sizeof(err))) == NULL) {
+			log_error("reload: counters: %s: keeping the running "
+			    "configuration", err);
+			goto out;
+		}
+	} else
+		snap_share_ctrs(s, old);
+
 	log_setlevel(s->conf.log_level);
-	ctr_reconfigure(&s->conf, (what & CONF_REDIS) != 0);
-	snap_release(ctr_snap);
-	ctr_snap = snap_ref(s);
 	snap_publish(s);
 	s = NULL;
 	log_info("reloaded %s: %s%s%s", reload_path,

@@ -294,6 +294,7 @@ run(const struct command *c, const struct ctl_args *a, char **v, int n)
 		ret = c->run(&x, a, v, n);
 	}
 	ctl_ldap_close(&x);
+	ctr_close(x.ctrs);
 	if (secret != NULL) {
 		OPENSSL_cleanse(secret, strlen(secret));
 		free(secret);

@@ -44,6 +44,10 @@ snap_release(struct snap *s)
 		snap_release(s->dir_from);
 	else
 		dir_close(s->dir);
+	if (s->ctrs_from != NULL)
+		snap_release(s->ctrs_from);
+	else
+		ctr_close(s->ctrs);
 	conf_free(&s->conf);
 	free(s);
 }
@@ -56,6 +60,16 @@ snap_share_dir(struct snap *to, struct snap *from)
 		from = from->dir_from;
 	to->dir = from->dir;
 	to->dir_from = snap_ref(from);
+}
+
+/* Use the counters of from (they copied what they read of its conf). */
+void
+snap_share_ctrs(struct snap *to, struct snap *from)
+{
+	if (from->ctrs_from != NULL)
+		from = from->ctrs_from;
+	to->ctrs = from->ctrs;
+	to->ctrs_from = snap_ref(from);
 }
 
 /* A reference to the snapshot in force. */

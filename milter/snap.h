@@ -1,7 +1,8 @@
 /*
  * snap.h - the configuration in force, as reference-counted snapshots.
  *
- * A snapshot is a configuration and the directory opened for it. A
+ * A snapshot is a configuration and the directory and counters opened
+ * for it. A
  * message takes a reference at MAIL FROM (snap_current) and drops it
  * when it ends, so a message is decided under one configuration from
  * start to end. A reload publishes a new snapshot (snap_publish); the old
@@ -17,6 +18,7 @@
 #define SG_SNAP_H
 
 #include "conf.h"
+#include "counter.h"
 #include "dir.h"
 
 struct snap {
@@ -24,6 +26,8 @@ struct snap {
 	struct sg_conf	 conf;
 	struct directory *dir;		/* opened for conf, or dir_from's */
 	struct snap	*dir_from;	/* a reference; NULL: dir is ours */
+	struct counters	*ctrs;		/* opened for conf, or ctrs_from's */
+	struct snap	*ctrs_from;	/* a reference; NULL: ctrs is ours */
 };
 
 /* A new snapshot (one reference, the caller's); NULL when out of memory. */
@@ -37,6 +41,9 @@ void	snap_release(struct snap *s);
 
 /* Let to use from's directory (to has none yet). */
 void	snap_share_dir(struct snap *to, struct snap *from);
+
+/* Let to use from's counters (to has none yet). */
+void	snap_share_ctrs(struct snap *to, struct snap *from);
 
 /* A reference to the snapshot in force; NULL before the first publish. */
 struct snap *snap_current(void);

@@ -63,8 +63,10 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	systemd-analyze verify --man=no "$U" >"$SG_TMP/verify.log" 2>&1
 	rc=$?
 	sed 's/^/	# /' "$SG_TMP/verify.log"
+	# other packages' units on the machine may draw warnings of their
+	# own (verify loads what it finds); only ours count
 	check "systemd-analyze verify: the unit is clean (status $rc)" \
-	    test "$rc" -eq 0 -a ! -s "$SG_TMP/verify.log"
+	    sh -c "! grep -q sendergate '$SG_TMP/verify.log'"
 	for k in Type=notify NoNewPrivileges=yes ProtectSystem=strict \
 	    ProtectHome=yes PrivateTmp=yes RuntimeDirectory=sendergate \
 	    User=sendergate; do
