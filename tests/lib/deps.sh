@@ -4,6 +4,11 @@
 #
 #   sh tests/lib/deps.sh        check, and install what is missing (root)
 #   sh tests/lib/deps.sh -n     only say what is missing; exit 1 if any
+#   sh tests/lib/deps.sh [-n] PACKAGE...
+#                               the same for these packages instead of the
+#                               list below (tests/bench/peers.sh: rspamd and
+#                               policyd-rate-limit, which only the
+#                               benchmark needs)
 #
 # Checks with dpkg-query; installs with one apt-get update and one
 # non-interactive apt-get install --no-install-recommends. Not root and
@@ -37,9 +42,16 @@ POLICY=/usr/sbin/policy-rc.d
 dry_run=0
 if [ "${1:-}" = -n ]; then
 	dry_run=1
-elif [ $# -gt 0 ]; then
-	echo "usage: sh tests/lib/deps.sh [-n]" >&2
+	shift
+fi
+case ${1:-} in
+-*)
+	echo "usage: sh tests/lib/deps.sh [-n] [PACKAGE...]" >&2
 	exit 2
+	;;
+esac
+if [ $# -gt 0 ]; then
+	PACKAGES="$*"
 fi
 
 # True when package $1 is installed.
@@ -153,7 +165,8 @@ fi
 
 # Belt and braces: a daemon just installed and started anyway (someone
 # else's policy-rc.d allows starts) is stopped through its init script.
-for svc in slapd redis-server postfix dovecot saslauthd; do
+for svc in slapd redis-server postfix dovecot saslauthd rspamd \
+    policyd-rate-limit; do
 	pkg=$svc
 	[ "$svc" = dovecot ] && pkg=dovecot-core
 	[ "$svc" = saslauthd ] && pkg=sasl2-bin
