@@ -38,7 +38,7 @@ DAEMON_LIBS = $(LIBS) -lsystemd
 COMMON	= milter/log.o milter/conf.o milter/addr.o milter/cidr.o milter/dirval.o \
 	  milter/policy.o milter/dir.o milter/dir_ldap.o milter/dir_query.o \
 	  milter/dir_mirror.o milter/mirror_index.o milter/mirror_model.o \
-	  milter/counter.o milter/mailfrom.o milter/siphash.o \
+	  milter/mirror_cookie.o milter/counter.o milter/mailfrom.o milter/siphash.o \
 	  milter/hostport.o milter/sentinel.o
 DAEMON	= milter/sendergate.o milter/sendergate_check.o \
 	  milter/sendergate_pidfile.o milter/sendergate_reload.o \
@@ -109,8 +109,8 @@ tests/unit/test_dirval: tests/unit/test_dirval.o milter/dirval.o
 tests/unit/test_ctl_passwd: tests/unit/test_ctl_passwd.o milter/ctl_passwd.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcrypt -lcmocka
 
-MIRROR	= milter/mirror_index.o milter/mirror_model.o milter/dir.o \
-	  milter/dir_query.o milter/dir_mirror.o milter/dir_ldap.o milter/log.o \
+MIRROR	= milter/mirror_index.o milter/mirror_model.o milter/mirror_cookie.o \
+	  milter/dir.o milter/dir_query.o milter/dir_mirror.o milter/dir_ldap.o milter/log.o \
 	  milter/addr.o milter/cidr.o milter/dirval.o milter/siphash.o
 tests/unit/test_mirror: tests/unit/test_mirror.o $(MIRROR)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lldap -llber -lcmocka

@@ -13,7 +13,10 @@
  *   is a reload the server asks for (e-syncRefreshRequired).
  * - A lost connection: the last complete copy is served (answers marked
  *   stale) while the thread reconnects with backoff and resumes with the
- *   sync cookie; past mirror_max_stale lookups fail (rule 3).
+ *   sync cookie; past mirror_max_stale lookups fail (rule 3). With
+ *   several ldap_uri (multi-provider slapd), the next server that
+ *   answers takes the same cookie, kept per serverID (mirror_cookie.c),
+ *   and sends only what changed since.
  * - A server that refuses the sync control (no syncprov overlay): one
  *   warning, and lookups go to query mode from then on.
  */
@@ -57,6 +60,10 @@ struct mirror {
 	struct mirror_model	*live;		/* what the index shows */
 	struct mirror_model	*building;	/* a full load, or NULL */
 	struct berval		 cookie;
+	char			*kept;		/* what we left in ls_cookie */
+	char			*uri;		/* the server of this session */
+	size_t			 got_entries;	/* this refresh: added, changed */
+	size_t			 got_deletes;
 	int			 refresh_done;
 	int			 present_end;
 	int			 search_ended;
@@ -131,6 +138,38 @@ cookie_drop(struct mirror *m)
 	m->cookie.bv_len = 0;
 }
 
+/*
+ * Fold the cookie the server just sent (libldap put it in ls_cookie)
+ * into the one we keep, and leave that in ls_cookie for the next search.
+ */
+static void
+cookie_fold(struct mirror *m, ldap_sync_t *ls)
+{
+	struct berval	 bv;
+	char		*got, *merged;
+
+	if (ls->ls_cookie.bv_val == NULL || (m->kept != NULL &&
+	    strlen(m->kept) == ls->ls_cookie.bv_len &&
+	    memcmp(m->kept, ls->ls_cookie.bv_val, ls->ls_cookie.bv_len) == 0))
+		return;
+	if ((got = strndup(ls->ls_cookie.bv_val, ls->ls_cookie.bv_len)) ==
+	    NULL || (merged = mirror_cookie_merge(m->kept, got)) == NULL) {
+		free(got);
+		log_error("mirror: out of memory keeping the sync cookie");
+		return;
+	}
+	free(got);
+	bv.bv_val = merged;
+	bv.bv_len = strlen(merged);
+	if (ber_bvreplace(&ls->ls_cookie, &bv) == NULL) {
+		free(merged);
+		log_error("mirror: out of memory keeping the sync cookie");
+		return;
+	}
+	free(m->kept);
+	m->kept = merged;
+}
+
 /* Parse an added or changed entry into the model. */
 static void
 put_entry(struct mirror *m, LDAP *ld, LDAPMessage *msg,
@@ -167,6 +206,7 @@ cb_entry(ldap_sync_t *ls, LDAPMessage *msg, struct berval *uuid,
 	struct mirror		*m = ls->ls_private;
 	const unsigned char	*u = (const unsigned char *)uuid->bv_val;
 
+	cookie_fold(m, ls);
 	if (uuid->bv_len != MIRROR_UUID_LEN)
 		return 0;
 	switch (phase) {
@@ -174,10 +214,12 @@ cb_entry(ldap_sync_t *ls, LDAPMessage *msg, struct berval *uuid,
 		mm_present(model(m), u);
 		break;
 	case LDAP_SYNC_CAPI_DELETE:
+		m->got_deletes += !m->refresh_done;
 		mm_delete(model(m), u);
 		break;
 	case LDAP_SYNC_CAPI_ADD:
 	case LDAP_SYNC_CAPI_MODIFY:
+		m->got_entries += !m->refresh_done;
 		put_entry(m, ls->ls_ld, msg, u);
 		break;
 	default:
@@ -216,6 +258,7 @@ cb_intermediate(ldap_sync_t *ls, LDAPMessage *msg, BerVarray uuids,
 	struct mirror	*m = ls->ls_private;
 	size_t		 i;
 
+	cookie_fold(m, ls);
 	switch (phase) {
 	case LDAP_SYNC_CAPI_PRESENTS_IDSET:
 	case LDAP_SYNC_CAPI_DELETES_IDSET:
@@ -225,9 +268,11 @@ cb_intermediate(ldap_sync_t *ls, LDAPMessage *msg, BerVarray uuids,
 			if (phase == LDAP_SYNC_CAPI_PRESENTS_IDSET)
 				mm_present(model(m),
 				    (unsigned char *)uuids[i].bv_val);
-			else
+			else {
+				m->got_deletes += !m->refresh_done;
 				mm_delete(model(m),
 				    (unsigned char *)uuids[i].bv_val);
+			}
 		}
 		break;
 	case LDAP_SYNC_CAPI_PRESENTS:
@@ -252,6 +297,7 @@ cb_result(ldap_sync_t *ls, LDAPMessage *msg, int refresh_deletes)
 
 	(void)msg;
 	(void)refresh_deletes;
+	cookie_fold(m, ls);
 	m->search_ended = 1;
 	return 0;
 }
@@ -270,11 +316,15 @@ refresh_complete(struct mirror *m)
 		m->live = m->building;
 		m->building = NULL;
 		log_info("mirror: full load of %zu entries (%zu addresses) "
-		    "in %lld ms", mm_count(m->live),
-		    mi_count(mm_table(m->live)), now_ms() - m->refresh_start);
+		    "in %lld ms from %s", mm_count(m->live),
+		    mi_count(mm_table(m->live)), now_ms() - m->refresh_start,
+		    m->uri != NULL ? m->uri : "?");
 	} else
-		log_info("mirror: resynchronised in %lld ms (%zu entries)",
-		    now_ms() - m->refresh_start, mm_count(m->live));
+		log_info("mirror: resynchronised in %lld ms from %s with the "
+		    "sync cookie: %zu entries transferred, %zu deleted "
+		    "(%zu in the copy)", now_ms() - m->refresh_start,
+		    m->uri != NULL ? m->uri : "?", m->got_entries,
+		    m->got_deletes, mm_count(m->live));
 	__atomic_store_n(&m->lost_at, 0, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&m->lock);
 	m->loaded = 1;
@@ -352,10 +402,20 @@ session(struct mirror *m, LDAP *ld)
 			goto out;
 		}
 		ls.ls_cookie = m->cookie;
+		free(m->kept);
+		m->kept = NULL;
+		if (m->cookie.bv_val != NULL && (m->kept =
+		    strndup(m->cookie.bv_val, m->cookie.bv_len)) == NULL) {
+			log_error("mirror: out of memory");
+			ber_memfree(saved.bv_val);
+			goto out;
+		}
 		m->refresh_done = m->present_end = m->search_ended = 0;
+		m->got_entries = m->got_deletes = 0;
 		m->refresh_start = now_ms();
 		mm_refresh_begin(model(m));
 		rc = ldap_sync_init(&ls, LDAP_SYNC_REFRESH_AND_PERSIST);
+		cookie_fold(m, &ls);
 		m->cookie = ls.ls_cookie;
 		if (rc != LDAP_SUCCESS || !m->refresh_done) {
 			ber_memfree(m->cookie.bv_val);
@@ -405,6 +465,7 @@ session(struct mirror *m, LDAP *ld)
 
 	while (!stopping(m)) {
 		rc = ldap_sync_poll(&ls);
+		cookie_fold(m, &ls);
 		m->cookie = ls.ls_cookie;
 		if (rc == 0 && !m->search_ended)
 			continue;
@@ -470,6 +531,9 @@ sync_main(void *arg)
 			continue;
 		}
 		keepalive(ld);
+		ldap_memfree(m->uri);
+		m->uri = NULL;
+		(void)ldap_get_option(ld, LDAP_OPT_URI, &m->uri);
 		fd = -1;
 		(void)ldap_get_option(ld, LDAP_OPT_DESC, &fd);
 		pthread_mutex_lock(&m->lock);
@@ -605,6 +669,8 @@ m_close(void *h)
 	mm_free(m->live);
 	mi_free(m->idx);	/* and the live table */
 	cookie_drop(m);
+	free(m->kept);
+	ldap_memfree(m->uri);
 	pthread_cond_destroy(&m->cond);
 	pthread_mutex_destroy(&m->lock);
 	free(m);

@@ -15,6 +15,8 @@
  *                   thread drives it, so tests can drive it directly.
  *   dir_mirror.c    the backend: the RFC 4533 consumer thread feeding the
  *                   model, staleness, and the fall-back to query mode.
+ *   mirror_cookie.c the sync cookie kept across servers: the newest CSN of
+ *                   each serverID, as slapd's multi-provider setups need.
  */
 #ifndef SG_MIRROR_H
 #define SG_MIRROR_H
@@ -92,5 +94,15 @@ void	mm_refresh_begin(struct mirror_model *);
 void	mm_present(struct mirror_model *, const unsigned char *uuid);
 void	mm_refresh_end(struct mirror_model *, int all_present);
 size_t	mm_count(const struct mirror_model *);	/* entries held */
+
+/* ---- mirror_cookie.c -------------------------------------------------- */
+
+/*
+ * The cookie to offer next: have (what we kept, NULL for none) with got
+ * (what the server just sent) folded in, per serverID the newest CSN,
+ * no sid=. A got not in slapd's form comes back unchanged. A new string
+ * the caller frees; NULL when out of memory.
+ */
+char	*mirror_cookie_merge(const char *have, const char *got);
 
 #endif

@@ -62,6 +62,9 @@
 #   SLAPD_NO_SYNCPROV=1  no syncprov overlay (content sync refused)
 #   SLAPD_SESSIONLOG=N   syncprov-sessionlog N (default 10000)
 #   SLAPD_EXTRA_DB_CONF=TEXT  lines appended to the database section
+#   SLAPD_EXTRA_GLOBAL_CONF=TEXT  lines of the global section (serverID)
+#   SLAPD_DIR=DIR        the server's files (default $SG_TMP/slapd; a
+#                        second server, tests/lib/slapd_mp.sh)
 #   SLAPD_MAXSIZE=BYTES  mdb maxsize (default 1073741824; big benches)
 #
 # The slapd database is mdb with the syncprov overlay (for ldap_mode =
@@ -265,7 +268,7 @@ sg_tls_make() {
 
 # Write $SLAPD_CONF.
 slapd_write_conf() {
-	sg_d=$SG_TMP/slapd
+	sg_d=${SLAPD_DIR:-$SG_TMP/slapd}
 	sg_rootpw=$(slappasswd -s "$SLAPD_ADMIN_PW" -h '{SSHA}') || return 1
 	if [ "${SLAPD_NO_ANONYMOUS:-0}" = 1 ]; then
 		sg_anon="by * none"
@@ -301,6 +304,7 @@ moduleload syncprov"
 	TLSCACertificateFile $SG_TMP/tls/ca.pem
 	TLSCertificateFile $SG_TMP/tls/server.pem
 	TLSCertificateKeyFile $SG_TMP/tls/server.key
+	${SLAPD_EXTRA_GLOBAL_CONF:-}
 
 	database mdb
 	maxsize ${SLAPD_MAXSIZE:-1073741824}
@@ -338,7 +342,7 @@ moduleload syncprov"
 # bind account and, without example.ldif, the ou holding the domains.
 slapd_write_base() {
 	sg_bindpw=$(slappasswd -s milterpw -h '{SSHA}') || return 1
-	cat >"$SG_TMP/slapd/base.ldif" <<-EOF
+	cat >"${SLAPD_DIR:-$SG_TMP/slapd}/base.ldif" <<-EOF
 	dn: $SLAPD_SUFFIX
 	objectClass: dcObject
 	objectClass: organization
@@ -352,7 +356,7 @@ slapd_write_base() {
 	description: bind account of the sendergate milter
 	userPassword: $sg_bindpw
 	EOF
-	cat >"$SG_TMP/slapd/ou.ldif" <<-EOF
+	cat >"${SLAPD_DIR:-$SG_TMP/slapd}/ou.ldif" <<-EOF
 	dn: $SLAPD_BASE
 	objectClass: organizationalUnit
 	ou: sendergate
@@ -362,7 +366,7 @@ slapd_write_base() {
 # Start slapd on the current ports; 0 once it answers, 1 if it died or
 # did not answer within 10 s.
 slapd_launch() {
-	rm -f "$SG_TMP/slapd/ldapi"
+	rm -f "${SLAPD_DIR:-$SG_TMP/slapd}/ldapi"
 	slapd -d "${SLAPD_DEBUG:-stats}" -f "$SLAPD_CONF" \
 	    -h "$SLAPD_URI/ $SLAPD_LDAPS_URI/ $SLAPD_LDAPI_URI" \
 	    >>"$SLAPD_LOG" 2>&1 &
@@ -388,6 +392,25 @@ slapd_launch() {
 	return 1
 }
 
+# Set the names slapd_start exports, for the server in $SLAPD_DIR
+# (default $SG_TMP/slapd) logging to $SG_TMP/$1.
+slapd_names() {
+	sg_d=${SLAPD_DIR:-$SG_TMP/slapd}
+	SLAPD_SUFFIX=dc=example,dc=com
+	SLAPD_BASE=ou=sendergate,$SLAPD_SUFFIX
+	SLAPD_ADMIN_DN=cn=admin,$SLAPD_SUFFIX
+	SLAPD_ADMIN_PW=adminpw
+	SLAPD_BIND_DN=cn=sendergate,$SLAPD_SUFFIX
+	SLAPD_BIND_PW_FILE=$sg_d/bind.pw
+	SLAPD_CA=$SG_TMP/tls/ca.pem
+	SLAPD_CONF=$sg_d/slapd.conf
+	SLAPD_LOG=$SG_TMP/$1
+	SLAPD_LDAPI_URI=ldapi://$(printf '%s' "$sg_d/ldapi" | sed 's,/,%2F,g')
+	export SLAPD_SUFFIX SLAPD_BASE SLAPD_ADMIN_DN SLAPD_ADMIN_PW \
+	    SLAPD_BIND_DN SLAPD_BIND_PW_FILE SLAPD_CA SLAPD_CONF SLAPD_LOG \
+	    SLAPD_LDAPI_URI
+}
+
 # Start a fresh slapd with the base entries, example.ldif (unless
 # SLAPD_NO_EXAMPLE=1) and the LDIF files given.
 slapd_start() {
@@ -399,21 +422,8 @@ slapd_start() {
 		sg_say "slapd_start: slapd already running (pid $SLAPD_PID)"
 		return 1
 	fi
-	SLAPD_SUFFIX=dc=example,dc=com
-	SLAPD_BASE=ou=sendergate,$SLAPD_SUFFIX
-	SLAPD_ADMIN_DN=cn=admin,$SLAPD_SUFFIX
-	SLAPD_ADMIN_PW=adminpw
-	SLAPD_BIND_DN=cn=sendergate,$SLAPD_SUFFIX
-	SLAPD_BIND_PW_FILE=$SG_TMP/slapd/bind.pw
-	SLAPD_CA=$SG_TMP/tls/ca.pem
-	SLAPD_CONF=$SG_TMP/slapd/slapd.conf
-	SLAPD_LOG=$SG_TMP/slapd.log
-	SLAPD_LDAPI_URI=ldapi://$(printf '%s' "$SG_TMP/slapd/ldapi" |
-	    sed 's,/,%2F,g')
-	export SLAPD_SUFFIX SLAPD_BASE SLAPD_ADMIN_DN SLAPD_ADMIN_PW \
-	    SLAPD_BIND_DN SLAPD_BIND_PW_FILE SLAPD_CA SLAPD_CONF SLAPD_LOG \
-	    SLAPD_LDAPI_URI
-
+	SLAPD_DIR=$SG_TMP/slapd
+	slapd_names slapd.log
 	rm -rf "$SG_TMP/slapd"
 	mkdir -p "$SG_TMP/slapd/data" || return 1
 	sg_secret_file "$SLAPD_BIND_PW_FILE" milterpw || return 1

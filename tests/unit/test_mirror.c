@@ -410,6 +410,69 @@ test_concurrent(void **state)
 	mi_free(sh.mi);
 }
 
+/* Copy pattern to out with @a1, @a2, @b1 replaced by those CSNs. */
+static void
+expand(char *out, size_t len, const char *pat, const char *a1,
+    const char *a2, const char *b1)
+{
+	size_t	 n = 0;
+	const char *v;
+
+	for (; pat != NULL && *pat != '\0' && n + 1 < len; pat++) {
+		if (*pat == '@' && pat[1] != '\0' && pat[2] != '\0') {
+			v = pat[1] == 'b' ? b1 : pat[2] == '1' ? a1 : a2;
+			n += (size_t)snprintf(out + n, len - n, "%s", v);
+			pat += 2;
+		} else
+			out[n++] = *pat;
+	}
+	out[n < len ? n : len - 1] = '\0';
+}
+
+/* The cookie kept across providers: per serverID the newest CSN, no sid=. */
+static void
+test_cookie(void **state)
+{
+	static const char a1[] = "20260101000000.000001Z#000000#001#000000";
+	static const char a2[] = "20260101000000.000009Z#000000#001#000000";
+	static const char b1[] = "20260101000000.000005Z#000000#002#000000";
+	char	 have[512], got[512], want[512];
+	const struct {
+		const char	*have, *got, *want;
+	} cases[] = {
+		/* first cookie: sid= dropped */
+		{ NULL, "rid=000,sid=001,csn=@a1", "rid=000,csn=@a1" },
+		/* a persist change of another serverID: both kept */
+		{ "rid=000,csn=@a1", "rid=000,sid=002,csn=@b1",
+		    "rid=000,csn=@a1;@b1" },
+		/* a newer CSN of a serverID replaces its older one */
+		{ "rid=000,csn=@a1;@b1", "rid=000,sid=001,csn=@a2",
+		    "rid=000,csn=@a2;@b1" },
+		/* an older one does not */
+		{ "rid=000,csn=@a2;@b1", "rid=000,sid=001,csn=@a1",
+		    "rid=000,csn=@a2;@b1" },
+		/* a cookie without CSN keeps ours */
+		{ "rid=000,csn=@a1", "rid=000,sid=002", "rid=000,csn=@a1" },
+		/* not slapd's form: taken as it is */
+		{ "rid=000,csn=@a1", "opaque-cookie", "opaque-cookie" },
+		{ NULL, "csn=@a1", "csn=@a1" },
+	};
+	size_t	 i;
+	char	*got_out;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		expand(have, sizeof(have), cases[i].have, a1, a2, b1);
+		expand(got, sizeof(got), cases[i].got, a1, a2, b1);
+		expand(want, sizeof(want), cases[i].want, a1, a2, b1);
+		got_out = mirror_cookie_merge(cases[i].have ? have : NULL, got);
+		assert_non_null(got_out);
+		if (strcmp(got_out, want) != 0)
+			fail_msg("case %zu: got %s, want %s", i, got_out, want);
+		free(got_out);
+	}
+}
+
 int
 main(void)
 {
@@ -417,6 +480,7 @@ main(void)
 		cmocka_unit_test(test_empty_index),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_concurrent),
+		cmocka_unit_test(test_cookie),
 	};
 
 	log_init("test_mirror", 1, LOG_LVL_ERROR);
