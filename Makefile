@@ -54,7 +54,7 @@ UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 	  tests/unit/test_policy tests/unit/test_counter tests/unit/test_mirror \
 	  tests/unit/test_ctl_validate tests/unit/test_ctl_passwd \
 	  tests/unit/test_siphash tests/unit/test_dirval
-TOOLS	= tests/mtclient tests/bench/mtload
+TOOLS	= tests/tools/mtclient tests/bench/mtload
 
 .PHONY: all check unit integration demo deps install clean bench-mirror bench \
 	bench-hash FORCE package
@@ -133,9 +133,9 @@ bench-mirror: tests/bench/bench_mirror
 
 # make bench [BENCH_SIZES="1000 100000 1000000"]: the daemon under load
 # (tests/bench/mtload), then Postfix end to end (tests/bench/e2e.sh).
-tests/bench/mtload: tests/bench/mtload.c tests/milterproto.c tests/milterproto.h
-	$(CC) $(SG_CFLAGS) -Itests $(SG_LDFLAGS) -o $@ tests/bench/mtload.c \
-		tests/milterproto.c
+tests/bench/mtload: tests/bench/mtload.c tests/tools/milterproto.c tests/tools/milterproto.h
+	$(CC) $(SG_CFLAGS) -Itests/tools $(SG_LDFLAGS) -o $@ tests/bench/mtload.c \
+		tests/tools/milterproto.c
 
 tests/bench/nullmilter: tests/bench/nullmilter.c $(HEADERS)
 	$(CC) $(SG_CFLAGS) $(SG_LDFLAGS) -o $@ $< -lmilter -lpthread
@@ -144,8 +144,10 @@ bench: deps all $(TOOLS) tests/bench/nullmilter
 	@sh tests/bench/bench_milter.sh $(BENCH_SIZES)
 	@sh tests/bench/e2e.sh
 
-tests/mtclient: tests/mtclient.c tests/milterproto.c tests/milterproto.h
-	$(CC) $(SG_CFLAGS) -Itests $(SG_LDFLAGS) -o $@ tests/mtclient.c tests/milterproto.c
+tests/tools/mtclient: tests/tools/mtclient.c tests/tools/milterproto.c \
+		tests/tools/milterproto.h
+	$(CC) $(SG_CFLAGS) -Itests/tools $(SG_LDFLAGS) -o $@ tests/tools/mtclient.c \
+		tests/tools/milterproto.c
 
 deps:
 	@sh tests/lib/deps.sh
@@ -226,7 +228,7 @@ fuzz-smoke:
 # $(TSAN_OUT) (a copy of the tree) so the normal objects stay as they are.
 TSAN_OUT ?= tmp/tsan
 tsan-check:
-	@sh tests/tsan-check.sh $(TSAN_OUT)
+	@sh tests/tools/tsan-check.sh $(TSAN_OUT)
 
 clean:
 	rm -f milter/*.o milter/sendergate milter/sendergatectl tests/unit/*.o $(UNIT) $(TOOLS)

@@ -65,7 +65,7 @@ before=$(cd "$top" && git status --porcelain 2>/dev/null)
 mkdir "$work/sendergate"
 (cd "$top" && tar cf - --exclude=./.git --exclude=./tmp --exclude='*.o' \
     --exclude=./milter/sendergate --exclude=./milter/sendergatectl \
-    --exclude=./milter/paths.h --exclude=./tests/mtclient \
+    --exclude=./milter/paths.h --exclude=./tests/tools/mtclient \
     --exclude=./tests/bench/mtload --exclude='./tests/unit/test_*[!c]' .) |
     (cd "$work/sendergate" && tar xf -)
 (cd "$work/sendergate" && dpkg-buildpackage -b -us -uc) \

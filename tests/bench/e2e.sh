@@ -78,7 +78,7 @@
 # smtp-source -d, all of a run's messages over the 20 sessions),
 # OUT (default ${TMPDIR:-/tmp}/bench-e2e-results.txt), SG_KEEP=1 keeps
 # the temporary directory (logs, configurations).
-# Needs root, the built milter/sendergate, tests/mtclient and
+# Needs root, the built milter/sendergate, tests/tools/mtclient and
 # tests/bench/nullmilter (make bench builds them), postfix and
 # postfix-ldap (tests/lib/deps.sh); rspamd and policyd-rate-limit
 # (installed here when missing, see above).
@@ -136,7 +136,7 @@ esac
 [ "$(id -u)" = 0 ] || die "must run as root (Postfix)"
 NULLMILTER=$SG_ROOT/tests/bench/nullmilter
 [ -x "$SG_BIN" ] && [ -x "$SG_MT" ] && [ -x "$NULLMILTER" ] ||
-	die "build it first: make all tests/mtclient tests/bench/nullmilter"
+	die "build it first: make all tests/tools/mtclient tests/bench/nullmilter"
 command -v smtp-source >/dev/null 2>&1 || PATH=$PATH:/usr/sbin
 command -v smtp-source >/dev/null && command -v smtp-sink >/dev/null ||
 	die "no smtp-source or smtp-sink (package postfix)"

@@ -1,4 +1,4 @@
-# tests/lib/milter.sh - start sendergate and drive it with tests/mtclient.
+# tests/lib/milter.sh - start sendergate and drive it with tests/tools/mtclient.
 # Sourced after tests/lib/servers.sh (needs $SG_TMP, slapd and Redis up).
 #
 #   milter_conf NAME [key = value ...]   write $SG_TMP/NAME.conf
@@ -13,7 +13,7 @@
 
 SG_TOP=${SG_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 SG_BIN=${SG_BIN:-$SG_TOP/milter/sendergate}
-SG_MT=${SG_MT:-$SG_TOP/tests/mtclient}
+SG_MT=${SG_MT:-$SG_TOP/tests/tools/mtclient}
 MONTH=$(date -u +%Y-%m)
 
 milter_conf() {
@@ -48,7 +48,7 @@ milter_conf() {
 milter_start() {
 	_name=$1
 	if [ ! -x "$SG_BIN" ] || [ ! -x "$SG_MT" ]; then
-		echo "$SG_BIN or $SG_MT is not built (make all tests/mtclient)" >&2
+		echo "$SG_BIN or $SG_MT is not built (make all tests/tools/mtclient)" >&2
 		return 1
 	fi
 	"$SG_BIN" -f -c "$SG_TMP/$_name.conf" >>"$SG_TMP/$_name.log" 2>&1 &

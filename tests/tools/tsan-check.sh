@@ -12,7 +12,7 @@
 #     (configurations replaced under load) and test_signals.sh (stops
 #     under load).
 # TSan writes its reports to OUT/report.PID (log_path) instead of the
-# daemon's log. libmilter is not instrumented: tests/tsan.supp suppresses
+# daemon's log. libmilter is not instrumented: tests/tools/tsan.supp suppresses
 # what TSan reports inside its named functions (see the comments there).
 # Of the reports left, one with a frame in our sources (milter/*.c,
 # tests/) fails the check; one with none (libmilter's unnamed internal
@@ -21,7 +21,7 @@
 # could only name the module and so would hide our races too (our
 # callbacks run on libmilter's threads).
 set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:-tmp/tsan}
 case $out in /*) ;; *) out=$top/$out ;; esac
 src=$out/src
@@ -29,14 +29,14 @@ rm -rf "$src" "$out"/report.* "$out"/split.* "$out/theirs"
 mkdir -p "$src" || exit 1
 (cd "$top" && tar cf - --exclude=./.git --exclude=./tmp --exclude='*.o' \
     --exclude=./milter/sendergate --exclude=./milter/sendergatectl \
-    --exclude=./tests/mtclient --exclude=./tests/bench/mtload \
+    --exclude=./tests/tools/mtclient --exclude=./tests/bench/mtload \
     --exclude=./milter/paths.h --exclude='./tests/unit/test_*[!c]' \
     --exclude=./tests/bench/bench_mirror .) | (cd "$src" && tar xf -) ||
 	exit 1
 echo "== building with SANITIZE=thread in $src"
 units=
 [ -f "$src/tests/unit/test_mirror.c" ] && units=tests/unit/test_mirror
-if ! make -C "$src" -s SANITIZE=thread all tests/mtclient tests/bench/mtload \
+if ! make -C "$src" -s SANITIZE=thread all tests/tools/mtclient tests/bench/mtload \
     $units \
     >"$out/build.log" 2>&1; then
 	tail -n 30 "$out/build.log"
@@ -44,7 +44,7 @@ if ! make -C "$src" -s SANITIZE=thread all tests/mtclient tests/bench/mtload \
 	exit 1
 fi
 
-TSAN_OPTIONS="suppressions=$top/tests/tsan.supp log_path=$out/report"
+TSAN_OPTIONS="suppressions=$top/tests/tools/tsan.supp log_path=$out/report"
 TSAN_OPTIONS="$TSAN_OPTIONS second_deadlock_stack=1 history_size=4"
 # the verdict is the reports' (below), not exit statuses: a report inside
 # libmilter alone (its shutdown, when sessions are cut at a stop) must
