@@ -16,10 +16,7 @@
 . "$(dirname "$0")/../lib/servers.sh"
 . "$(dirname "$0")/../lib/milter.sh"
 
-sg_setup
-SLAPD_NO_EXAMPLE=1 slapd_start "$SG_TOP/tests/integration/data.ldif" ||
-	{ echo "not ok - slapd did not start"; exit 1; }
-redis_start || { echo "not ok - redis did not start"; exit 1; }
+sg_backends
 
 # h takes the hostile input; f the server faults (query mode: the faults
 # are about lookups that reach LDAP).

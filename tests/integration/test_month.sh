@@ -26,10 +26,7 @@ if [ -z "$FT_LIB" ]; then
 	exit 0
 fi
 
-sg_setup
-SLAPD_NO_EXAMPLE=1 slapd_start "$SG_TOP/tests/integration/data.ldif" ||
-	{ echo "not ok - slapd did not start"; exit 1; }
-redis_start || { echo "not ok - redis did not start"; exit 1; }
+sg_backends
 
 DN_ACME=sgDomainName=acme-test.relay.example,$SLAPD_BASE
 # one sender per case, IP-controlled (the domain's 192.0.2.0/24), 2 a month

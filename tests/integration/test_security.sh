@@ -22,10 +22,7 @@ export REDIS_PASSWORD
 WRONG_REDIS=Wr0ng-R3dis-pw-77
 WRONG_BIND=Wr0ng-B1nd-pw-55
 
-sg_setup
-SLAPD_NO_EXAMPLE=1 slapd_start "$SG_TOP/tests/integration/data.ldif" ||
-	{ echo "not ok - slapd did not start"; exit 1; }
-redis_start || { echo "not ok - redis did not start"; exit 1; }
+sg_backends
 BIND_PW=$(cat "$SLAPD_BIND_PW_FILE")
 
 DAEMONS=

@@ -10,6 +10,10 @@
 #                                        $SG_TMP/CASE.out; status 0 when
 #                                        every "expect" in it held
 #   check CASE COMMAND...                "ok - CASE" if COMMAND succeeds
+#   sg_backends [LDIF...]                what most tests start with: the
+#                                        temporary directory, slapd with
+#                                        data.ldif (and LDIF...), Redis;
+#                                        "not ok" and exit 1 on a failure
 
 SG_TOP=${SG_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 SG_BIN=${SG_BIN:-$SG_TOP/milter/sendergate}
@@ -223,4 +227,13 @@ milter_stop_all() {
 	for _msa_pid in $_msa_pids; do
 		wait "$_msa_pid" 2>/dev/null
 	done
+}
+
+# sg_backends [LDIF...]: sg_setup, slapd with the test directory (and any
+# LDIF given), Redis; on a failure "not ok" and the script ends.
+sg_backends() {
+	sg_setup || { echo "not ok - sg_setup failed"; exit 1; }
+	SLAPD_NO_EXAMPLE=1 slapd_start "$SG_TOP/tests/integration/data.ldif" \
+	    "$@" || { echo "not ok - slapd did not start"; exit 1; }
+	redis_start || { echo "not ok - redis did not start"; exit 1; }
 }
