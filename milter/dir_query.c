@@ -321,6 +321,7 @@ q_lookup(void *h, const char *addr, const char *domain,
 	if ((e = cache_find(q, addr)) != NULL && e->expires > now) {
 		ret = cache_answer(e, ans);
 		pthread_mutex_unlock(&q->lock);
+		log_debug("<%s>: from the cache", addr);
 		return ret;
 	}
 	pthread_mutex_unlock(&q->lock);

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "counter.h"
+#include "log.h"
 #include "mailfrom.h"
 
 /* Nothing known yet. */
@@ -44,6 +45,11 @@ mailfrom_decide(const struct sg_conf *c, struct directory *dir,
 
 	/* 3 to 9: the directory */
 	dir_lookup(dir, mf->addr, mf->domain, &mf->ans);
+	log_debug("<%s>: directory %s%s", mf->addr,
+	    mf->ans.kind == DIR_SENDER ? mf->ans.entry->snd.dn :
+	    mf->ans.kind == DIR_NO_DOMAIN ? "has no such domain" :
+	    mf->ans.kind == DIR_NO_SENDER ? "has no such sender" : "failed",
+	    mf->ans.stale ? " (stale copy)" : "");
 	policy_sender(c, mf->addr, mf->domain, &mf->ans, s, d);
 	if (mf->ans.kind == DIR_SENDER)
 		policy_limits(c, mf->ans.entry, &mf->lim);
@@ -61,7 +67,13 @@ mailfrom_decide(const struct sg_conf *c, struct directory *dir,
 		mf->ctr_ok = ctr_read(ctrs, e->dom.primary, e->snd.mail, now,
 		    mf->lim.sender, mf->lim.domain, &mf->scount,
 		    &mf->dcount) == CTR_COUNTED ? 0 : -1;
-	}
+		if (mf->ctr_ok == 0)
+			log_debug("<%s>: counted %ld of %ld, domain %ld of %ld",
+			    e->snd.mail, mf->scount, mf->lim.sender,
+			    mf->dcount, mf->lim.domain);
+	} else
+		log_debug("<%s>: counters not read (quota_precheck = known)",
+		    e->snd.mail);
 	policy_quota(c, e->snd.mail, mf->ctr_ok, mf->scount, mf->dcount,
 	    &mf->lim, d);
 }
