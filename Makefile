@@ -53,7 +53,7 @@ HEADERS	= $(filter-out milter/paths.h,$(wildcard milter/*.h))
 UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 	  tests/unit/test_policy tests/unit/test_counter tests/unit/test_mirror \
 	  tests/unit/test_ctl_validate tests/unit/test_ctl_passwd \
-	  tests/unit/test_siphash tests/unit/test_dirval
+	  tests/unit/test_siphash tests/unit/test_dirval tests/unit/test_milter
 TOOLS	= tests/tools/mtclient tests/bench/mtload
 
 .PHONY: all check unit integration demo deps install clean bench-mirror bench \
@@ -103,6 +103,15 @@ tests/unit/test_ctl_validate: tests/unit/test_ctl_validate.o \
 
 tests/unit/test_siphash: tests/unit/test_siphash.o milter/siphash.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
+# milter.c with libmilter, the directory and the counters faked
+tests/unit/test_milter: tests/unit/test_milter.o tests/unit/fake_milter.o \
+		milter/milter.o milter/mailfrom.o milter/policy.o milter/snap.o \
+		milter/addr.o milter/dirval.o milter/cidr.o milter/conf.o \
+		milter/hostport.o milter/log.o
+	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
+tests/unit/fake_milter.o: tests/unit/fake_milter.c tests/unit/fake_milter.h $(HEADERS)
+	$(CC) $(SG_CFLAGS) -Itests/unit -c -o $@ $<
+
 tests/unit/test_dirval: tests/unit/test_dirval.o milter/dirval.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 

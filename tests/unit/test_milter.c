@@ -1,0 +1,324 @@
+/*
+ * test_milter.c - the libmilter callbacks (milter.c) with libmilter, the
+ * directory and the counters faked at link time (fake_milter.c): what
+ * the callbacks ask of the policy and what they hand the counters and
+ * the MTA. The decision table itself is test_policy.c's; the real
+ * servers are the integration tests'.
+ *
+ * Checked: an accepted message counted once under the registered
+ * sender's canonical name, its copies added with NOTIFY=NEVER (plain
+ * when the MTA did not grant it), Reply-To added; the fingerprint the
+ * same for the same message (recipients in any order) and different for
+ * another body, recipient, Subject; no fingerprint without a body from
+ * the MTA; the login compared as it is and shown escaped in the reply; a
+ * directory or counter failure answered 451 at its stage; abort and
+ * close leave nothing behind.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fake_milter.h"
+#include "milter.h"
+#include "snap.h"
+
+static char	*authids[] = { (char[]){ "john@acmecorp-com.relay.example" },
+		    (char[]){ "j\xc3\xbcrgen@acmecorp-com.relay.example" } };
+static char	*bccs[] = { (char[]){ "bcc@copies.test" } };
+static struct sg_entry john = {
+	.refs = 1,
+	.dom = {
+		.dn = (char[]){ "sgDomainName=acmecorp-com.relay.example" },
+		.name = (char[]){ "acmecorp-com.relay.example" },
+		.primary = (char[]){ "acmecorp.com" },
+		.limit = LIMIT_NONE
+	},
+	.snd = {
+		.dn = (char[]){ "mail=john@acmecorp.com" },
+		.mail = (char[]){ "john@acmecorp.com" },
+		.methods = METHOD_SMTP, .auth = AUTH_USER,
+		.authids = authids, .nauthids = 2, .bcc = bccs, .nbcc = 1,
+		.limit = 100,
+		.replyto = (char[]){ "replies@acmecorp.com" }
+	}
+};
+static int	 dummy_ctrs;
+
+/* A snapshot of the defaults, dedupe on, published. */
+static int
+setup(void **state)
+{
+	struct snap	*s;
+
+	(void)state;
+	fake_reset();
+	fk.entries[fk.nentries++] = &john;
+	if ((s = snap_new()) == NULL)
+		return -1;
+	conf_defaults(&s->conf);
+	s->ctrs = (struct counters *)&dummy_ctrs;
+	snap_publish(s);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	snap_publish(NULL);
+	return 0;
+}
+
+/* Negotiate (everything offered) and connect from 192.0.2.7. */
+static void
+session(void)
+{
+	struct sockaddr_in sin;
+	unsigned long	 f0, f1, f2, f3;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	inet_pton(AF_INET, "192.0.2.7", &sin.sin_addr);
+	assert_int_equal(milter_desc.xxfi_negotiate(fake_ctx(),
+	    SMFIF_ADDRCPT | SMFIF_ADDHDRS | SMFIF_ADDRCPT_PAR, 0x1fffffUL, 0, 0,
+	    &f0, &f1, &f2, &f3), SMFIS_CONTINUE);
+	/* dedupe is on: the body asked for, without a reply to each chunk */
+	assert_true((f1 & SMFIP_NOBODY) == 0 && (f1 & SMFIP_NR_BODY) != 0);
+	(void)milter_desc.xxfi_connect(fake_ctx(), (char[]){ "client" },
+	    (struct sockaddr *)&sin);
+}
+
+/* One message; the end-of-message status. */
+static sfsistat
+message(const char *from, const char *login, const char *const *rcpts,
+    const char *subject, const char *body)
+{
+	char	 buf[512];
+	char	*argv[2] = { buf, NULL };
+	sfsistat r;
+
+	fake_macro("{auth_authen}", login);
+	fake_macro("i", "QID1");
+	snprintf(buf, sizeof(buf), "<%s>", from);
+	r = milter_desc.xxfi_envfrom(fake_ctx(), argv);
+	if (r != SMFIS_CONTINUE)
+		return r;
+	for (; *rcpts != NULL; rcpts++) {
+		snprintf(buf, sizeof(buf), "<%s>", *rcpts);
+		assert_int_equal(milter_desc.xxfi_envrcpt(fake_ctx(), argv),
+		    SMFIS_CONTINUE);
+	}
+	(void)milter_desc.xxfi_header(fake_ctx(), (char[]){ "From" },
+	    (char *)(uintptr_t)from);
+	(void)milter_desc.xxfi_header(fake_ctx(), (char[]){ "Message-ID" },
+	    (char[]){ "<1@client.example>" });
+	(void)milter_desc.xxfi_header(fake_ctx(), (char[]){ "Subject" },
+	    (char *)(uintptr_t)subject);
+	(void)milter_desc.xxfi_body(fake_ctx(),
+	    (unsigned char *)(uintptr_t)body, strlen(body));
+	return milter_desc.xxfi_eom(fake_ctx());
+}
+
+static void
+test_accepted(void **state)
+{
+	const char *rcpts[] = { "rcpt@far.test", NULL };
+
+	(void)state;
+	session();
+	assert_int_equal(message("John@AcmeCorp.com",
+	    "JOHN@acmecorp-com.relay.example", rcpts, "hi", "body"),
+	    SMFIS_CONTINUE);
+	assert_int_equal(fk.commits, 1);
+	assert_string_equal(fk.c_sender, "john@acmecorp.com");
+	assert_string_equal(fk.c_primary, "acmecorp.com");
+	assert_string_equal(fk.c_msgid, "<1@client.example>");
+	assert_int_equal(strlen(fk.c_fp), 64);
+	assert_int_equal(fk.c_n, 1);
+	assert_int_equal(fk.nadded, 1);
+	assert_string_equal(fk.added[0], "<bcc@copies.test> NOTIFY=NEVER");
+	assert_string_equal(fk.header, "Reply-To: replies@acmecorp.com");
+	(void)milter_desc.xxfi_close(fake_ctx());
+	assert_null(smfi_getpriv(fake_ctx()));
+	assert_int_equal(john.refs, 1);		/* every reference given back */
+}
+
+static void
+test_copy_without_notify(void **state)
+{
+	const char *rcpts[] = { "rcpt@far.test", "BCC@copies.test", NULL };
+
+	(void)state;
+	fk.addrcpt_par = 0;
+	session();
+	assert_int_equal(message("john@acmecorp.com",
+	    "john@acmecorp-com.relay.example", rcpts, "hi", "body"),
+	    SMFIS_CONTINUE);
+	/* the BCC is a recipient already: not added again */
+	assert_int_equal(fk.nadded, 0);
+	(void)milter_desc.xxfi_close(fake_ctx());
+}
+
+/* The fingerprint of one message, in a session of its own. */
+static void
+fingerprint(const char *const *rcpts, const char *subject, const char *body,
+    char out[SG_FINGERPRINT_LEN])
+{
+	session();
+	assert_int_equal(message("john@acmecorp.com",
+	    "john@acmecorp-com.relay.example", rcpts, subject, body),
+	    SMFIS_CONTINUE);
+	(void)milter_desc.xxfi_close(fake_ctx());
+	memcpy(out, fk.c_fp, SG_FINGERPRINT_LEN);
+}
+
+static void
+test_fingerprint(void **state)
+{
+	const char *ab[] = { "a@far.test", "b@far.test", NULL };
+	const char *ba[] = { "b@far.test", "a@far.test", NULL };
+	const char *ac[] = { "a@far.test", "c@far.test", NULL };
+	const char *a[] = { "a@far.test", NULL };
+	char	 f1[SG_FINGERPRINT_LEN], f2[SG_FINGERPRINT_LEN];
+
+	(void)state;
+	fingerprint(ab, "hi", "body", f1);
+	fingerprint(ab, "hi", "body", f2);
+	assert_string_equal(f1, f2);		/* the same message */
+	fingerprint(ba, "hi", "body", f2);
+	assert_string_equal(f1, f2);		/* recipients in any order */
+	fingerprint(ac, "hi", "body", f2);
+	assert_string_not_equal(f1, f2);
+	fingerprint(a, "hi", "body", f2);
+	assert_string_not_equal(f1, f2);
+	fingerprint(ab, "other", "body", f2);
+	assert_string_not_equal(f1, f2);
+	fingerprint(ab, "hi", "body2", f2);
+	assert_string_not_equal(f1, f2);
+}
+
+static void
+test_no_body_no_dedupe(void **state)
+{
+	const char *a[] = { "a@far.test", NULL };
+	struct snap	*s;
+	unsigned long	 f0, f1, f2, f3;
+	char	 fp[SG_FINGERPRINT_LEN];
+
+	(void)state;
+	/* the MTA agreed before a reload turned dedupe on: no body */
+	s = snap_current();
+	s->conf.dedupe_window = 0;
+	assert_int_equal(milter_desc.xxfi_negotiate(fake_ctx(),
+	    SMFIF_ADDRCPT | SMFIF_ADDHDRS, 0x1fffffUL, 0, 0, &f0, &f1, &f2,
+	    &f3), SMFIS_CONTINUE);
+	assert_true((f1 & SMFIP_NOBODY) != 0);
+	s->conf.dedupe_window = 86400000;
+	snap_release(s);
+	fake_macro("{auth_authen}", "john@acmecorp-com.relay.example");
+	(void)milter_desc.xxfi_connect(fake_ctx(), (char[]){ "client" }, NULL);
+	assert_int_equal(message("john@acmecorp.com",
+	    "john@acmecorp-com.relay.example", a, "hi", "body"),
+	    SMFIS_CONTINUE);
+	memcpy(fp, fk.c_fp, sizeof(fp));
+	assert_string_equal(fp, "");		/* counted, never forgiven */
+	(void)milter_desc.xxfi_close(fake_ctx());
+}
+
+static void
+test_login_bytes(void **state)
+{
+	const char *a[] = { "a@far.test", NULL };
+
+	(void)state;
+	session();
+	/* the UTF-8 login owns the sender; ASCII case folded */
+	assert_int_equal(message("john@acmecorp.com",
+	    "J\xc3\xbcRGEN@acmecorp-com.relay.example", a, "hi", "b"),
+	    SMFIS_CONTINUE);
+	/* a capital umlaut is another login; shown escaped */
+	assert_int_equal(message("john@acmecorp.com",
+	    "j\xc3\x9crgen@acmecorp-com.relay.example", a, "hi", "b"),
+	    SMFIS_REJECT);
+	assert_string_equal(fk.reply, "553 5.7.1 Sender address rejected: "
+	    "not owned by user j\\xc3\\x9crgen@acmecorp-com.relay.example");
+	/* what '?' once stood for matches nothing */
+	assert_int_equal(message("john@acmecorp.com",
+	    "j??rgen@acmecorp-com.relay.example", a, "hi", "b"), SMFIS_REJECT);
+	(void)milter_desc.xxfi_close(fake_ctx());
+}
+
+static void
+test_failures(void **state)
+{
+	const char *a[] = { "a@far.test", NULL };
+
+	(void)state;
+	session();
+	fk.dir_fails = 1;
+	assert_int_equal(message("john@acmecorp.com",
+	    "john@acmecorp-com.relay.example", a, "hi", "b"), SMFIS_TEMPFAIL);
+	assert_string_equal(fk.reply,
+	    "451 4.3.0 Sender directory unavailable, try again later");
+	fk.dir_fails = 0;
+	fk.commit_result = CTR_FAILED;
+	assert_int_equal(message("john@acmecorp.com",
+	    "john@acmecorp-com.relay.example", a, "hi", "b"), SMFIS_TEMPFAIL);
+	assert_string_equal(fk.reply,
+	    "451 4.3.0 Sender counters unavailable, try again later");
+	fk.commit_result = CTR_LIMIT;
+	assert_int_equal(message("john@acmecorp.com",
+	    "john@acmecorp-com.relay.example", a, "hi", "b"), SMFIS_TEMPFAIL);
+	assert_string_equal(fk.reply,
+	    "451 4.7.1 Monthly sending limit reached for <john@acmecorp.com>");
+	(void)milter_desc.xxfi_close(fake_ctx());
+	assert_int_equal(john.refs, 1);
+}
+
+static void
+test_abort(void **state)
+{
+	char	*argv[2] = { (char[]){ "<john@acmecorp.com>" }, NULL };
+
+	(void)state;
+	session();
+	fake_macro("{auth_authen}", "john@acmecorp-com.relay.example");
+	assert_int_equal(milter_desc.xxfi_envfrom(fake_ctx(), argv),
+	    SMFIS_CONTINUE);
+	assert_int_equal(john.refs, 2);		/* the message holds it */
+	(void)milter_desc.xxfi_abort(fake_ctx());
+	assert_int_equal(john.refs, 1);
+	/* end of message after an abort: nothing counted, nothing added */
+	assert_int_equal(milter_desc.xxfi_eom(fake_ctx()), SMFIS_CONTINUE);
+	assert_int_equal(fk.commits, 0);
+	(void)milter_desc.xxfi_close(fake_ctx());
+	/* close without connect */
+	(void)milter_desc.xxfi_close(fake_ctx());
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_accepted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_copy_without_notify,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fingerprint, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_no_body_no_dedupe, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_login_bytes, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
