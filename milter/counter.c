@@ -278,6 +278,8 @@ ctr_close(struct counters *ct)
 	sentinel_free(ct->sentinel);
 	free(ct->unix_path);
 	free(ct->where);
+	if (ct->password != NULL)
+		explicit_bzero(ct->password, strlen(ct->password));
 	free(ct->password);
 	free(ct->prefix);
 	free(ct);

@@ -80,6 +80,8 @@ sentinel_free(struct sentinel *s)
 		return;
 	pthread_mutex_destroy(&s->lock);
 	free(s->master);
+	if (s->password != NULL)
+		explicit_bzero(s->password, strlen(s->password));
 	free(s->password);
 	free(s);
 }
