@@ -39,7 +39,7 @@ COMMON	= milter/log.o milter/conf.o milter/addr.o milter/cidr.o milter/dirval.o 
 	  milter/policy.o milter/dir.o milter/dir_ldap.o milter/dir_query.o \
 	  milter/dir_mirror.o milter/mirror_index.o milter/mirror_model.o \
 	  milter/mirror_cookie.o milter/counter.o milter/mailfrom.o milter/siphash.o \
-	  milter/hostport.o milter/sentinel.o
+	  milter/hostport.o milter/sentinel.o milter/suppress.o
 DAEMON	= milter/sendergate.o milter/sendergate_check.o \
 	  milter/sendergate_pidfile.o milter/sendergate_reload.o \
 	  milter/sendergate_socket.o milter/sendergate_version.o \
