@@ -51,6 +51,7 @@ CL=carol@acme-test.relay.example
 ok_mt main replyto-verified <<EOF
 $(tx_head R1 $A 192.0.2.7 $AL)
 expect continue
+$(tx_body $A)
 EOF
 check "Reply-To added: sgReplyToVerified TRUE" in_out replyto-verified \
     "eom: addheader Reply-To: replies@acme.test"
