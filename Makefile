@@ -39,7 +39,7 @@ COMMON	= milter/log.o milter/conf.o milter/addr.o milter/cidr.o milter/dirval.o 
 	  milter/policy.o milter/dir.o milter/dir_ldap.o milter/dir_query.o \
 	  milter/dir_mirror.o milter/mirror_index.o milter/mirror_model.o \
 	  milter/mirror_cookie.o milter/counter.o milter/mailfrom.o milter/siphash.o \
-	  milter/hostport.o milter/sentinel.o
+	  milter/hostport.o milter/sentinel.o milter/suppress.o milter/dsn.o
 DAEMON	= milter/sendergate.o milter/sendergate_check.o \
 	  milter/sendergate_pidfile.o milter/sendergate_reload.o \
 	  milter/sendergate_socket.o milter/sendergate_version.o \
@@ -47,7 +47,8 @@ DAEMON	= milter/sendergate.o milter/sendergate_check.o \
 CTL	= milter/sendergatectl.o milter/ctl_args.o milter/ctl_entry.o \
 	  milter/ctl_list.o milter/ctl_json.o milter/ctl_rec.o \
 	  milter/ctl_validate.o milter/ctl_ldap.o milter/ctl_passwd.o \
-	  milter/ctl_usage.o milter/ctl_explain.o milter/ctl_explain_cmd.o
+	  milter/ctl_usage.o milter/ctl_explain.o milter/ctl_explain_cmd.o \
+	  milter/ctl_suppress.o milter/ctl_verify.o milter/smtp_submit.o
 HEADERS	= $(filter-out milter/paths.h,$(wildcard milter/*.h))
 
 UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \

@@ -18,7 +18,7 @@ _sendergatectl()
 	local global="-c --config -h --help -v --verbose -n --dry-run
 	    --bind-dn --bind-password-file"
 	local commands="sender domain passwd suspend disable activate usage
-	    explain"
+	    explain suppress"
 
 	case $prev in
 	-c|--config|--bind-password-file)
@@ -50,7 +50,8 @@ _sendergatectl()
 	--bind-dn|--name|--description|--auth-id|--add-auth-id|\
 	--remove-auth-id|--network|--add-network|--remove-network|--bcc|\
 	--add-bcc|--remove-bcc|--limit|--reply-to|--reason|--primary|\
-	--archive-address|--month|--from|--client|--listener)
+	--archive-address|--month|--from|--client|--listener|--domain|\
+	--relay)
 		return
 		;;
 	esac
@@ -76,6 +77,11 @@ _sendergatectl()
 		return
 		;;
 	sender|domain)
+		if [[ -z $sub && $cmd == sender ]]; then
+			COMPREPLY=($(compgen -W "add update show list delete
+			    verify-reply-to confirm-reply-to" -- "$cur"))
+			return
+		fi
 		if [[ -z $sub ]]; then
 			COMPREPLY=($(compgen -W "add update show list delete" \
 			    -- "$cur"))
@@ -84,7 +90,8 @@ _sendergatectl()
 		case $cmd/$sub in
 		sender/add) opts="--name --access --auth --auth-id --network
 		    --bcc --archive --limit --reply-to --description --status
-		    --reason" ;;
+		    --reason --generate-password" ;;
+		sender/verify-reply-to) opts="--relay" ;;
 		sender/update) opts="--name --access --auth --auth-id --network
 		    --bcc --archive --limit --reply-to --description --status
 		    --reason --add-access --remove-access --add-auth
@@ -106,6 +113,19 @@ _sendergatectl()
 		opts="$opts --month --sort --json --yes"
 		;;
 	explain) opts="--from --auth --client --listener --json" ;;
+	suppress)
+		if [[ -z $sub ]]; then
+			COMPREPLY=($(compgen -W "add remove list show learn" \
+			    -- "$cur"))
+			return
+		fi
+		case $sub in
+		add) opts="--domain --reason" ;;
+		remove) opts="--domain" ;;
+		list) opts="--domain --json" ;;
+		show) opts="--json" ;;
+		esac
+		;;
 	esac
 	COMPREPLY=($(compgen -W "$opts $global" -- "$cur"))
 }

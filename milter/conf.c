@@ -91,6 +91,7 @@ static const char *check_sentinels(const char *);
 static const char *check_timezone(const char *);
 static const char *check_address(const char *);
 static const char *check_pid_file(const char *);
+static const char *check_notify_relay(const char *);
 
 static const struct word ldap_modes[] = {
 	{ "query", LDAP_MODE_QUERY, NULL },
@@ -138,6 +139,12 @@ static const struct word tempfail_accept[] = {
 static const struct word tempfail_reject[] = {
 	{ "tempfail", ACT_TEMPFAIL, NULL },
 	{ "reject", ACT_REJECT, NULL },
+	{ NULL, 0, NULL }
+};
+static const struct word suppressions[] = {
+	{ "campaign", SUPPRESS_CAMPAIGN, NULL },
+	{ "all", SUPPRESS_ALL, NULL },
+	{ "off", SUPPRESS_OFF, NULL },
 	{ NULL, 0, NULL }
 };
 static const struct word log_levels[] = {
@@ -233,6 +240,12 @@ static const struct param params[] = {
 	P_ENUM(syslog_facility, "mail", facilities),
 	P_STR(syslog_name, "sendergate", check_plain, F_NONEMPTY),
 	P_STR(pid_file, "/run/sendergate/sendergate.pid", check_pid_file, 0),
+
+	P_BOOL(reply_to_require_verified, "yes"),
+	P_ENUM(suppression, "campaign", suppressions),
+	P_TIME(suppression_ttl, "90d", 0, 3650 * DAY),
+	P_STR(notify_relay, "", check_notify_relay, 0),
+	P_STR(notify_from, "", check_address, 0),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))
@@ -494,6 +507,17 @@ check_pid_file(const char *v)
 		return "expected an absolute path like "
 		    "/run/sendergate/sendergate.pid, or nothing";
 	return NULL;
+}
+
+/* Check notify_relay: "" or HOST:PORT / [IPV6]:PORT (no unix socket). */
+static const char *
+check_notify_relay(const char *v)
+{
+	if (*v == '\0')
+		return NULL;
+	if (strncmp(v, "unix:", 5) == 0)
+		return "expected HOST:PORT or [IPV6]:PORT";
+	return check_redis_address(v);
 }
 
 /*

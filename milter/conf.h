@@ -21,6 +21,9 @@ enum sg_action {			/* the on_* settings */
 enum sg_ldap_mode { LDAP_MODE_QUERY = 0, LDAP_MODE_MIRROR };
 enum sg_quota_unit { QUOTA_MESSAGE = 0, QUOTA_RECIPIENT };
 enum sg_precheck { PRECHECK_ALWAYS = 0, PRECHECK_KNOWN };
+enum sg_suppression {
+	SUPPRESS_CAMPAIGN = 0, SUPPRESS_ALL, SUPPRESS_OFF
+};
 enum sg_from_policy {
 	FROM_REGISTERED = 0, FROM_EXACT, FROM_DOMAIN, FROM_OFF
 };
@@ -88,6 +91,12 @@ struct sg_conf {
 	int		 syslog_facility;	/* LOG_MAIL, LOG_LOCAL0, ... */
 	char		*syslog_name;		/* the syslog ident */
 	char		*pid_file;		/* "" = none */
+
+	int		 reply_to_require_verified;	/* 0 / 1 */
+	int		 suppression;		/* enum sg_suppression */
+	long		 suppression_ttl;	/* ms; 0 = never expires */
+	char		*notify_relay;		/* host:port; "" = none */
+	char		*notify_from;		/* envelope sender; "" = none */
 };
 
 /*

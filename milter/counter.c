@@ -920,3 +920,23 @@ ctr_reset(struct counters *ct, const char *primary, const char *sender,
 	freeReplyObject(r);
 	return ret;
 }
+
+/* One command for another module's keys, on the pool. */
+struct redisReply *
+ctr_command(struct counters *ct, int argc, const char **argv, int idempotent)
+{
+	struct conn	 cn;
+	redisReply	*r;
+
+	if ((r = run(ct, &cn, argc, argv, NULL, idempotent)) == NULL)
+		return NULL;
+	conn_give(ct, &cn);
+	return r;
+}
+
+/* The key prefix. */
+const char *
+ctr_prefix(const struct counters *ct)
+{
+	return ct->prefix;
+}

@@ -26,6 +26,7 @@
 #define SG_FINGERPRINT_LEN 65		/* a message's, in hex, and NUL */
 
 struct counters;
+struct redisReply;
 
 /* What a counter call found. */
 enum ctr_result {
@@ -89,6 +90,20 @@ enum ctr_result ctr_commit(struct counters *, const char *primary,
  */
 int	ctr_reset(struct counters *, const char *primary, const char *sender,
 	    const char *month, long *was);
+
+/*
+ * For the other modules keeping keys in Redis (suppress.c, the reply-to
+ * verification codes): one command (argc, argv) on a pooled connection,
+ * with the pool's reconnection and master-finding rules. idempotent: it
+ * may be sent once more after a transport error (reads, SET of a fixed
+ * value). The reply, error replies included, belongs to the caller
+ * (freeReplyObject); NULL when Redis failed (logged).
+ */
+struct redisReply *ctr_command(struct counters *, int argc,
+	    const char **argv, int idempotent);
+
+/* The redis_prefix the counters were opened with (theirs). */
+const char *ctr_prefix(const struct counters *);
 
 /* "YYYY-MM" of t in the process's time zone (TZ = quota_timezone). */
 void	ctr_month(time_t t, char out[SG_MONTH_LEN]);

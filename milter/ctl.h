@@ -51,7 +51,8 @@ enum ctl_opt {
 	O_ADD_ACCESS, O_RM_ACCESS, O_ADD_AUTH, O_RM_AUTH, O_ADD_AUTHID,
 	O_RM_AUTHID, O_ADD_NETWORK, O_RM_NETWORK, O_ADD_BCC, O_RM_BCC,
 	O_FROM, O_CLIENT, O_LISTENER,
-	O_LAST_EDIT = O_LISTENER,
+	O_DOMAIN, O_RELAY,			/* suppress, verify-reply-to */
+	O_LAST_EDIT = O_RELAY,
 	/* plain switches */
 	O_YES, O_JSON, O_MONTH, O_GENERATE, O_DRYRUN, O_BINDDN, O_BINDPW,
 	O_SORT, O_VERBOSE
@@ -291,6 +292,35 @@ int	ctl_cmd_usage_reset(struct ctl_ctx *, const struct ctl_args *,
 	    char **, int);
 int	ctl_cmd_explain(struct ctl_ctx *, const struct ctl_args *, char **,
 	    int);
+
+/* ctl_suppress.c: suppress add | remove | list | show | learn */
+int	ctl_cmd_suppress_add(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+int	ctl_cmd_suppress_remove(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+int	ctl_cmd_suppress_list(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+int	ctl_cmd_suppress_show(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+int	ctl_cmd_suppress_learn(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+
+/* ctl_verify.c: sender verify-reply-to | confirm-reply-to */
+int	ctl_cmd_verify_reply_to(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+int	ctl_cmd_confirm_reply_to(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+
+/*
+ * The SMTP password of a sender entry: 1 it has a userPassword, 0 it has
+ * none, -1 this account cannot tell (it may not read userPassword: give
+ * --bind-dn), -2 LDAP failed (reported).
+ */
+int	ctl_sender_password(struct ctl_ctx *, const struct ctl_rec *);
+/* ctl_sender_password in words ("set", "NONE: ...", "unknown: ..."). */
+const char *ctl_password_words(struct ctl_ctx *, const struct ctl_rec *);
+/* 1 when the sender has the user authentication method (or none set). */
+int	ctl_sender_uses_user_auth(const struct ctl_rec *);
 
 /* The senders directly under a domain's DN. 0 / -1 (reported). */
 int	ctl_domain_senders(struct ctl_ctx *, const char *dn,

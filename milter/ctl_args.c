@@ -55,6 +55,9 @@ static const struct option longopts[] = {
 	{ "from", required_argument, NULL, O_FROM },
 	{ "client", required_argument, NULL, O_CLIENT },
 	{ "listener", required_argument, NULL, O_LISTENER },
+	{ "domain", required_argument, NULL, O_DOMAIN },
+	{ "relay", required_argument, NULL, O_RELAY },
+	{ "generate-password", no_argument, NULL, O_GENERATE },
 	{ NULL, 0, NULL, 0 }
 };
 

@@ -437,6 +437,16 @@ change(struct ctl_ctx *x, const struct ctl_args *a, const struct change *c,
 			ret = rc;
 			goto out;
 		}
+		/* a new reply-to address is not verified */
+		if (c->what == W_UPDATE && !ctl_rec_same(old, r, "sgReplyTo"))
+			ctl_rec_clear(r, "sgReplyToVerified");
+		if (c->what == W_ADD && c->sender && a->generate &&
+		    (rc = set_password(a, r, pw, sizeof(pw))) != 0) {
+			if (rc == -1)
+				goto oom;
+			ret = rc;
+			goto out;
+		}
 		break;
 	case W_STATUS:
 		if (ctl_rec_set(r, "sgStatus", c->status) == -1 ||
@@ -483,16 +493,25 @@ change(struct ctl_ctx *x, const struct ctl_args *a, const struct change *c,
 	/* the execution phase */
 	if (apply(x, c, old, r) == -1)
 		goto out;
+	if (c->what == W_ADD && c->sender && !a->generate &&
+	    ctl_sender_uses_user_auth(r))
+		fprintf(stderr, "sendergatectl: warning: <%s> authenticates "
+		    "with user but has no password: it cannot send over SMTP "
+		    "AUTH until 'sendergatectl passwd %s' sets one (or add "
+		    "it with --generate-password)\n", name, name);
 	if (c->what == W_PASSWD && a->generate)
 		printf("%s\n", pw);
 	else if (x->dry_run)
 		;
 	else if (c->what == W_PASSWD)
 		printf("password set for <%s>\n", name);
-	else
+	else {
 		printf("%s %s\n", c->what == W_ADD ? "added" :
 		    c->what == W_DELETE ? "deleted" : "updated",
 		    c->what == W_DELETE ? old->dn : r->dn);
+		if (c->what == W_ADD && c->sender && a->generate)
+			printf("password: %s\n", pw);
+	}
 	ret = CTL_OK;
 	goto out;
 oom:

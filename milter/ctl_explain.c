@@ -49,7 +49,8 @@ answer(FILE *fp, const struct decision *d)
 
 /* Print the facts of a found entry. */
 static void
-facts(FILE *fp, const struct sg_entry *e, const struct pol_limits *l)
+facts(FILE *fp, const struct sg_conf *c, const struct sg_entry *e,
+    const struct pol_limits *l)
 {
 	char	 b1[64], b2[64], b3[32], shown[SG_LOGIN_SHOW_MAX];
 	size_t	 i;
@@ -71,6 +72,9 @@ facts(FILE *fp, const struct sg_entry *e, const struct pol_limits *l)
 		    sizeof(shown)));
 	fprintf(fp, "%s\nnetworks: %zu of the sender, %zu of the domain\n",
 	    e->snd.nauthids ? "" : " none", e->snd.nnets, e->dom.nnets);
+	fprintf(fp, "reply-to: %s%s%s%s\n", e->snd.replyto ? "<" : "",
+	    e->snd.replyto ? e->snd.replyto : "", e->snd.replyto ? "> " : "",
+	    policy_replyto_why(policy_replyto(c, &e->snd, -1)));
 }
 
 /* Explain MAIL FROM. */
@@ -120,7 +124,7 @@ ctl_explain(const struct sg_conf *conf, struct counters *ctrs,
 	}
 	switch (mf.ans.kind) {
 	case DIR_SENDER:
-		facts(fp, mf.ans.entry, &mf.lim);
+		facts(fp, conf, mf.ans.entry, &mf.lim);
 		break;
 	case DIR_NO_DOMAIN:
 		fprintf(fp, "directory: no sgDomain has sgPrimaryDomain %s\n",

@@ -9,9 +9,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "addr.h"
 #include "counter.h"
 #include "ctl.h"
 #include "log.h"
+
+/* "smtp password:" of the sender, when it is one. */
+static void
+smtp_password(struct ctl_ctx *x, const char *from, FILE *fp)
+{
+	struct ctl_rec	*r = NULL;
+	char		 mail[SG_ADDR_MAX + 1];
+	const char	*dom;
+
+	if (addr_parse_envelope(from, mail, sizeof(mail), &dom) != ADDR_OK ||
+	    ctl_find_sender(x, mail, &r) != 1)
+		return;
+	fprintf(fp, "smtp password: %s\n", ctl_password_words(x, r));
+	ctl_rec_free(r);
+}
 
 /* explain --from ADDRESS [--auth LOGIN] [--client IP] [--listener NAME] */
 int
@@ -39,6 +55,8 @@ ctl_cmd_explain(struct ctl_ctx *x, const struct ctl_args *a, char **argv,
 		return CTL_BACKEND;
 	}
 	ret = ctl_explain(x->conf, x->ctrs, &ea, fp);
+	if (ret != CTL_USAGE)
+		smtp_password(x, ea.from, fp);
 	log_debug("explain %s: exit %d", ea.from, ret);
 	if (a->json) {
 		fclose(fp);

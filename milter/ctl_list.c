@@ -3,13 +3,16 @@
  * (one entry, as LDIF or JSON) and list (domains, or the senders of all
  * or one domain, as a table or JSON).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "addr.h"
 #include "ctl.h"
 #include "log.h"
+#include "policy.h"
 
 /* Values of an attribute joined with commas into buf (dflt if none). */
 static const char *
@@ -42,6 +45,78 @@ first(const struct ctl_rec *r, const char *attr, const char *dflt)
 	const char	*v = ctl_rec_first(r, attr);
 
 	return v != NULL ? v : dflt;
+}
+
+/* Does the sender authenticate with user (sgAuthMethod absent = user)? */
+int
+ctl_sender_uses_user_auth(const struct ctl_rec *r)
+{
+	const struct ctl_attr	*a = ctl_rec_get(r, "sgAuthMethod");
+	size_t			 i;
+
+	if (a == NULL || a->n == 0)
+		return 1;
+	for (i = 0; i < a->n; i++)
+		if (strcasecmp(a->v[i], "user") == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Has the sender a userPassword? Asked by a presence filter: the
+ * milter's account may not read the attribute (then -1: cannot tell),
+ * the admin account given with --bind-dn may.
+ */
+int
+ctl_sender_password(struct ctl_ctx *x, const struct ctl_rec *r)
+{
+	struct ctl_rec	**v = NULL;
+	size_t		  n = 0;
+
+	if (r->dn == NULL)
+		return 0;
+	if (ctl_search(x, r->dn, LDAP_SCOPE_BASE, "(userPassword=*)", &v,
+	    &n) == -1)
+		return -2;
+	ctl_recs_free(v, n);
+	if (n > 0)
+		return 1;
+	/* credentials() points wconf at --bind-dn: the admin can see it */
+	return x->wconf.ldap_bind_dn != x->conf->ldap_bind_dn ? 0 : -1;
+}
+
+/* The SMTP password in words, for show, list and explain. */
+const char *
+ctl_password_words(struct ctl_ctx *x, const struct ctl_rec *r)
+{
+	if (!ctl_sender_uses_user_auth(r))
+		return "not used (no user authentication method)";
+	switch (ctl_sender_password(x, r)) {
+	case 1:
+		return "set";
+	case 0:
+		return "NONE: the sender authenticates with user but has no "
+		    "userPassword, so it cannot send over SMTP AUTH (set one: "
+		    "sendergatectl passwd)";
+	case -1:
+		return "unknown: this LDAP account cannot read userPassword "
+		    "(give --bind-dn)";
+	default:
+		return "unknown: LDAP failed";
+	}
+}
+
+/* The reply-to in words: the milter's own rule (policy_replyto). */
+static const char *
+replyto_words(const struct sg_conf *c, const struct ctl_rec *r)
+{
+	struct sg_sender	 s;
+	const char		*v = ctl_rec_first(r, "sgReplyToVerified");
+
+	memset(&s, 0, sizeof(s));
+	s.replyto = (char *)(uintptr_t)ctl_rec_first(r, "sgReplyTo");
+	s.replyto_verified = v != NULL && strcasecmp(v, "TRUE") == 0;
+	return policy_replyto_why(policy_replyto(c, &s, -1));
 }
 
 /* show SENDER|DOMAIN: the entry (a domain: and its number of senders). */
@@ -82,6 +157,11 @@ show(struct ctl_ctx *x, const struct ctl_args *a, int sender,
 		ctl_print_ldif(stdout, r, NULL);
 		if (!sender)
 			printf("# senders: %zu\n", ns);
+		if (sender) {
+			printf("# reply-to: %s\n", replyto_words(x->conf, r));
+			printf("# smtp password: %s\n",
+			    ctl_password_words(x, r));
+		}
 	}
 	ret = CTL_OK;
 out:
@@ -159,6 +239,12 @@ ctl_cmd_sender_list(struct ctl_ctx *x, const struct ctl_args *a, char **v,
 		    "STATUS", "ACCESS", "AUTH", "LIMIT", "NAME");
 		for (i = 0; i < ns; i++)
 			sender_row(sv[i]);
+		for (i = 0; i < ns; i++)
+			if (ctl_sender_uses_user_auth(sv[i]) &&
+			    ctl_sender_password(x, sv[i]) == 0)
+				printf("# %s: no SMTP password: it cannot "
+				    "send over SMTP AUTH\n",
+				    first(sv[i], "mail", "?"));
 	}
 	ctl_recs_free(sv, ns);
 	ctl_rec_free(d);

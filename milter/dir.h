@@ -46,6 +46,7 @@ struct sg_sender {
 	int		 status;
 	char		*reason;
 	char		*replyto;		/* or NULL */
+	int		 replyto_verified;	/* sgReplyToVerified TRUE */
 };
 
 /* A sender with its domain; immutable once published, reference counted. */

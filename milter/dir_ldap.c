@@ -25,7 +25,8 @@ char *dir_ldap_attrs[] = {
 	A("sgStatus"), A("sgStatusReason"), A("sgMonthlyLimit"),
 	A("sgAllowedNetwork"), A("sgArchiveAddress"), A("mail"),
 	A("sgAccessMethod"), A("sgAuthMethod"), A("sgAuthId"),
-	A("sgBccAddress"), A("sgArchive"), A("sgReplyTo"), NULL
+	A("sgBccAddress"), A("sgArchive"), A("sgReplyTo"),
+	A("sgReplyToVerified"), NULL
 };
 #undef A
 
@@ -497,7 +498,9 @@ dir_ldap_parse_sender(LDAP *ld, LDAPMessage *m, struct sg_sender *s,
 	    get_limit(ld, m, &s->limit, err, errlen) == -1 ||
 	    get_status(ld, m, &s->status, err, errlen) == -1 ||
 	    get_str(ld, m, "sgStatusReason", &s->reason, err, errlen) == -1 ||
-	    get_addr(ld, m, "sgReplyTo", &s->replyto, err, errlen) == -1)
+	    get_addr(ld, m, "sgReplyTo", &s->replyto, err, errlen) == -1 ||
+	    get_bool(ld, m, "sgReplyToVerified", &s->replyto_verified, err,
+	    errlen) == -1)
 		return -1;
 	if (s->mail == NULL) {
 		snprintf(err, errlen, "mail missing");

@@ -24,6 +24,7 @@
 #include "milter.h"
 #include "policy.h"
 #include "snap.h"
+#include "suppress.h"
 
 /*
  * {auth_authen} is kept byte for byte up to one octet more than any
@@ -476,7 +477,28 @@ rcpt_keep(struct conn *cn, const char *arg)
 	return 0;
 }
 
-/* RCPT TO: remember the recipient; the recipient quota. */
+/*
+ * The suppression lists for one recipient (one round trip); the
+ * decision in d. A failed lookup lets the recipient pass, logged.
+ */
+static int
+rcpt_check_suppressed(struct conn *cn, char **argv, struct decision *d)
+{
+	struct msg	*m = &cn->m;
+	char		 norm[SG_ADDR_MAX + 1];
+	int		 found;
+
+	found = sup_check_arg(m->snap->ctrs, m->mf.ans.entry->dom.primary,
+	    argv != NULL && argv[0] != NULL ? argv[0] : "", norm,
+	    sizeof(norm));
+	if (found == -1)
+		log_warnx("%s: suppression lists unavailable: <%s> not "
+		    "checked", m->qid[0] ? m->qid : "NOQUEUE", norm);
+	policy_suppressed(&m->snap->conf, norm, found, d);
+	return d->action;
+}
+
+/* RCPT TO: the suppression lists; remember the recipient; the quota. */
 static sfsistat
 cb_envrcpt(SMFICTX *ctx, char **argv)
 {
@@ -493,6 +515,9 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	macro_copy(ctx, "i", qid, sizeof(qid));	/* Postfix: known now */
 	if (qid[0] != '\0')
 		snprintf(m->qid, sizeof(m->qid), "%s", qid);
+	if (policy_suppress_applies(&m->snap->conf, cn->sess.method) &&
+	    rcpt_check_suppressed(cn, argv, &d) != POL_CONTINUE)
+		return obey(ctx, cn, &d, mf->addr, "");
 	policy_rcpt(&m->snap->conf, mf->ans.entry->snd.mail, mf->ctr_ok, mf->scount,
 	    mf->dcount, m->accepted, &mf->lim, &d);
 	if (d.action != POL_CONTINUE)
@@ -625,8 +650,8 @@ modify(SMFICTX *ctx, struct conn *cn, const char **copies, size_t ncopies)
 		if (rc != MI_SUCCESS)
 			return -1;
 	}
-	if (e->snd.replyto != NULL && !cn->m.has_replyto &&
-	    smfi_addheader(ctx, (char[]){ "Reply-To" }, e->snd.replyto) !=
+	if (policy_replyto(&cn->m.snap->conf, &e->snd, cn->m.has_replyto) ==
+	    REPLYTO_ADD && smfi_addheader(ctx, (char[]){ "Reply-To" }, e->snd.replyto) !=
 	    MI_SUCCESS)
 		return -1;
 	return 0;

@@ -403,6 +403,66 @@ policy_copies(const struct sg_conf *c, const struct sg_entry *e,
 	return n;
 }
 
+/* Is the suppression list consulted for mail of this access method? */
+int
+policy_suppress_applies(const struct sg_conf *c, int method)
+{
+	switch (c->suppression) {
+	case SUPPRESS_ALL:
+		return 1;
+	case SUPPRESS_CAMPAIGN:
+		return method == METHOD_CAMPAIGN;
+	default:
+		return 0;
+	}
+}
+
+/* A recipient on a suppression list is refused; the others go on. */
+void
+policy_suppressed(const struct sg_conf *c, const char *rcpt, int found,
+    struct decision *d)
+{
+	(void)c;
+	if (found != 1) {
+		pass(d, RULE_OK);
+		return;
+	}
+	decide(d, POL_REJECT, RULE_SUPPRESSED, "550 5.1.1",
+	    "Recipient <%s> is on the suppression list", rcpt);
+}
+
+/* Reply-To is added only when the sender has one, verified (by default). */
+enum pol_replyto
+policy_replyto(const struct sg_conf *c, const struct sg_sender *s,
+    int has_replyto)
+{
+	if (s->replyto == NULL)
+		return REPLYTO_NONE;
+	if (c->reply_to_require_verified && !s->replyto_verified)
+		return REPLYTO_UNVERIFIED;
+	if (has_replyto == 1)
+		return REPLYTO_PRESENT;
+	return REPLYTO_ADD;
+}
+
+/* Why, in words. */
+const char *
+policy_replyto_why(enum pol_replyto r)
+{
+	switch (r) {
+	case REPLYTO_ADD:
+		return "added to messages without a Reply-To";
+	case REPLYTO_NONE:
+		return "not added: the sender has no sgReplyTo";
+	case REPLYTO_UNVERIFIED:
+		return "not added: sgReplyTo is not verified "
+		    "(reply_to_require_verified = yes; see sendergatectl "
+		    "sender verify-reply-to)";
+	default:
+		return "not added: the message has a Reply-To";
+	}
+}
+
 /* Rule names of the log line, in enum pol_rule's order. */
 static const char *const rule_names[] = {
 	"ok",
@@ -423,6 +483,7 @@ static const char *const rule_names[] = {
 	"rcpt_quota",
 	"header_from",
 	"unsubscribe",
+	"suppressed",
 };
 
 /* Name of a rule for the log line, "rule=NAME". */

@@ -42,6 +42,7 @@ enum pol_rule {
 	RULE_RCPT_QUOTA,
 	RULE_HEADER_FROM,
 	RULE_UNSUBSCRIBE,
+	RULE_SUPPRESSED,
 };
 
 struct decision {
@@ -124,6 +125,35 @@ void	policy_commit(const struct sg_conf *, const char *addr, int r,
  */
 size_t	policy_copies(const struct sg_conf *, const struct sg_entry *,
 	    char *const *rcpts, size_t nrcpts, const char **out, size_t max);
+
+/*
+ * RCPT TO and the suppression lists: must this message's recipients be
+ * looked up (suppression = all, or campaign on a campaign listener)?
+ */
+int	policy_suppress_applies(const struct sg_conf *, int method);
+
+/*
+ * RCPT TO: found is 1 when rcpt (normalised) is on the customer's or
+ * the relay-wide list, 0 when on neither, -1 when the lists could not be
+ * read: the recipient then passes (the caller logs it).
+ */
+void	policy_suppressed(const struct sg_conf *, const char *rcpt, int found,
+	    struct decision *);
+
+/* Whether end of message adds Reply-To: <sgReplyTo>, and why (not). */
+enum pol_replyto {
+	REPLYTO_ADD = 0,		/* added */
+	REPLYTO_NONE,			/* the sender has no sgReplyTo */
+	REPLYTO_UNVERIFIED,		/* sgReplyToVerified is not TRUE */
+	REPLYTO_PRESENT			/* the message has a Reply-To */
+};
+
+/* has_replyto: the message carries one (-1: unknown, as for explain). */
+enum pol_replyto policy_replyto(const struct sg_conf *,
+	    const struct sg_sender *, int has_replyto);
+
+/* The reason in words, for explain and sender show. */
+const char *policy_replyto_why(enum pol_replyto);
 
 /* Name of a rule for the log line: "not_owned", ... */
 const char *policy_rule_name(enum pol_rule);

@@ -35,6 +35,8 @@ enum takes {
 	T_EDIT,		/* the edit options (checked against the entry kind) */
 	T_REASON,	/* --reason */
 	T_EXPLAIN,	/* --from, --auth, --client, --listener */
+	T_SUPPRESS,	/* --domain, --reason */
+	T_VERIFY,	/* --relay */
 };
 
 struct command {
@@ -52,9 +54,10 @@ static const struct command commands[] = {
 	    "ADDRESS --name N --access smtp|campaign... --auth user|ip...\n"
 	    "    [--auth-id LOGIN]... --limit N [--network CIDR]... [--bcc A]...\n"
 	    "    [--archive yes|no] [--reply-to A] [--description T]\n"
-	    "    [--status S --reason T]",
+	    "    [--status S --reason T] [--generate-password]",
 	    "Add a sender under the domain whose primary domain is the\n"
-	    "address's domain. Repeat an option for several values." },
+	    "address's domain. Repeat an option for several values. With\n"
+	    "--generate-password, a password is made and printed." },
 	{ "sender update", 1, 1, T_EDIT, ctl_cmd_sender_update,
 	    "ADDRESS [options of add] [--add-X V | --remove-X V]...\n"
 	    "    (X: access, auth, auth-id, network, bcc)",
@@ -70,6 +73,35 @@ static const struct command commands[] = {
 	{ "sender delete", 1, 1, T_NONE, ctl_cmd_sender_delete,
 	    "ADDRESS --yes",
 	    "Delete a sender's entry: it is unregistered for good." },
+	{ "sender verify-reply-to", 1, 1, T_VERIFY, ctl_cmd_verify_reply_to,
+	    "ADDRESS [--relay HOST:PORT]",
+	    "Mail a one-time code to the sender's sgReplyTo (through\n"
+	    "notify_relay, from notify_from); it is valid for 10 minutes, and\n"
+	    "a new one may be asked for once it has expired." },
+	{ "sender confirm-reply-to", 2, 2, T_NONE, ctl_cmd_confirm_reply_to,
+	    "ADDRESS CODE",
+	    "Check the code and set sgReplyToVerified: TRUE; from then on\n"
+	    "the milter adds Reply-To. Changing sgReplyTo clears it." },
+	{ "suppress add", 1, 1, T_SUPPRESS, ctl_cmd_suppress_add,
+	    "RECIPIENT [--domain DOMAIN] [--reason TEXT]",
+	    "Put a recipient on a customer's suppression list (the domain's\n"
+	    "name or primary domain), or on the relay-wide one. It expires\n"
+	    "after suppression_ttl." },
+	{ "suppress remove", 1, 1, T_SUPPRESS, ctl_cmd_suppress_remove,
+	    "RECIPIENT [--domain DOMAIN]",
+	    "Take a recipient off a customer's list, or the relay-wide one." },
+	{ "suppress list", 0, 0, T_SUPPRESS, ctl_cmd_suppress_list,
+	    "[--domain DOMAIN] [--json]",
+	    "The entries of every list, or of one customer's." },
+	{ "suppress show", 1, 1, T_SUPPRESS, ctl_cmd_suppress_show,
+	    "RECIPIENT [--json]",
+	    "The lists a recipient is on, with reason, time added and expiry." },
+	{ "suppress learn", 0, 0, T_NONE, ctl_cmd_suppress_learn,
+	    "< DSN",
+	    "Read a delivery status notification (RFC 3464) on standard\n"
+	    "input, as a Postfix pipe, and put each recipient that failed\n"
+	    "permanently on the list of the customer whose sender sent it.\n"
+	    "Exits 0 whatever the input (what it did is logged)." },
 	{ "domain add", 1, 1, T_EDIT, ctl_cmd_domain_add,
 	    "NAME --primary DOMAIN [--limit N] [--network CIDR]...\n"
 	    "    [--archive-address A] [--description T] [--status S --reason T]",
@@ -219,6 +251,12 @@ check_options(const struct command *c, const struct ctl_args *a)
 			break;
 		case T_REASON:
 			ok = opt == O_REASON;
+			break;
+		case T_SUPPRESS:
+			ok = opt == O_DOMAIN || opt == O_REASON;
+			break;
+		case T_VERIFY:
+			ok = opt == O_RELAY;
 			break;
 		case T_EXPLAIN:
 			ok = opt == O_FROM || opt == O_AUTH ||

@@ -104,6 +104,7 @@ pf_ldif() {
 	sgBccAddress: pf-bcc2@copies.test
 	sgArchive: TRUE
 	sgReplyTo: pf-replies@pf.test
+	sgReplyToVerified: TRUE
 	sgMonthlyLimit: 100
 
 	dn: mail=pfother@pf.test,$_pl_dom
