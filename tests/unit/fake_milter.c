@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "fake_milter.h"
+#include "suppress.h"
 
 struct fake	 fk;
 
@@ -219,6 +221,26 @@ ctr_msgid_hash(const char *value, char out[SG_MSGID_HASH_LEN])
 	/* not a hash: the value itself, enough to see which one counted */
 	snprintf(out, SG_MSGID_HASH_LEN, "%s", value);
 	return 0;
+}
+
+/* ---- the suppression lists -------------------------------------------- */
+
+int
+sup_check_arg(struct counters *c, const char *primary, const char *arg,
+    char *norm, size_t len)
+{
+	const char	*dom;
+
+	(void)c;
+	(void)primary;
+	fk.sup_checks++;
+	if (addr_parse_envelope(arg, norm, len, &dom) != ADDR_OK) {
+		norm[0] = '\0';
+		return 0;
+	}
+	if (fk.sup_fails)
+		return -1;
+	return fk.suppressed != NULL && strcmp(norm, fk.suppressed) == 0;
 }
 
 /* ---- set-up --------------------------------------------------------------- */

@@ -23,12 +23,14 @@ struct fake {
 	long		 scount, dcount;	/* what the counters hold */
 	enum ctr_result	 read_result, commit_result;
 	int		 addrcpt_par;		/* granted by the "MTA" */
+	const char	*suppressed;		/* a listed recipient */
+	int		 sup_fails;		/* the lists' lookup fails */
 	/* recorded */
 	char		 reply[512];		/* smfi_setreply's */
 	char		 added[FAKE_MAX][300];	/* recipients added */
 	size_t		 nadded;
 	char		 header[300];		/* a header added */
-	int		 lookups, reads, commits;
+	int		 lookups, reads, commits, sup_checks;
 	char		 c_primary[256], c_sender[256];
 	char		 c_msgid[SG_MSGID_HASH_LEN], c_fp[SG_FINGERPRINT_LEN];
 	long		 c_n;

@@ -46,7 +46,8 @@ static struct sg_entry john = {
 		.methods = METHOD_SMTP, .auth = AUTH_USER,
 		.authids = authids, .nauthids = 2, .bcc = bccs, .nbcc = 1,
 		.limit = 100,
-		.replyto = (char[]){ "replies@acmecorp.com" }
+		.replyto = (char[]){ "replies@acmecorp.com" },
+		.replyto_verified = 1
 	}
 };
 static int	 dummy_ctrs;
@@ -145,6 +146,14 @@ test_accepted(void **state)
 	assert_int_equal(fk.nadded, 1);
 	assert_string_equal(fk.added[0], "<bcc@copies.test> NOTIFY=NEVER");
 	assert_string_equal(fk.header, "Reply-To: replies@acmecorp.com");
+	/* not verified (reply_to_require_verified = yes): none added */
+	john.snd.replyto_verified = 0;
+	fk.header[0] = '\0';
+	assert_int_equal(message("john@acmecorp.com",
+	    "john@acmecorp-com.relay.example", rcpts, "hi", "body"),
+	    SMFIS_CONTINUE);
+	john.snd.replyto_verified = 1;
+	assert_string_equal(fk.header, "");
 	(void)milter_desc.xxfi_close(fake_ctx());
 	assert_null(smfi_getpriv(fake_ctx()));
 	assert_int_equal(john.refs, 1);		/* every reference given back */
@@ -303,6 +312,40 @@ test_abort(void **state)
 	(void)milter_desc.xxfi_close(fake_ctx());
 }
 
+static void
+test_suppressed(void **state)
+{
+	const char *rcpts[] = { "ok@far.test", "Gone@Far.test", NULL };
+	char	*argv[2] = { (char[]){ "<gone@far.test>" }, NULL };
+	char	*from[2] = { (char[]){ "<john@acmecorp.com>" }, NULL };
+	struct snap	*s;
+
+	(void)state;
+	fk.suppressed = "gone@far.test";
+	session();
+	/* on the smtp listener, suppression = campaign asks nothing */
+	assert_int_equal(message("john@acmecorp.com",
+	    "john@acmecorp-com.relay.example", rcpts, "hi", "b"),
+	    SMFIS_CONTINUE);
+	assert_int_equal(fk.sup_checks, 0);
+	/* suppression = all: the listed one refused, not counted */
+	s = snap_current();
+	s->conf.suppression = SUPPRESS_ALL;
+	snap_release(s);
+	fake_macro("{auth_authen}", "john@acmecorp-com.relay.example");
+	assert_int_equal(milter_desc.xxfi_envfrom(fake_ctx(), from),
+	    SMFIS_CONTINUE);
+	assert_int_equal(milter_desc.xxfi_envrcpt(fake_ctx(), argv),
+	    SMFIS_REJECT);
+	assert_string_equal(fk.reply,
+	    "550 5.1.1 Recipient <gone@far.test> is on the suppression list");
+	/* a failed lookup lets the recipient pass */
+	fk.sup_fails = 1;
+	assert_int_equal(milter_desc.xxfi_envrcpt(fake_ctx(), argv),
+	    SMFIS_CONTINUE);
+	(void)milter_desc.xxfi_close(fake_ctx());
+}
+
 int
 main(void)
 {
@@ -318,6 +361,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_suppressed, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
