@@ -213,10 +213,11 @@ FUZZ_OUT ?= tmp/fuzz
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Imilter \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	  -fno-omit-frame-pointer -Wno-format-nonliteral
-FUZZERS	= addr from cidr conf
+FUZZERS	= addr from cidr conf dsn
 FUZZ_SRC_addr = milter/addr.c
 FUZZ_SRC_from = milter/addr.c
 FUZZ_SRC_cidr = milter/cidr.c
+FUZZ_SRC_dsn = milter/dsn.c milter/addr.c
 FUZZ_SRC_conf = milter/conf.c milter/log.c milter/cidr.c milter/dirval.c \
 		milter/hostport.c
 

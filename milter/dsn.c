@@ -187,8 +187,9 @@ read_status(struct cur *c, const char *bound, struct dsn *d)
 	memset(&r, 0, sizeof(r));
 	for (;;) {
 		/* a boundary line would parse as no field: stop before it */
-		if (c->p < c->end && c->p[0] == '-' && c->p[1] == '-' &&
-		    strncmp(c->p + 2, bound, strlen(bound)) == 0)
+		if ((size_t)(c->end - c->p) >= 2 + strlen(bound) &&
+		    c->p[0] == '-' && c->p[1] == '-' &&
+		    memcmp(c->p + 2, bound, strlen(bound)) == 0)
 			rc = -1;
 		else
 			rc = next_field(c, name, sizeof(name), value,
