@@ -88,6 +88,12 @@ struct sg_conf {
 	int		 syslog_facility;	/* LOG_MAIL, LOG_LOCAL0, ... */
 	char		*syslog_name;		/* the syslog ident */
 	char		*pid_file;		/* "" = none */
+
+	char		*metrics_address;	/* host:port; "" = off */
+	char		*quota_warn;		/* percentages; see conf_quota_warn */
+	char		*notify_relay;		/* host:port; "" = log only */
+	char		*notify_from;		/* "" = the null sender */
+	char		*notify_operator;	/* "" = none */
 };
 
 /*
@@ -136,5 +142,15 @@ const char *conf_method_name(int method);
  */
 int	conf_read_secret(const char *file, char **out, char *err,
 	    size_t errlen);
+
+/* At most so many quota_warn thresholds. */
+#define SG_WARN_MAX	8
+
+/*
+ * The quota_warn percentages of v (1 to 1000, ascending, blank
+ * separated; "" = none) into pct; their number, or -1 when v is not
+ * such a list.
+ */
+int	conf_quota_warn(const char *v, int pct[SG_WARN_MAX]);
 
 #endif

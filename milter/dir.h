@@ -28,6 +28,8 @@ struct sg_domain {
 	struct sg_cidr	*nets;
 	size_t		 nnets;
 	char		*archive;		/* sgArchiveAddress or NULL */
+	char		**notify;		/* sgNotifyAddress: contacts */
+	size_t		 nnotify;
 };
 
 struct sg_sender {
@@ -46,6 +48,8 @@ struct sg_sender {
 	int		 status;
 	char		*reason;
 	char		*replyto;		/* or NULL */
+	char		**notify;		/* sgNotifyAddress: contacts */
+	size_t		 nnotify;
 };
 
 /* A sender with its domain; immutable once published, reference counted. */
