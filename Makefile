@@ -33,22 +33,25 @@ SAN	= $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanit
 SG_CFLAGS = -std=c11 -D_GNU_SOURCE -O2 -g -pthread $(WARN) $(SAN) -Imilter $(CFLAGS)
 SG_LDFLAGS = -pthread $(SAN) $(LDFLAGS)
 LIBS	= -lmilter -lldap -llber -lhiredis -lcrypto -lpthread
-DAEMON_LIBS = $(LIBS) -lsystemd
+DAEMON_LIBS = $(LIBS) -lsystemd -lmicrohttpd
 
 COMMON	= milter/log.o milter/conf.o milter/addr.o milter/cidr.o milter/dirval.o \
 	  milter/policy.o milter/dir.o milter/dir_ldap.o milter/dir_query.o \
 	  milter/dir_mirror.o milter/mirror_index.o milter/mirror_model.o \
 	  milter/mirror_cookie.o milter/counter.o milter/mailfrom.o milter/siphash.o \
-	  milter/hostport.o milter/sentinel.o milter/suppress.o milter/dsn.o
+	  milter/hostport.o milter/sentinel.o milter/suppress.o milter/dsn.o \
+	  milter/metrics.o
 DAEMON	= milter/sendergate.o milter/sendergate_check.o \
 	  milter/sendergate_pidfile.o milter/sendergate_reload.o \
 	  milter/sendergate_socket.o milter/sendergate_version.o \
-	  milter/snap.o milter/milter.o
+	  milter/snap.o milter/milter.o milter/metrics_http.o \
+	  milter/notify.o milter/notify_queue.o milter/milter_notice.o
 CTL	= milter/sendergatectl.o milter/ctl_args.o milter/ctl_entry.o \
 	  milter/ctl_list.o milter/ctl_json.o milter/ctl_rec.o \
 	  milter/ctl_validate.o milter/ctl_ldap.o milter/ctl_passwd.o \
 	  milter/ctl_usage.o milter/ctl_explain.o milter/ctl_explain_cmd.o \
-	  milter/ctl_suppress.o milter/ctl_verify.o milter/smtp_submit.o
+	  milter/ctl_suppress.o milter/ctl_verify.o \
+	  milter/notify.o
 HEADERS	= $(filter-out milter/paths.h,$(wildcard milter/*.h))
 
 UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
@@ -94,7 +97,9 @@ tests/unit/test_policy: tests/unit/test_policy.o milter/policy.o milter/addr.o m
 		milter/cidr.o milter/conf.o milter/log.o milter/hostport.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 tests/unit/test_counter: tests/unit/test_counter.o milter/counter.o milter/log.o \
-		milter/hostport.o milter/sentinel.o milter/siphash.o
+		milter/hostport.o milter/sentinel.o milter/siphash.o milter/metrics.o \
+		milter/policy.o milter/addr.o milter/dirval.o milter/cidr.o \
+		milter/conf.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lhiredis -lcrypto -lcmocka
 
 tests/unit/test_ctl_validate: tests/unit/test_ctl_validate.o \
@@ -108,8 +113,10 @@ tests/unit/test_siphash: tests/unit/test_siphash.o milter/siphash.o
 tests/unit/test_milter: tests/unit/test_milter.o tests/unit/fake_milter.o \
 		milter/milter.o milter/mailfrom.o milter/policy.o milter/snap.o \
 		milter/addr.o milter/dirval.o milter/cidr.o milter/conf.o \
-		milter/hostport.o milter/log.o
+		milter/hostport.o milter/log.o milter/metrics.o \
+		milter/milter_notice.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
+tests/unit/test_milter.o tests/unit/fake_milter.o: tests/unit/fake_milter.h
 tests/unit/fake_milter.o: tests/unit/fake_milter.c tests/unit/fake_milter.h $(HEADERS)
 	$(CC) $(SG_CFLAGS) -Itests/unit -c -o $@ $<
 
@@ -121,7 +128,8 @@ tests/unit/test_ctl_passwd: tests/unit/test_ctl_passwd.o milter/ctl_passwd.o
 
 MIRROR	= milter/mirror_index.o milter/mirror_model.o milter/mirror_cookie.o \
 	  milter/dir.o milter/dir_query.o milter/dir_mirror.o milter/dir_ldap.o milter/log.o \
-	  milter/addr.o milter/cidr.o milter/dirval.o milter/siphash.o
+	  milter/addr.o milter/cidr.o milter/dirval.o milter/siphash.o \
+	  milter/metrics.o milter/policy.o milter/conf.o milter/hostport.o
 tests/unit/test_mirror: tests/unit/test_mirror.o $(MIRROR)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lldap -llber -lcmocka
 

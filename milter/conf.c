@@ -91,7 +91,8 @@ static const char *check_sentinels(const char *);
 static const char *check_timezone(const char *);
 static const char *check_address(const char *);
 static const char *check_pid_file(const char *);
-static const char *check_notify_relay(const char *);
+static const char *check_tcp_address(const char *);
+static const char *check_quota_warn(const char *);
 
 static const struct word ldap_modes[] = {
 	{ "query", LDAP_MODE_QUERY, NULL },
@@ -244,8 +245,11 @@ static const struct param params[] = {
 	P_BOOL(reply_to_require_verified, "yes"),
 	P_ENUM(suppression, "campaign", suppressions),
 	P_TIME(suppression_ttl, "90d", 0, 3650 * DAY),
-	P_STR(notify_relay, "", check_notify_relay, 0),
+	P_STR(metrics_address, "", check_tcp_address, 0),
+	P_STR(quota_warn, "80 100", check_quota_warn, 0),
+	P_STR(notify_relay, "", check_tcp_address, 0),
 	P_STR(notify_from, "", check_address, 0),
+	P_STR(notify_operator, "", check_address, 0),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))
@@ -497,6 +501,53 @@ check_address(const char *v)
 	return NULL;
 }
 
+/* Check "" or HOST:PORT / [IPV6]:PORT (a TCP address, no unix:). */
+static const char *
+check_tcp_address(const char *v)
+{
+	if (*v == '\0')
+		return NULL;
+	if (strncmp(v, "unix:", 5) == 0)
+		return "expected HOST:PORT or [IPV6]:PORT, or nothing";
+	return check_redis_address(v);
+}
+
+/* The quota_warn list: percentages, ascending. */
+int
+conf_quota_warn(const char *v, int pct[SG_WARN_MAX])
+{
+	char	*end;
+	long	 p;
+	int	 n = 0;
+
+	for (;;) {
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (*v == '\0')
+			return n;
+		if (*v < '0' || *v > '9' || n == SG_WARN_MAX)
+			return -1;
+		p = strtol(v, &end, 10);
+		if (p < 1 || p > 1000 || (*end != '\0' && *end != ' ' &&
+		    *end != '\t') || (n > 0 && p <= pct[n - 1]))
+			return -1;
+		pct[n++] = (int)p;
+		v = end;
+	}
+}
+
+/* Check quota_warn. */
+static const char *
+check_quota_warn(const char *v)
+{
+	int	 pct[SG_WARN_MAX];
+
+	if (conf_quota_warn(v, pct) == -1)
+		return "expected up to 8 percentages from 1 to 1000, "
+		    "ascending, like \"80 100\", or nothing";
+	return NULL;
+}
+
 /* Check a pid file: "" or an absolute path without controls or blanks. */
 static const char *
 check_pid_file(const char *v)
@@ -507,17 +558,6 @@ check_pid_file(const char *v)
 		return "expected an absolute path like "
 		    "/run/sendergate/sendergate.pid, or nothing";
 	return NULL;
-}
-
-/* Check notify_relay: "" or HOST:PORT / [IPV6]:PORT (no unix socket). */
-static const char *
-check_notify_relay(const char *v)
-{
-	if (*v == '\0')
-		return NULL;
-	if (strncmp(v, "unix:", 5) == 0)
-		return "expected HOST:PORT or [IPV6]:PORT";
-	return check_redis_address(v);
 }
 
 /*
@@ -1323,6 +1363,8 @@ static const struct {
 	{ "dedupe_window", CONF_REDIS },
 	{ "dedupe_max_retries", CONF_REDIS },
 	{ "quota_precheck", CONF_REDIS },
+	{ "metrics_address", CONF_RESTART },
+	{ "quota_warn", CONF_REDIS },
 };
 
 /* Address of the field at offset off in a read-only c. */

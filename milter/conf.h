@@ -95,8 +95,11 @@ struct sg_conf {
 	int		 reply_to_require_verified;	/* 0 / 1 */
 	int		 suppression;		/* enum sg_suppression */
 	long		 suppression_ttl;	/* ms; 0 = never expires */
-	char		*notify_relay;		/* host:port; "" = none */
-	char		*notify_from;		/* envelope sender; "" = none */
+	char		*metrics_address;	/* host:port; "" = off */
+	char		*quota_warn;		/* percentages; see conf_quota_warn */
+	char		*notify_relay;		/* host:port; "" = log only */
+	char		*notify_from;		/* "" = the null sender */
+	char		*notify_operator;	/* "" = none */
 };
 
 /*
@@ -145,5 +148,15 @@ const char *conf_method_name(int method);
  */
 int	conf_read_secret(const char *file, char **out, char *err,
 	    size_t errlen);
+
+/* At most so many quota_warn thresholds. */
+#define SG_WARN_MAX	8
+
+/*
+ * The quota_warn percentages of v (1 to 1000, ascending, blank
+ * separated; "" = none) into pct; their number, or -1 when v is not
+ * such a list.
+ */
+int	conf_quota_warn(const char *v, int pct[SG_WARN_MAX]);
 
 #endif

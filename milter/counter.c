@@ -58,16 +58,26 @@
 #include "counter.h"
 #include "hostport.h"
 #include "log.h"
+#include "metrics.h"
 #include "sentinel.h"
 #include "siphash.h"
 
 /*
- * KEYS: sender key, domain key and, when deduplicating, the Message-ID
- * key. ARGV: amount, sender limit, domain limit (-1 = none), expiry (unix
- * time), dedupe window (ms), the message's fingerprint (hex), retries
- * forgiven per counted message. Returns {1, s, d} when counted, {0, s, d}
- * when a limit would be passed (nothing counted), {2, s, d} for a retry
- * (nothing counted).
+ * KEYS: sender key, domain key and, when deduplicating (a dedupe window
+ * not "0"), the Message-ID key; then, per quota_warn threshold, its
+ * sender mark and its domain mark. ARGV: amount, sender limit, domain
+ * limit (-1 = none), expiry (unix time), dedupe window (ms), the
+ * message's fingerprint (hex), retries forgiven per counted message, the
+ * number of thresholds and the percentages. Returns {1, s, d, w} when
+ * counted, {0, s, d} when a limit would be passed (nothing counted),
+ * {2, s, d} for a retry (nothing counted).
+ *
+ * Warnings: a counted message that leaves a count at or past a
+ * threshold's percentage of its limit sets that threshold's mark with
+ * SET NX (expiring with the counters); only the message that set it
+ * has the threshold's bit in w (bit 2i for the sender's i-th threshold,
+ * 2i+1 for the domain's). So each threshold warns once a month, across
+ * all the nodes that share the Redis.
  *
  * The Message-ID key holds "FINGERPRINT RETRIES" of the last message
  * counted under that Message-ID. A message is a retry only if its
@@ -85,7 +95,9 @@ static const char ctr_script[] =
 	"if s == nil or d == nil then\n"
 	"  return redis.error_reply('sendergate: counter is not a number')\n"
 	"end\n"
-	"if KEYS[3] then\n"
+	"local wk = 3\n"
+	"if ARGV[5] ~= '0' then\n"
+	"  wk = 4\n"
 	"  local v = redis.call('GET', KEYS[3])\n"
 	"  if v then\n"
 	"    local f, r = string.match(v, '^(%x+) (%d+)$')\n"
@@ -103,10 +115,24 @@ static const char ctr_script[] =
 	"d = redis.call('INCRBY', KEYS[2], n)\n"
 	"redis.call('EXPIREAT', KEYS[1], ARGV[4])\n"
 	"redis.call('EXPIREAT', KEYS[2], ARGV[4])\n"
-	"if KEYS[3] then\n"
+	"if ARGV[5] ~= '0' then\n"
 	"  redis.call('SET', KEYS[3], ARGV[6] .. ' 0', 'PX', ARGV[5])\n"
 	"end\n"
-	"return {1, s, d}\n";
+	"local w, bit = 0, 1\n"
+	"for i = 1, tonumber(ARGV[8] or '0') do\n"
+	"  local p = tonumber(ARGV[8 + i])\n"
+	"  if sl > 0 and s * 100 >= p * sl and redis.call('SET',\n"
+	"      KEYS[wk], '1', 'NX', 'EXAT', ARGV[4]) then\n"
+	"    w = w + bit\n"
+	"  end\n"
+	"  if dl > 0 and d * 100 >= p * dl and redis.call('SET',\n"
+	"      KEYS[wk + 1], '1', 'NX', 'EXAT', ARGV[4]) then\n"
+	"    w = w + bit * 2\n"
+	"  end\n"
+	"  wk = wk + 2\n"
+	"  bit = bit * 4\n"
+	"end\n"
+	"return {1, s, d, w}\n";
 
 /*
  * KEYS: a sender's key and its domain's key. The sender's count goes to
@@ -141,6 +167,8 @@ struct counters {
 	long		 dedupe_window;		/* ms */
 	long		 dedupe_max_retries;
 	int		 precheck;		/* enum sg_precheck */
+	int		 warn[SG_WARN_MAX];	/* quota_warn percentages */
+	int		 nwarn;
 	long		 wait_replicas;		/* 0: no WAIT */
 	long		 wait_timeout;		/* ms */
 	char		 sha[2 * SHA_DIGEST_LENGTH + 1];
@@ -234,6 +262,9 @@ ctr_open(const struct sg_conf *c, char *err, size_t errlen)
 	ct->dedupe_window = c->dedupe_window;
 	ct->dedupe_max_retries = c->dedupe_max_retries;
 	ct->precheck = c->quota_precheck;
+	if (c->quota_warn != NULL &&
+	    (ct->nwarn = conf_quota_warn(c->quota_warn, ct->warn)) == -1)
+		ct->nwarn = 0;
 	ct->wait_replicas = c->redis_wait_replicas;
 	ct->wait_timeout = c->redis_wait_timeout;
 	script_sha(ctr_script, ct->sha);
@@ -535,8 +566,23 @@ send_argv(redisContext *rc, int argc, const char **argv, const char *script)
  * connection is in *cn (give it back); NULL: failed (logged), no
  * connection held.
  */
+static redisReply *run_try(struct counters *, struct conn *, int,
+	    const char **, const char *, int);
+
 static redisReply *
 run(struct counters *ct, struct conn *cn, int argc, const char **argv,
+    const char *script, int idempotent)
+{
+	redisReply	*r;
+
+	r = run_try(ct, cn, argc, argv, script, idempotent);
+	metrics_redis(r != NULL && r->type != REDIS_REPLY_ERROR);
+	return r;
+}
+
+/* run, without the metrics. */
+static redisReply *
+run_try(struct counters *ct, struct conn *cn, int argc, const char **argv,
     const char *script, int idempotent)
 {
 	redisReply	*r;
@@ -820,16 +866,83 @@ wait_replicas(struct counters *ct, struct conn *cn)
 	return ret;
 }
 
-/* Check and count atomically (and forgive a retry of the same message). */
+/*
+ * Add the quota_warn thresholds to a ctr_script call: the marks' names
+ * (into keys, 2 * nwarn of them) go after the other keys in argv, the
+ * count and the percentages (into nums) at the end; argv[2], the number
+ * of keys, is raised. 0, or -1 when a name is too long.
+ */
+static int
+warn_args(struct counters *ct, const char *primary, const char *sender,
+    time_t now, int dedupe, const char **argv, int *argc,
+    char keys[][SG_KEY_MAX + 16], char nums[][12])
+{
+	char		 month[SG_MONTH_LEN];
+	int		 i, k, first = dedupe ? 6 : 5;
+
+	ctr_month(now, month);
+	for (i = 0; i < ct->nwarn; i++) {
+		k = snprintf(keys[2 * i], sizeof(keys[0]), "%s:{%s}:w:s:%s:%s:%d",
+		    ct->prefix, primary, sender, month, ct->warn[i]);
+		if (k < 0 || (size_t)k >= sizeof(keys[0]))
+			return -1;
+		k = snprintf(keys[2 * i + 1], sizeof(keys[0]), "%s:{%s}:w:d:%s:%d",
+		    ct->prefix, primary, month, ct->warn[i]);
+		if (k < 0 || (size_t)k >= sizeof(keys[0]))
+			return -1;
+	}
+	memmove(argv + first + 2 * ct->nwarn, argv + first,
+	    (size_t)(*argc - first) * sizeof(*argv));
+	for (i = 0; i < 2 * ct->nwarn; i++)
+		argv[first + i] = keys[i];
+	*argc += 2 * ct->nwarn;
+	snprintf(nums[0], sizeof(nums[0]), "%d", first - 3 + 2 * ct->nwarn);
+	argv[2] = nums[0];
+	snprintf(nums[1], sizeof(nums[1]), "%d", ct->nwarn);
+	argv[(*argc)++] = nums[1];
+	for (i = 0; i < ct->nwarn; i++) {
+		snprintf(nums[2 + i], sizeof(nums[0]), "%d", ct->warn[i]);
+		argv[(*argc)++] = nums[2 + i];
+	}
+	return 0;
+}
+
+/* The thresholds crossed, from the bits the script returned. */
+static void
+warn_bits(const struct counters *ct, long long w, struct ctr_warned *out)
+{
+	int	 i;
+
+	for (i = 0; i < ct->nwarn; i++) {
+		if (w & (1LL << (2 * i)))
+			out->sender[out->nsender++] = ct->warn[i];
+		if (w & (1LL << (2 * i + 1)))
+			out->domain[out->ndomain++] = ct->warn[i];
+	}
+}
+
+/* ctr_commit without warnings. */
 enum ctr_result
 ctr_commit(struct counters *ct, const char *primary, const char *sender,
     const char *msgid_hash, const char *fingerprint, time_t now, long n,
     long slimit, long dlimit, long *scount, long *dcount)
 {
+	return ctr_commit_warn(ct, primary, sender, msgid_hash, fingerprint,
+	    now, n, slimit, dlimit, scount, dcount, NULL);
+}
+
+/* Check and count atomically (and forgive a retry of the same message). */
+enum ctr_result
+ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
+    const char *msgid_hash, const char *fingerprint, time_t now, long n,
+    long slimit, long dlimit, long *scount, long *dcount,
+    struct ctr_warned *warned)
+{
 	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
 	char		 mkey[SG_KEY_MAX + SG_MSGID_HASH_LEN];
-	char		 num[6][24];
-	const char	*argv[13];
+	char		 num[6][24], wnum[2 + SG_WARN_MAX][12];
+	char		 wkey[2 * SG_WARN_MAX][SG_KEY_MAX + 16];
+	const char	*argv[14 + 3 * SG_WARN_MAX];
 	struct conn	 cn;
 	redisReply	*r;
 	enum ctr_result	 ret = CTR_FAILED;
@@ -865,14 +978,27 @@ ctr_commit(struct counters *ct, const char *primary, const char *sender,
 		argv[argc++] = num[i];
 	argv[argc++] = dedupe ? fingerprint : "";
 	argv[argc++] = num[5];
+	if (warned != NULL)
+		warned->nsender = warned->ndomain = 0;
+	if (warned != NULL && ct->nwarn > 0) {
+		if (warn_args(ct, primary, sender, now, dedupe, argv, &argc,
+		    wkey, wnum) == -1) {
+			log_warnx("redis: no room for the warning marks of <%s>",
+			    sender);
+			goto out;
+		}
+	}
 	if ((r = run(ct, &cn, argc, argv, ctr_script, 0)) == NULL)
 		goto out;
-	if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
+	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 3 &&
 	    r->element[0]->type == REDIS_REPLY_INTEGER &&
 	    reply_count(r->element[1], scount) == 0 &&
 	    reply_count(r->element[2], dcount) == 0) {
 		v = r->element[0]->integer;
 		ret = v == 1 ? CTR_COUNTED : v == 2 ? CTR_RETRY : CTR_LIMIT;
+		if (v == 1 && warned != NULL && r->elements == 4 &&
+		    r->element[3]->type == REDIS_REPLY_INTEGER)
+			warn_bits(ct, r->element[3]->integer, warned);
 	} else
 		log_warnx("redis EVALSHA %s: %s", skey,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");

@@ -84,6 +84,29 @@ enum ctr_result ctr_commit(struct counters *, const char *primary,
 	    const char *fingerprint, time_t now, long n, long slimit,
 	    long dlimit, long *scount, long *dcount);
 
+/* The quota_warn thresholds a counted message took its counts past. */
+struct ctr_warned {
+	int		 sender[SG_WARN_MAX];	/* percentages */
+	size_t		 nsender;
+	int		 domain[SG_WARN_MAX];
+	size_t		 ndomain;
+};
+
+/*
+ * ctr_commit, and the quota_warn thresholds this message was the first
+ * of the month to reach (at or past the percentage of a limit), for the
+ * sender and for the domain, into *warned (NULL: none asked; nothing is
+ * marked either). A threshold is reported once a month by all the
+ * processes sharing the Redis: its mark,
+ * <prefix>:{<primary>}:w:s:<sender>:<YYYY-MM>:<percent> or
+ * <prefix>:{<primary>}:w:d:<YYYY-MM>:<percent>, is set with SET NX in
+ * the counting script and expires with the counters.
+ */
+enum ctr_result ctr_commit_warn(struct counters *, const char *primary,
+	    const char *sender, const char *msgid_hash,
+	    const char *fingerprint, time_t now, long n, long slimit,
+	    long dlimit, long *scount, long *dcount, struct ctr_warned *warned);
+
 /*
  * Set a sender's count of month ("YYYY-MM") to 0 and take it off its
  * domain's count, atomically; the count it had in *was. 0, or -1.

@@ -50,6 +50,7 @@ enum ctl_opt {
 	O_ARCHIVEADDR,
 	O_ADD_ACCESS, O_RM_ACCESS, O_ADD_AUTH, O_RM_AUTH, O_ADD_AUTHID,
 	O_RM_AUTHID, O_ADD_NETWORK, O_RM_NETWORK, O_ADD_BCC, O_RM_BCC,
+	O_NOTIFY, O_ADD_NOTIFY, O_RM_NOTIFY,
 	O_FROM, O_CLIENT, O_LISTENER,
 	O_DOMAIN, O_RELAY,			/* suppress, verify-reply-to */
 	O_LAST_EDIT = O_RELAY,
@@ -346,6 +347,7 @@ struct ctl_usage_row {
 	long		 count;		/* -1: unknown */
 	long		 limit;		/* LIMIT_NONE: none */
 	const char	*group;		/* the domain the row belongs to */
+	int		 warned;	/* highest quota_warn % reached; 0 */
 };
 
 /* Print rows as a table (remaining, percent and a bar) or JSON. */

@@ -61,6 +61,9 @@ static const struct emap emaps[] = {
 	{ O_RM_NETWORK, "sgAllowedNetwork", V_TEXT, E_REMOVE, 1, 1, 1 },
 	{ O_ADD_BCC, "sgBccAddress", V_ADDR, E_ADD, 1, 1, 0 },
 	{ O_RM_BCC, "sgBccAddress", V_ADDR, E_REMOVE, 1, 1, 0 },
+	{ O_NOTIFY, "sgNotifyAddress", V_ADDR, E_SET, 1, 1, 1 },
+	{ O_ADD_NOTIFY, "sgNotifyAddress", V_ADDR, E_ADD, 1, 1, 1 },
+	{ O_RM_NOTIFY, "sgNotifyAddress", V_ADDR, E_REMOVE, 1, 1, 1 },
 	{ 0, NULL, V_TEXT, E_SET, 0, 0, 0 }
 };
 

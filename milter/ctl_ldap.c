@@ -25,12 +25,12 @@ const char *const ctl_sender_attrs[] = {
 	"objectClass", "mail", "cn", "description", "sgAccessMethod",
 	"sgAuthMethod", "sgAuthId", "sgAllowedNetwork", "sgBccAddress",
 	"sgArchive", "sgMonthlyLimit", "sgStatus", "sgStatusReason",
-	"sgReplyTo", "sgReplyToVerified", NULL
+	"sgReplyTo", "sgReplyToVerified", "sgNotifyAddress", NULL
 };
 const char *const ctl_domain_attrs[] = {
 	"objectClass", "sgDomainName", "sgPrimaryDomain", "description",
 	"sgStatus", "sgStatusReason", "sgMonthlyLimit", "sgAllowedNetwork",
-	"sgArchiveAddress", NULL
+	"sgArchiveAddress", "sgNotifyAddress", NULL
 };
 
 /* What a search asks for: the union of both lists. */
@@ -41,7 +41,8 @@ static char *read_attrs[] = {
 	A("sgAllowedNetwork"), A("sgBccAddress"), A("sgArchive"),
 	A("sgMonthlyLimit"), A("sgStatus"), A("sgStatusReason"),
 	A("sgReplyTo"), A("sgDomainName"), A("sgPrimaryDomain"),
-	A("sgArchiveAddress"), A("sgReplyToVerified"), NULL
+	A("sgArchiveAddress"), A("sgReplyToVerified"), A("sgNotifyAddress"),
+	NULL
 };
 #undef A
 

@@ -63,6 +63,23 @@ remaining(long count, long limit)
 	return count >= limit ? 0 : limit - count;
 }
 
+/* Mark each row with the highest quota_warn threshold its count reached. */
+static void
+mark_warned(const char *quota_warn, struct ctl_usage_row *r, size_t n)
+{
+	int	 pct[SG_WARN_MAX], np, k;
+	size_t	 i;
+
+	if (quota_warn == NULL || (np = conf_quota_warn(quota_warn, pct)) <= 0)
+		return;
+	for (i = 0; i < n; i++)
+		for (k = 0; k < np; k++)
+			if (r[i].count >= 0 && r[i].limit != LIMIT_NONE &&
+			    r[i].limit > 0 &&
+			    r[i].count * 100.0 >= (double)pct[k] * r[i].limit)
+				r[i].warned = pct[k];
+}
+
 /* Rows as a table or JSON. */
 void
 ctl_usage_print(FILE *fp, const char *month, const struct ctl_usage_row *r,
@@ -93,9 +110,16 @@ ctl_usage_print(FILE *fp, const char *month, const struct ctl_usage_row *r,
 				    "null, \"percent\": null}", r[i].limit);
 			else
 				fprintf(fp, ", \"limit\": %ld, \"remaining\": "
-				    "%ld, \"percent\": %ld}", r[i].limit,
+				    "%ld, \"percent\": %ld", r[i].limit,
 				    remaining(r[i].count, r[i].limit),
 				    percent(r[i].count, r[i].limit));
+			if (r[i].limit != LIMIT_NONE && r[i].count >= 0) {
+				if (r[i].warned > 0)
+					fprintf(fp, ", \"warned\": %d}",
+					    r[i].warned);
+				else
+					fprintf(fp, ", \"warned\": null}");
+			}
 		}
 		fprintf(fp, "\n]}\n");
 		return;
@@ -128,8 +152,11 @@ ctl_usage_print(FILE *fp, const char *month, const struct ctl_usage_row *r,
 		for (k = 0; k < BAR_WIDTH; k++)
 			bar[k] = k < fill ? '#' : '.';
 		bar[BAR_WIDTH] = '\0';
-		fprintf(fp, " %9s %9s %4ld%% [%s]%s\n", lim, rem, pc, bar,
+		fprintf(fp, " %9s %9s %4ld%% [%s]%s", lim, rem, pc, bar,
 		    r[i].count >= r[i].limit ? " LIMIT REACHED" : "");
+		if (r[i].warned > 0 && r[i].count < r[i].limit)
+			fprintf(fp, " WARNED %d%%", r[i].warned);
+		fprintf(fp, "\n");
 	}
 }
 
@@ -238,6 +265,7 @@ usage_rows(struct ctl_ctx *x, struct pool *pool, const struct ctl_rec *d,
 		return -1;
 	*rows = nr;
 	limits_of(x->conf, NULL, d, &l);
+	nr[*nrows].warned = 0;
 	nr[*nrows].kind = "domain";
 	nr[*nrows].name = prim;
 	nr[*nrows].group = prim;
@@ -254,6 +282,7 @@ usage_rows(struct ctl_ctx *x, struct pool *pool, const struct ctl_rec *d,
 		if ((mail = ctl_rec_first(s, "mail")) == NULL)
 			continue;
 		limits_of(x->conf, s, d, &l);
+		nr[*nrows].warned = 0;
 		nr[*nrows].kind = "sender";
 		nr[*nrows].name = mail;
 		nr[*nrows].group = prim;
@@ -452,6 +481,7 @@ ctl_cmd_usage(struct ctl_ctx *x, const struct ctl_args *a, char **argv,
 	}
 	if (sort_rows(rows, nrows, by_use) == -1)
 		goto out;
+	mark_warned(x->conf->quota_warn, rows, nrows);
 	log_debug("usage %s: %zu rows%s", month, nrows,
 	    rc == -1 ? ", some counters unavailable" : "");
 	ctl_usage_print(stdout, month, rows, nrows, a->json);

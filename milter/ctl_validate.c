@@ -286,6 +286,7 @@ ctl_validate_sender(const struct ctl_rec *s, const struct ctl_facts *f,
 	check_logins(s, who, p);
 	check_addrs(s, who, "sgBccAddress", "--bcc", p);
 	check_addrs(s, who, "sgReplyTo", "--reply-to", p);
+	check_addrs(s, who, "sgNotifyAddress", "--notify", p);
 	check_common(s, who, p);
 	if ((arch = ctl_rec_first(s, "sgArchive")) != NULL) {
 		if (dv_bool(arch, &on) == -1)
@@ -364,6 +365,7 @@ ctl_validate_domain(const struct ctl_rec *d, const struct ctl_facts *f,
 			ctl_problem(p, "%s: %s takes one value, not %zu", who,
 			    single[i], ctl_rec_count(d, single[i]));
 	check_addrs(d, who, "sgArchiveAddress", "--archive-address", p);
+	check_addrs(d, who, "sgNotifyAddress", "--notify", p);
 	check_common(d, who, p);
 	for (i = 0; i < f->ndup; i++)
 		ctl_problem(p, "%s: primary domain %s is already claimed by %s",

@@ -3,7 +3,7 @@
  * a reply-to address is added to messages only once verified.
  *
  * verify-reply-to mails a one-time code to the sender's sgReplyTo
- * (smtp_submit.c, through notify_relay or --relay, from notify_from). The
+ * (notify.c, through notify_relay or --relay, from notify_from). The
  * code is kept only hashed, in Redis, for 10 minutes:
  *
  *   <prefix>:{<primary>}:v:<sender>   "SHA-256(sender, code) sgReplyTo",
@@ -28,7 +28,7 @@
 #include "addr.h"
 #include "ctl.h"
 #include "log.h"
-#include "smtp_submit.h"
+#include "notify.h"
 
 #define CODE_LEN	8
 #define CODE_TTL	600		/* seconds: the code's life */
@@ -133,12 +133,10 @@ ctl_cmd_verify_reply_to(struct ctl_ctx *x, const struct ctl_args *a,
 	struct ctl_rec	*r = NULL;
 	redisReply	*rep;
 	char		 mail[SG_ADDR_MAX + 1], code[CODE_LEN + 1], hash[65];
-	char		 k[KEY_MAX], kt[KEY_MAX], val[400], err[600], date[64];
+	char		 k[KEY_MAX], kt[KEY_MAX], val[400], err[600];
 	char		*msg = NULL;
 	const char	*relay = ctl_edit_value(a, O_RELAY), *to;
 	const char	*argv[6];
-	time_t		 now = time(NULL);
-	struct tm	 tm;
 	long long	 left;
 	int		 ret;
 
@@ -189,25 +187,19 @@ ctl_cmd_verify_reply_to(struct ctl_ctx *x, const struct ctl_args *a,
 	if ((rep = cmd(x, 2, argv)) != NULL)
 		freeReplyObject(rep);
 
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	if (asprintf(&msg,
-	    "From: %s\nTo: <%s>\nSubject: Verify your reply-to address\n"
-	    "Date: %s\nMIME-Version: 1.0\n"
-	    "Content-Type: text/plain; charset=us-ascii\n"
-	    "Auto-Submitted: auto-generated\n\n"
 	    "This address was given as the reply-to address of the sender\n"
 	    "<%s> on our mail relay. Replies to its messages will come here\n"
 	    "once the address is verified.\n\n"
 	    "Verification code: %s\n\n"
 	    "It is valid for 10 minutes. If you did not expect this message,\n"
-	    "ignore it: nothing changes.\n", x->conf->notify_from, to, date,
-	    mail, code) == -1) {
+	    "ignore it: nothing changes.\n", mail, code) == -1) {
 		msg = NULL;
 		goto out;
 	}
-	if (smtp_submit(relay, x->conf->notify_from, to, msg, 10000, err,
-	    sizeof(err)) == -1) {
+	if (notify_send(relay, x->conf->notify_from, (const char *[]){ to }, 1,
+	    "Verify your reply-to address", msg, NULL, err, sizeof(err)) ==
+	    -1) {
 		fprintf(stderr, "sendergatectl: the verification mail was not "
 		    "sent: %s\n", err);
 		argv[0] = "DEL";

@@ -146,6 +146,7 @@ entry_unref(struct sg_entry *e)
 	free(e->dom.reason);
 	free(e->dom.nets);
 	free(e->dom.archive);
+	free_list(e->dom.notify, e->dom.nnotify);
 	free(e->snd.dn);
 	free(e->snd.mail);
 	free_list(e->snd.authids, e->snd.nauthids);
@@ -153,5 +154,6 @@ entry_unref(struct sg_entry *e)
 	free_list(e->snd.bcc, e->snd.nbcc);
 	free(e->snd.reason);
 	free(e->snd.replyto);
+	free_list(e->snd.notify, e->snd.nnotify);
 	free(e);
 }

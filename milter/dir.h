@@ -28,6 +28,8 @@ struct sg_domain {
 	struct sg_cidr	*nets;
 	size_t		 nnets;
 	char		*archive;		/* sgArchiveAddress or NULL */
+	char		**notify;		/* sgNotifyAddress: contacts */
+	size_t		 nnotify;
 };
 
 struct sg_sender {
@@ -47,6 +49,8 @@ struct sg_sender {
 	char		*reason;
 	char		*replyto;		/* or NULL */
 	int		 replyto_verified;	/* sgReplyToVerified TRUE */
+	char		**notify;		/* sgNotifyAddress: contacts */
+	size_t		 nnotify;
 };
 
 /* A sender with its domain; immutable once published, reference counted. */

@@ -15,6 +15,7 @@
 #include "addr.h"
 #include "dir_ldap.h"
 #include "log.h"
+#include "metrics.h"
 
 #define VALUE_MAX	1024		/* octets in one attribute value */
 
@@ -26,7 +27,7 @@ char *dir_ldap_attrs[] = {
 	A("sgAllowedNetwork"), A("sgArchiveAddress"), A("mail"),
 	A("sgAccessMethod"), A("sgAuthMethod"), A("sgAuthId"),
 	A("sgBccAddress"), A("sgArchive"), A("sgReplyTo"),
-	A("sgReplyToVerified"), NULL
+	A("sgReplyToVerified"), A("sgNotifyAddress"), NULL
 };
 #undef A
 
@@ -73,6 +74,7 @@ ld_warn(LDAP *ld, const char *uri, int tls, const char *what, int rc)
 	char		*diag = NULL;
 	const char	*hint = "";
 
+	metrics_ldap_error();
 	if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag) != 0 ||
 	    (diag != NULL && strstr(diag, "unknown error") != NULL)) {
 		ldap_memfree(diag);
@@ -467,7 +469,9 @@ dir_ldap_parse_domain(LDAP *ld, LDAPMessage *m, struct sg_domain *d,
 	    get_limit(ld, m, &d->limit, err, errlen) == -1 ||
 	    get_nets(ld, m, &d->nets, &d->nnets, err, errlen) == -1 ||
 	    get_addr(ld, m, "sgArchiveAddress", &d->archive, err, errlen) ==
-	    -1)
+	    -1 ||
+	    get_addrs(ld, m, "sgNotifyAddress", 0, &d->notify, &d->nnotify,
+	    err, errlen) == -1)
 		return -1;
 	if (d->primary == NULL) {
 		snprintf(err, errlen, "sgPrimaryDomain missing");
@@ -500,7 +504,9 @@ dir_ldap_parse_sender(LDAP *ld, LDAPMessage *m, struct sg_sender *s,
 	    get_str(ld, m, "sgStatusReason", &s->reason, err, errlen) == -1 ||
 	    get_addr(ld, m, "sgReplyTo", &s->replyto, err, errlen) == -1 ||
 	    get_bool(ld, m, "sgReplyToVerified", &s->replyto_verified, err,
-	    errlen) == -1)
+	    errlen) == -1 ||
+	    get_addrs(ld, m, "sgNotifyAddress", 0, &s->notify, &s->nnotify,
+	    err, errlen) == -1)
 		return -1;
 	if (s->mail == NULL) {
 		snprintf(err, errlen, "mail missing");

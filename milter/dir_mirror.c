@@ -33,6 +33,7 @@
 
 #include "dir_ldap.h"
 #include "log.h"
+#include "metrics.h"
 #include "mirror.h"
 
 #define BACKOFF_MIN	200		/* ms between connection attempts */
@@ -120,6 +121,19 @@ mark_lost(struct mirror *m)
 
 	__atomic_compare_exchange_n(&m->lost_at, &zero, now, 0,
 	    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	metrics_dir_sync(0);
+}
+
+/* The copy's size, for the metrics (the sync thread's). */
+static void
+gauges(struct mirror *m)
+{
+	size_t	 d, s;
+
+	if (m->live == NULL)
+		return;
+	mm_count_kinds(m->live, &d, &s);
+	metrics_dir_entries(d, s);
 }
 
 /* The model changes go to: a full load being built, or the live one. */
@@ -225,6 +239,8 @@ cb_entry(ldap_sync_t *ls, LDAPMessage *msg, struct berval *uuid,
 	default:
 		break;
 	}
+	if (m->refresh_done)
+		gauges(m);
 	return 0;
 }
 
@@ -326,6 +342,8 @@ refresh_complete(struct mirror *m)
 		    m->uri != NULL ? m->uri : "?", m->got_entries,
 		    m->got_deletes, mm_count(m->live));
 	__atomic_store_n(&m->lost_at, 0, __ATOMIC_RELAXED);
+	metrics_dir_sync(1);
+	gauges(m);
 	pthread_mutex_lock(&m->lock);
 	m->loaded = 1;
 	pthread_cond_broadcast(&m->cond);

@@ -23,6 +23,7 @@
 #include "addr.h"
 #include "dir_ldap.h"
 #include "log.h"
+#include "metrics.h"
 
 #define POOL_MAX	16		/* idle handles kept */
 #define CACHE_BUCKETS	4096
@@ -235,6 +236,7 @@ q_search(struct query *q, LDAP *ld, const char *addr, const char *domain,
 	if (rc != LDAP_SUCCESS) {
 		log_warnx("ldap search for <%s>: %s", addr,
 		    ldap_err2string(rc));
+		metrics_ldap_error();
 		*lderr = rc != LDAP_SIZELIMIT_EXCEEDED &&
 		    rc != LDAP_NO_SUCH_OBJECT;
 		goto out;
@@ -322,6 +324,7 @@ q_lookup(void *h, const char *addr, const char *domain,
 		ret = cache_answer(e, ans);
 		pthread_mutex_unlock(&q->lock);
 		log_debug("<%s>: from the cache", addr);
+		metrics_cache(MET_CACHE_HIT);
 		return ret;
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -337,6 +340,7 @@ q_lookup(void *h, const char *addr, const char *domain,
 			cache_store(q, addr, ans->kind, ans->entry,
 			    ret == 1 ? q->conf->cache_ttl :
 			    q->conf->negative_cache_ttl);
+			metrics_cache(MET_CACHE_MISS);
 			return ret;
 		}
 	}
@@ -351,9 +355,11 @@ q_lookup(void *h, const char *addr, const char *domain,
 		pthread_mutex_unlock(&q->lock);
 		log_warnx("directory unavailable: serving a cached answer for "
 		    "<%s>", addr);
+		metrics_cache(MET_CACHE_STALE);
 		return ret;
 	}
 	pthread_mutex_unlock(&q->lock);
+	metrics_cache(MET_CACHE_FAILED);
 	ans->kind = DIR_FAILED;
 	return -1;
 }

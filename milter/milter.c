@@ -21,6 +21,7 @@
 #include "counter.h"
 #include "log.h"
 #include "mailfrom.h"
+#include "metrics.h"
 #include "milter.h"
 #include "policy.h"
 #include "snap.h"
@@ -221,8 +222,11 @@ log_decision(const struct conn *cn, const struct decision *d,
 	if (d->code[0] != '\0')
 		snprintf(reply, sizeof(reply), ": %s %s %s", d->code,
 		    d->xcode, d->text);
-	log_info("%s: %s rule=%s from=<%s> auth=%s client=%s method=%s%s%s%s"
-	    "%s%s",
+	metrics_decision(d->rule, d->action);
+	/* a refusal at the limit is a warning: someone should hear of it */
+	(d->rule == RULE_QUOTA || d->rule == RULE_RCPT_QUOTA ? log_warnx :
+	    log_info)("%s: %s rule=%s from=<%s> auth=%s client=%s method=%s"
+	    "%s%s%s%s%s",
 	    cn->m.qid[0] ? cn->m.qid : "NOQUEUE",
 	    policy_action_name(d->action), policy_rule_name(d->rule), from,
 	    cn->auth[0] ? dv_login_show(cn->auth, auth, sizeof(auth)) : "-",
@@ -676,6 +680,7 @@ cb_eom(SMFICTX *ctx)
 	enum ctr_result		 r;
 	const struct sg_conf	*mc;
 	struct directory	*mdir;
+	struct ctr_warned	 warned;
 
 	if (cn == NULL || !cn->m.active)
 		return SMFIS_CONTINUE;
@@ -730,9 +735,10 @@ cb_eom(SMFICTX *ctx)
 
 	/* counted under the registered sender's canonical name */
 	fp_finish(cn, fp);
-	r = ctr_commit(m->snap->ctrs, e->dom.primary, e->snd.mail, m->msgid,
-	    fp, time(NULL), mc->quota_unit == QUOTA_MESSAGE ? 1 : m->accepted,
-	    mf->lim.sender, mf->lim.domain, &mf->scount, &mf->dcount);
+	r = ctr_commit_warn(m->snap->ctrs, e->dom.primary, e->snd.mail,
+	    m->msgid, fp, time(NULL), mc->quota_unit == QUOTA_MESSAGE ? 1 :
+	    m->accepted, mf->lim.sender, mf->lim.domain, &mf->scount,
+	    &mf->dcount, &warned);
 	policy_commit(mc, e->snd.mail, r, &d);
 	if (d.action != POL_CONTINUE) {
 		ret = obey(ctx, cn, &d, mf->addr, "");
@@ -753,6 +759,8 @@ cb_eom(SMFICTX *ctx)
 		    " directory=stale");
 	d.action = POL_ACCEPT;
 	log_decision(cn, &d, mf->addr, extra);
+	milter_accepted(mc, e, m->qid[0] ? m->qid : "NOQUEUE", r, &warned,
+	    mf->scount, mf->dcount, &mf->lim, copies, ncopies);
 	msg_reset(m);
 	return SMFIS_CONTINUE;
 }
@@ -794,16 +802,55 @@ milter_sessions(void)
 	return __atomic_load_n(&msessions, __ATOMIC_ACQUIRE);
 }
 
+/* MAIL FROM, timed for the metrics. */
+static sfsistat
+timed_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct timespec	 t0;
+	sfsistat	 ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = cb_envfrom(ctx, argv);
+	metrics_duration(MET_MAIL, &t0);
+	return ret;
+}
+
+/* RCPT TO, timed for the metrics. */
+static sfsistat
+timed_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct timespec	 t0;
+	sfsistat	 ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = cb_envrcpt(ctx, argv);
+	metrics_duration(MET_RCPT, &t0);
+	return ret;
+}
+
+/* End of message, timed for the metrics. */
+static sfsistat
+timed_eom(SMFICTX *ctx)
+{
+	struct timespec	 t0;
+	sfsistat	 ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = cb_eom(ctx);
+	metrics_duration(MET_EOM, &t0);
+	return ret;
+}
+
 struct smfiDesc milter_desc = {
 	.xxfi_name = (char[]){ "sendergate" },
 	.xxfi_version = SMFI_VERSION,
 	.xxfi_flags = SMFIF_ADDRCPT | SMFIF_ADDRCPT_PAR | SMFIF_ADDHDRS,
 	.xxfi_connect = cb_connect,
-	.xxfi_envfrom = cb_envfrom,
-	.xxfi_envrcpt = cb_envrcpt,
+	.xxfi_envfrom = timed_envfrom,
+	.xxfi_envrcpt = timed_envrcpt,
 	.xxfi_header = cb_header,
 	.xxfi_body = cb_body,
-	.xxfi_eom = cb_eom,
+	.xxfi_eom = timed_eom,
 	.xxfi_abort = cb_abort,
 	.xxfi_close = cb_close,
 	.xxfi_negotiate = cb_negotiate,

@@ -7,7 +7,9 @@
 
 #include <libmilter/mfapi.h>
 #include "conf.h"
+#include "counter.h"
 #include "dir.h"
+#include "policy.h"
 
 /*
  * The callbacks take the configuration and directory in force from
@@ -45,6 +47,17 @@ milter_symlists(SMFICTX *ctx)
 	smfi_setsymlist(ctx, SMFIM_ENVRCPT, (char[]){ "i" });
 	smfi_setsymlist(ctx, SMFIM_EOM, (char[]){ "i" });
 }
+
+/*
+ * After a message was accepted (milter_notice.c): its metrics, and the
+ * quota_warn thresholds it crossed, logged and told by mail to the
+ * contacts (sgNotifyAddress) and notify_operator. r is ctr_commit's
+ * result; copies the recipients added.
+ */
+void	milter_accepted(const struct sg_conf *, const struct sg_entry *,
+	    const char *qid, enum ctr_result r, const struct ctr_warned *,
+	    long scount, long dcount, const struct pol_limits *,
+	    const char *const *copies, size_t ncopies);
 
 /* The filter description to pass to smfi_register(). */
 extern struct smfiDesc milter_desc;

@@ -94,6 +94,9 @@ void	mm_refresh_begin(struct mirror_model *);
 void	mm_present(struct mirror_model *, const unsigned char *uuid);
 void	mm_refresh_end(struct mirror_model *, int all_present);
 size_t	mm_count(const struct mirror_model *);	/* entries held */
+/* Domain and sender entries held. */
+void	mm_count_kinds(const struct mirror_model *, size_t *domains,
+	    size_t *senders);
 
 /* ---- mirror_cookie.c -------------------------------------------------- */
 

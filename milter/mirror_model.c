@@ -211,7 +211,8 @@ static int
 dom_copy(struct sg_domain *d, const struct sg_domain *s)
 {
 	*d = *s;
-	d->nnets = 0;
+	d->nnets = d->nnotify = 0;
+	d->notify = NULL;
 	if (dup_str(&d->dn, s->dn) == -1 || dup_str(&d->name, s->name) == -1 ||
 	    dup_str(&d->primary, s->primary) == -1 ||
 	    dup_str(&d->reason, s->reason) == -1 ||
@@ -219,6 +220,9 @@ dom_copy(struct sg_domain *d, const struct sg_domain *s)
 	    dup_nets(&d->nets, s->nets, s->nnets) == -1)
 		return -1;
 	d->nnets = s->nnets;
+	if (dup_list(&d->notify, s->notify, s->nnotify) == -1)
+		return -1;
+	d->nnotify = s->nnotify;
 	return 0;
 }
 
@@ -227,8 +231,8 @@ static int
 snd_copy(struct sg_sender *d, const struct sg_sender *s, const char *dn)
 {
 	*d = *s;
-	d->nauthids = d->nnets = d->nbcc = 0;
-	d->authids = d->bcc = NULL;
+	d->nauthids = d->nnets = d->nbcc = d->nnotify = 0;
+	d->authids = d->bcc = d->notify = NULL;
 	d->nets = NULL;
 	d->mail = d->reason = d->replyto = NULL;
 	if (dup_str(&d->dn, dn) == -1 || dup_str(&d->mail, s->mail) == -1 ||
@@ -242,8 +246,10 @@ snd_copy(struct sg_sender *d, const struct sg_sender *s, const char *dn)
 		return -1;
 	d->nbcc = s->nbcc;
 	if (dup_str(&d->reason, s->reason) == -1 ||
-	    dup_str(&d->replyto, s->replyto) == -1)
+	    dup_str(&d->replyto, s->replyto) == -1 ||
+	    dup_list(&d->notify, s->notify, s->nnotify) == -1)
 		return -1;
+	d->nnotify = s->nnotify;
 	return 0;
 }
 
@@ -257,6 +263,9 @@ dom_clear(struct sg_domain *d)
 	free(d->reason);
 	free(d->nets);
 	free(d->archive);
+	while (d->nnotify > 0)
+		free(d->notify[--d->nnotify]);
+	free(d->notify);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -444,6 +453,15 @@ size_t
 mm_count(const struct mirror_model *mm)
 {
 	return mm->uuids.n;
+}
+
+/* Domains (by primary) and senders (by mail) held. */
+void
+mm_count_kinds(const struct mirror_model *mm, size_t *domains,
+    size_t *senders)
+{
+	*domains = mm->domains.n;
+	*senders = mm->mails.n;
 }
 
 /* The record for uuid of kind, new or emptied; NULL when out of memory. */

@@ -58,6 +58,8 @@
 #include "counter.h"
 #include "dir.h"
 #include "log.h"
+#include "metrics.h"
+#include "notify.h"
 #include "milter.h"
 #include "paths.h"
 #include "sendergate.h"
@@ -70,6 +72,7 @@
 
 static int	sig_pipe[2] = { -1, -1 };
 static int	milter_ret;		/* smfi_main's, once it returned */
+static struct metrics_server *metrics;	/* NULL: metrics_address off */
 
 /* Print usage on fp; exit with status. */
 static void __attribute__((noreturn))
@@ -257,6 +260,8 @@ stop(pthread_t milter, int ended)
 		pidfile_remove();
 		_exit(status);
 	}
+	metrics_stop(metrics);
+	notify_stop();
 	reload_end();
 	snap_publish(NULL);
 	log_info("stopped");
@@ -393,6 +398,12 @@ main(int argc, char *argv[])
 		fatalx("directory: %s", err);
 	if ((s->ctrs = ctr_open(&s->conf, err, sizeof(err))) == NULL)
 		fatalx("counters: %s", err);
+	if (s->conf.metrics_address[0] != '\0' &&
+	    (metrics = metrics_start(s->conf.metrics_address, err,
+	    sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if (notify_start() == -1)
+		fatalx("cannot start the notice thread");
 	reload_init(abspath);
 	snap_publish(s);	/* ours is now the published one's */
 

@@ -54,13 +54,13 @@ static const struct command commands[] = {
 	    "ADDRESS --name N --access smtp|campaign... --auth user|ip...\n"
 	    "    [--auth-id LOGIN]... --limit N [--network CIDR]... [--bcc A]...\n"
 	    "    [--archive yes|no] [--reply-to A] [--description T]\n"
-	    "    [--status S --reason T] [--generate-password]",
+	    "    [--status S --reason T] [--notify A]... [--generate-password]",
 	    "Add a sender under the domain whose primary domain is the\n"
 	    "address's domain. Repeat an option for several values. With\n"
 	    "--generate-password, a password is made and printed." },
 	{ "sender update", 1, 1, T_EDIT, ctl_cmd_sender_update,
 	    "ADDRESS [options of add] [--add-X V | --remove-X V]...\n"
-	    "    (X: access, auth, auth-id, network, bcc)",
+	    "    (X: access, auth, auth-id, network, bcc, notify)",
 	    "Change a sender. A plain option replaces all values of its\n"
 	    "attribute, an empty one removes it; --add-X and --remove-X edit\n"
 	    "one value." },
@@ -104,11 +104,13 @@ static const struct command commands[] = {
 	    "Exits 0 whatever the input (what it did is logged)." },
 	{ "domain add", 1, 1, T_EDIT, ctl_cmd_domain_add,
 	    "NAME --primary DOMAIN [--limit N] [--network CIDR]...\n"
-	    "    [--archive-address A] [--description T] [--status S --reason T]",
+	    "    [--archive-address A] [--description T] [--status S --reason T]\n"
+	    "    [--notify A]...",
 	    "Add a customer domain (sgDomainName NAME) claiming a primary\n"
 	    "domain." },
 	{ "domain update", 1, 1, T_EDIT, ctl_cmd_domain_update,
-	    "NAME [options of add] [--add-network C | --remove-network C]...",
+	    "NAME [options of add] [--add-X V | --remove-X V]...\n"
+	    "    (X: network, notify)",
 	    "Change a domain (NAME or its primary domain)." },
 	{ "domain show", 1, 1, T_NONE, ctl_cmd_domain_show,
 	    "NAME [--json]",

@@ -3,7 +3,10 @@
 # against a private slapd holding N generated senders (default: 1000
 # 100000 1000000) and a private Redis, in query and mirror mode (and
 # "known": mirror with quota_precheck = known; "nodedupe": mirror with
-# dedupe_window = 0, so no body is asked for), at 1, 8 and 64
+# dedupe_window = 0, so no body is asked for; "metrics": mirror with
+# metrics_address on and GET /metrics scraped every 0.2 s during the run;
+# "nowarn": mirror with quota_warn empty, no warning marks in the
+# script; "mirror" itself runs with metrics_address off), at 1, 8 and 64
 # concurrent milter connections; and, as mode "null",
 # tests/bench/nullmilter, a libmilter milter that decides nothing: the
 # floor libmilter and the kernel put under any milter on this machine.
@@ -68,6 +71,7 @@ for n in "$@"; do
 	slapd_start "$SG_TMP/bench.ldif" || exit 1
 	echo "# n=$n slapadd+start $(($(date +%s) - t0)) s" >>"$OUT"
 	for mode in $MODES; do
+		MPORT=$(sg_free_port)
 		cat >"$SG_TMP/bench.conf" <<-EOF
 		socket = unix:$SG_TMP/milter.sock
 		ldap_uri = $SLAPD_URI
@@ -78,6 +82,8 @@ for n in "$@"; do
 		ldap_mode = $(case $mode in query) echo query ;; *) echo mirror ;; esac)
 		$(case $mode in known) echo "quota_precheck = known" ;; esac)
 		$(case $mode in nodedupe) echo "dedupe_window = 0" ;; esac)
+		$(case $mode in metrics) echo "metrics_address = 127.0.0.1:$MPORT" ;; esac)
+		$(case $mode in nowarn) echo "quota_warn =" ;; esac)
 		ldap_timeout = 2s
 		redis_address = $REDIS_ADDRESS
 		EOF
@@ -90,6 +96,13 @@ for n in "$@"; do
 		fi
 		mpid=$!
 		sg_atexit "kill $mpid 2>/dev/null"
+		if [ "$mode" = metrics ]; then
+			# a scraper far keener than Prometheus's 15 s default
+			( while kill -0 $mpid 2>/dev/null; do
+				curl -sf -o /dev/null "http://127.0.0.1:$MPORT/metrics"
+				sleep 0.2
+			done ) &
+		fi
 		# ready: the socket answers and, in mirror mode, the load is done
 		i=0
 		until "$LOAD" -s "unix:$SG_TMP/milter.sock" -c 1 -w 0 -d 1 \

@@ -35,7 +35,8 @@ postfix swaks libnet-ssleay-perl dovecot-core dovecot-ldap m4 sasl2-bin
 libsasl2-modules
 clang libclang-rt-dev|libclang-rt-14-dev faketime
 postfix-ldap linux-perf valgrind libcrypt-dev mandoc groff-base
-libsystemd-dev python3 systemd debhelper lintian fakeroot"
+libsystemd-dev python3 systemd debhelper lintian fakeroot
+libmicrohttpd-dev prometheus curl"
 
 POLICY=/usr/sbin/policy-rc.d
 

@@ -9,8 +9,9 @@
 #   - tests/integration/test_milter.sh (the daemon; among its cases 16
 #     messages racing for the last units of a limit),
 #     test_dedupe.sh (8 copies of one message racing), test_reload.sh
-#     (configurations replaced under load) and test_signals.sh (stops
-#     under load).
+#     (configurations replaced under load), test_signals.sh (stops
+#     under load) and test_observe.sh (the metrics server's and the
+#     notice thread's threads beside the milter's).
 # TSan writes its reports to OUT/report.PID (log_path) instead of the
 # daemon's log. libmilter is not instrumented: tests/tools/tsan.supp suppresses
 # what TSan reports inside its named functions (see the comments there).
@@ -63,7 +64,8 @@ if [ -n "$units" ]; then
 else
 	echo "ok - # SKIP tsan: no tests/unit/test_mirror.c"
 fi
-for t in test_milter.sh test_dedupe.sh test_reload.sh test_signals.sh; do
+for t in test_milter.sh test_dedupe.sh test_reload.sh test_signals.sh \
+    test_observe.sh; do
 	if sh "$src/tests/run-integration.sh" "tests/integration/$t" \
 	    >"$out/$t.log" 2>&1; then
 		echo "ok - tsan: $t ($(sed -n 's/^integration: //p' "$out/$t.log"))"

@@ -11,6 +11,7 @@
 
 #include "addr.h"
 #include "fake_milter.h"
+#include "notify.h"
 #include "suppress.h"
 
 struct fake	 fk;
@@ -196,6 +197,18 @@ ctr_read(struct counters *c, const char *primary, const char *sender,
 }
 
 enum ctr_result
+ctr_commit_warn(struct counters *c, const char *primary, const char *sender,
+    const char *msgid_hash, const char *fingerprint, time_t now, long n,
+    long slimit, long dlimit, long *scount, long *dcount,
+    struct ctr_warned *warned)
+{
+	if (warned != NULL)
+		memset(warned, 0, sizeof(*warned));
+	return ctr_commit(c, primary, sender, msgid_hash, fingerprint, now, n,
+	    slimit, dlimit, scount, dcount);
+}
+
+enum ctr_result
 ctr_commit(struct counters *c, const char *primary, const char *sender,
     const char *msgid_hash, const char *fingerprint, time_t now, long n,
     long slimit, long dlimit, long *scount, long *dcount)
@@ -241,6 +254,21 @@ sup_check_arg(struct counters *c, const char *primary, const char *arg,
 	if (fk.sup_fails)
 		return -1;
 	return fk.suppressed != NULL && strcmp(norm, fk.suppressed) == 0;
+}
+
+/* ---- limit notices ------------------------------------------------------ */
+
+int
+notify_queue(const struct sg_conf *c, const char *const *to, size_t nto,
+    const char *subject, const char *body)
+{
+	(void)c;
+	(void)to;
+	(void)nto;
+	(void)subject;
+	(void)body;
+	fk.notices++;
+	return 0;
 }
 
 /* ---- set-up --------------------------------------------------------------- */

@@ -30,7 +30,7 @@ struct fake {
 	char		 added[FAKE_MAX][300];	/* recipients added */
 	size_t		 nadded;
 	char		 header[300];		/* a header added */
-	int		 lookups, reads, commits, sup_checks;
+	int		 lookups, reads, commits, sup_checks, notices;
 	char		 c_primary[256], c_sender[256];
 	char		 c_msgid[SG_MSGID_HASH_LEN], c_fp[SG_FINGERPRINT_LEN];
 	long		 c_n;

@@ -88,6 +88,11 @@ static const struct expect defaults[] = {
 	E_INT(syslog_facility, LOG_MAIL),
 	E_STR(syslog_name, "sendergate"),
 	E_STR(pid_file, "/run/sendergate/sendergate.pid"),
+	E_STR(metrics_address, ""),
+	E_STR(quota_warn, "80 100"),
+	E_STR(notify_relay, ""),
+	E_STR(notify_from, ""),
+	E_STR(notify_operator, ""),
 };
 
 struct good {				/* a line after BASE, and its effect */
@@ -197,6 +202,16 @@ static const struct good goods[] = {
 	{ "syslog_name = sg-relay1", E_STR(syslog_name, "sg-relay1") },
 	{ "pid_file = /var/run/sg.pid", E_STR(pid_file, "/var/run/sg.pid") },
 	{ "pid_file =", E_STR(pid_file, "") },
+	{ "metrics_address = 127.0.0.1:9150",
+	    E_STR(metrics_address, "127.0.0.1:9150") },
+	{ "metrics_address = [::1]:9150", E_STR(metrics_address, "[::1]:9150") },
+	{ "quota_warn = 50 90 100", E_STR(quota_warn, "50 90 100") },
+	{ "quota_warn =", E_STR(quota_warn, "") },
+	{ "notify_relay = 127.0.0.1:25", E_STR(notify_relay, "127.0.0.1:25") },
+	{ "notify_from = gate@relay.example",
+	    E_STR(notify_from, "gate@relay.example") },
+	{ "notify_operator = ops@relay.example",
+	    E_STR(notify_operator, "ops@relay.example") },
 };
 
 struct bad {				/* a file, and err after the path */
@@ -217,6 +232,19 @@ struct bad {				/* a file, and err after the path */
 	":2: bad value \"" v "\" for " k ": expected " w
 
 static const struct bad bads[] = {
+	/* issue 14's keys */
+	{ BASE "quota_warn = 100 80\n", 0, ":2: bad value \"100 80\" for "
+	    "quota_warn: expected up to 8 percentages from 1 to 1000, "
+	    "ascending, like \"80 100\", or nothing" },
+	{ BASE "quota_warn = 0\n", 0, ":2: bad value \"0\" for quota_warn: "
+	    "expected up to 8 percentages from 1 to 1000, ascending, like "
+	    "\"80 100\", or nothing" },
+	{ BASE "metrics_address = unix:/x\n", 0, ":2: bad value \"unix:/x\" "
+	    "for metrics_address: expected HOST:PORT or [IPV6]:PORT, or "
+	    "nothing" },
+	{ BASE "notify_operator = nobody\n", 0, ":2: bad value \"nobody\" "
+	    "for notify_operator: expected an address like "
+	    "archive@example.com" },
 	/* the service's keys */
 	{ BASE "syslog_facility = mial\n", 0, ENUM_WANT("mial",
 	    "syslog_facility", "mail, daemon, user, local0, local1, local2, "
@@ -1220,7 +1248,7 @@ test_example(void **state)
 		fail_msg("uncommented example: got \"%s\", want success", err);
 	}
 	free(text);
-	bad += differ_l("uncommented example", "keys", keys, 50);
+	bad += differ_l("uncommented example", "keys", keys, 53);
 	bad += check_defaults("uncommented example", &c);
 	bad += differ("uncommented example", "ldap_base", c.ldap_base,
 	    BASE_DN);
