@@ -161,7 +161,9 @@ status a ip1@fo.test active
 # the mirror reads B: a change on A goes to B first, whose consumer of A
 # tries again once a second after A came back (retry="1 +"), so up to a
 # second more than a change made on B itself
-SEEN_LIMIT=3 seen_on change-on-a ip1@fo.test continue
+SEEN_LIMIT=3
+seen_on change-on-a ip1@fo.test continue
+SEEN_LIMIT=1
 
 # --- B killed: back to A, with the cookie B gave -----------------------------
 slapd_mp_kill b
