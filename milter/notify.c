@@ -210,7 +210,7 @@ smtp_data(struct smtp *s, const char *from, const char *const *to,
 		snprintf(id + 2 * i, 3, "%02x", rnd[i]);
 	fprintf(f, "From: %s\r\nTo: ", from[0] ? from : "sendergate");
 	for (i = 0; i < nto; i++)
-		fprintf(f, "%s%s", i ? ",\r\n " : "", to[i]);
+		fprintf(f, "%s<%s>", i ? ",\r\n " : "", to[i]);
 	fprintf(f, "\r\nSubject: ");
 	for (p = (char *)(uintptr_t)subject; *p; p++)
 		fputc(*p == '\r' || *p == '\n' ? ' ' : *p, f);
