@@ -25,7 +25,12 @@
 #   dove_start            Dovecot auth-only: socket private/auth of the
 #                         Postfix queue (made by pf_prepare), log $DOVE_LOG
 #   pf_prepare MILTER_SOCK  write the Postfix configuration ($PF_CONF)
-#   pf_start MILTER_SOCK  pf_prepare, start Postfix; then dove_start
+#   pf_start MILTER_SOCK  pf_prepare, then pf_launch
+#   pf_launch             start the prepared Postfix; then dove_start
+#   pf_transport KEY TRANSPORT  a transport_maps entry (before pf_launch)
+#   pf_learn_bounces USER COMMAND...  bounce copies piped to COMMAND as
+#                         USER (sendergatectl suppress learn), as
+#                         postfix-examples/README.md recommends
 #   pf_stop, dove_stop, sink_stop
 #   pf_send CASE PORT ARGS...  swaks to 127.0.0.1:PORT, with header
 #                         "X-Case: CASE"; transcript in $SG_TMP/CASE.swaks
@@ -433,6 +438,31 @@ pf_site_settings() {
 	fi
 }
 
+# pf_transport KEY TRANSPORT: a line of transport_maps (an address or a
+# domain, then transport:nexthop), in texthash:$PF_CONF/transport (read
+# at start: after pf_prepare, before pf_launch).
+pf_transport() {
+	printf '%s\t%s\n' "$1" "$2" >>"$PF_CONF/transport" &&
+	postconf -c "$PF_CONF" -e "transport_maps = texthash:$PF_CONF/transport"
+}
+
+# pf_learn_bounces USER COMMAND...: the set-up postfix-examples/README.md
+# recommends for "sendergatectl suppress learn": Postfix sends a copy of
+# every bounce (notify_classes bounce) to bounce_notice_recipient, an
+# address that transport_maps gives to a pipe(8) service running
+# COMMAND as USER with the notice on standard input. After pf_prepare,
+# before pf_launch.
+PF_LEARN_ADDR=suppress-learn@relay.test
+pf_learn_bounces() {
+	_lb_user=$1
+	shift
+	postconf -c "$PF_CONF" -e \
+	    "notify_classes = resource, software, bounce" \
+	    "bounce_notice_recipient = $PF_LEARN_ADDR" || return 1
+	pf_transport "$PF_LEARN_ADDR" sendergate-learn: || return 1
+	postconf -c "$PF_CONF" -M "sendergate-learn/unix=sendergate-learn unix - n n - - pipe user=$_lb_user argv=$*"
+}
+
 # The site keys pf_site_settings may set (and config_directory, which
 # postconf -n reports for -c); pf_site_check: the running
 # main.cf has every other parameter of the shipped one unchanged.
@@ -454,6 +484,12 @@ pf_site_check() {
 # Start the private Postfix and its Dovecot; 0 when port 587 answers.
 pf_start() {
 	pf_prepare "$1" || return 1
+	pf_launch
+}
+
+# Start the Postfix pf_prepare wrote (and settings added since, e.g. by
+# pf_transport or pf_learn_bounces), then its Dovecot.
+pf_launch() {
 	postfix -c "$PF_CONF" check >>"$SG_TMP/postfix-start.log" 2>&1
 	if ! postfix -c "$PF_CONF" start >>"$SG_TMP/postfix-start.log" 2>&1
 	then
@@ -515,9 +551,20 @@ pf_reply() {
 	' "$SG_TMP/$1.swaks"
 }
 
-# pf_sink_file CASE: the sink's file of CASE (the newest), if any.
+# pf_sink_file CASE: the sink's file of CASE (the newest), if any: the
+# message whose own header has "X-Case: CASE", not a bounce returning it.
 pf_sink_file() {
-	grep -l -x -F "X-Case: $1" "$SINK_DIR"/msg.* 2>/dev/null | tail -n 1
+	set -- "$1" "$SINK_DIR"/msg.*
+	[ -f "$2" ] || return 0
+	_sf_case=$1
+	shift
+	awk -v want="X-Case: $_sf_case" '
+	    FNR == 1 { head = 1 }
+	    !head { nextfile }
+	    { sub(/\r$/, "") }
+	    $0 == "" { head = 0; nextfile }
+	    $0 == want { last = FILENAME; head = 0; nextfile }
+	    END { if (last != "") print last }' "$@"
 }
 
 # pf_delivered CASE [SECONDS]: the envelope recipients that reached the
