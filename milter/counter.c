@@ -740,14 +740,13 @@ keys_now(struct counters *ct, const char *primary, const char *sender,
 
 /* The memo's keyed hash of a sender or, with '@' first, a domain. */
 static unsigned
-memo_hash(struct counters *ct, time_t now, const char *at, const char *who)
+memo_hash(struct counters *ct, const char *month, const char *at,
+    const char *who)
 {
 	char		 buf[SG_MONTH_LEN + SG_KEY_MAX + 4];
-	char		 month[SG_MONTH_LEN];
 	uint64_t	 h;
 	int		 n;
 
-	ctr_month(now, month);
 	n = snprintf(buf, sizeof(buf), "%s %s%s", month, at, who);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		n = (int)sizeof(buf) - 1;
@@ -782,15 +781,18 @@ static void
 memo_note(struct counters *ct, const char *primary, const char *sender,
     time_t now, int ok, long s, long d, long slimit, long dlimit)
 {
+	char	 month[SG_MONTH_LEN];
+
 	if (ct->precheck != PRECHECK_KNOWN)
 		return;
 	__atomic_store_n(&ct->failing, !ok, __ATOMIC_RELAXED);
 	if (!ok)
 		return;
-	memo_set(ct, memo_hash(ct, now, "", sender), slimit != LIMIT_NONE &&
+	ctr_month(now, month);
+	memo_set(ct, memo_hash(ct, month, "", sender), slimit != LIMIT_NONE &&
 	    s >= slimit);
-	memo_set(ct, memo_hash(ct, now, "@", primary), dlimit != LIMIT_NONE &&
-	    d >= dlimit);
+	memo_set(ct, memo_hash(ct, month, "@", primary),
+	    dlimit != LIMIT_NONE && d >= dlimit);
 }
 
 /* Must MAIL FROM read? */
@@ -798,11 +800,15 @@ int
 ctr_must_read(struct counters *ct, const char *primary, const char *sender,
     time_t now)
 {
+	char	 month[SG_MONTH_LEN];
+
 	if (ct->precheck != PRECHECK_KNOWN)
 		return 1;
-	return __atomic_load_n(&ct->failing, __ATOMIC_RELAXED) ||
-	    memo_marked(ct, memo_hash(ct, now, "", sender)) ||
-	    memo_marked(ct, memo_hash(ct, now, "@", primary));
+	if (__atomic_load_n(&ct->failing, __ATOMIC_RELAXED))
+		return 1;
+	ctr_month(now, month);
+	return memo_marked(ct, memo_hash(ct, month, "", sender)) ||
+	    memo_marked(ct, memo_hash(ct, month, "@", primary));
 }
 
 /* Read both counters with one MGET. */
