@@ -65,7 +65,7 @@ before=$(cd "$top" && git status --porcelain 2>/dev/null)
 mkdir "$work/sendergate"
 (cd "$top" && tar cf - --exclude=./.git --exclude=./tmp --exclude='*.o' \
     --exclude=./milter/sendergate --exclude=./milter/sendergatectl \
-    --exclude=./milter/paths.h --exclude=./tests/tools/mtclient \
+    --exclude=./milter/lib/paths.h --exclude=./tests/tools/mtclient \
     --exclude=./tests/bench/mtload --exclude='./tests/unit/test_*[!c]' .) |
     (cd "$work/sendergate" && tar xf -)
 (cd "$work/sendergate" && dpkg-buildpackage -b -us -uc) \
@@ -80,8 +80,8 @@ after=$(cd "$top" && git status --porcelain 2>/dev/null)
 check "the source tree is as it was (git status)" test "$before" = "$after"
 
 version=$(dpkg-deb -f "$deb" Version)
-want=$(sed -n 's/^#define SG_VERSION[^"]*"\(.*\)"/\1/p' "$top/milter/version.h")
-check "package version $version is milter/version.h's $want" \
+want=$(sed -n 's/^#define SG_VERSION[^"]*"\(.*\)"/\1/p' "$top/milter/lib/version.h")
+check "package version $version is milter/lib/version.h's $want" \
     test "$version" = "$want"
 
 lintian --no-tag-display-limit "$deb" >"$work/lintian.log" 2>&1

@@ -24,8 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dir.h"
-#include "mirror.h"
+#include "dir/dir.h"
+#include "dir/mirror.h"
 
 #define BLOCK	6
 #define SLOTS	(1u << 20)		/* birthday table */

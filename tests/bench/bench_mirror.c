@@ -18,9 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "conf.h"
-#include "dir.h"
-#include "log.h"
+#include "lib/conf.h"
+#include "dir/dir.h"
+#include "lib/log.h"
 
 static struct directory	*dir;
 static long		 nsenders;

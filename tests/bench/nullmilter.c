@@ -5,7 +5,7 @@
  * Usage: nullmilter -s socket
  *
  * It negotiates the steps, replies and macros sendergate negotiates
- * (MILTER_STEPS and milter_symlists of milter/milter.h), answers continue
+ * (MILTER_STEPS and milter_symlists of milter/daemon/milter.h), answers continue
  * to MAIL FROM, RCPT TO and end of message, and keeps no state. The difference between
  * Postfix with it and Postfix without a milter is what the milter
  * protocol itself costs Postfix, libmilter and the kernel; the difference
@@ -19,7 +19,7 @@
 
 #include <libmilter/mfapi.h>
 
-#include "milter.h"
+#include "daemon/milter.h"
 
 static sfsistat
 nm_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,

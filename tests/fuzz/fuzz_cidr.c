@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "cidr.h"
+#include "lib/cidr.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

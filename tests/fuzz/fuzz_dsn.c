@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
-#include "dsn.h"
+#include "lib/addr.h"
+#include "lib/dsn.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -182,7 +182,7 @@ for args in -h --help; do
 done
 check "-h names the compiled-in configuration file" \
     grep -q "default /etc/sendergate/sendergate.conf" "$C/help.out"
-want_version=$(sed -n 's/^#define SG_VERSION[^"]*"\(.*\)"/\1/p' "$SG_TOP/milter/version.h")
+want_version=$(sed -n 's/^#define SG_VERSION[^"]*"\(.*\)"/\1/p' "$SG_TOP/milter/lib/version.h")
 for args in -V --version; do
 	"$SG_BIN" $args >"$C/version.out" 2>"$C/version.err"
 	rc=$?

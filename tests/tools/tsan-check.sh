@@ -15,7 +15,7 @@
 # TSan writes its reports to OUT/report.PID (log_path) instead of the
 # daemon's log. libmilter is not instrumented: tests/tools/tsan.supp suppresses
 # what TSan reports inside its named functions (see the comments there).
-# Of the reports left, one with a frame in our sources (milter/*.c,
+# Of the reports left, one with a frame in our sources (milter/*/*.c,
 # tests/) fails the check; one with none (libmilter's unnamed internal
 # functions only, e.g. its thread pool tearing down at exit) is listed
 # and counted, not failed: it cannot be ours, and a suppression for it
@@ -31,7 +31,7 @@ mkdir -p "$src" || exit 1
 (cd "$top" && tar cf - --exclude=./.git --exclude=./tmp --exclude='*.o' \
     --exclude=./milter/sendergate --exclude=./milter/sendergatectl \
     --exclude=./tests/tools/mtclient --exclude=./tests/bench/mtload \
-    --exclude=./milter/paths.h --exclude='./tests/unit/test_*[!c]' \
+    --exclude=./milter/lib/paths.h --exclude='./tests/unit/test_*[!c]' \
     --exclude=./tests/bench/bench_mirror .) | (cd "$src" && tar xf -) ||
 	exit 1
 echo "== building with SANITIZE=thread in $src"

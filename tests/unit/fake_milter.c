@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 #include "fake_milter.h"
-#include "notify.h"
-#include "suppress.h"
+#include "lib/notify.h"
+#include "redis/suppress.h"
 
 struct fake	 fk;
 

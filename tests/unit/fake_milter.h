@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <libmilter/mfapi.h>
 
-#include "counter.h"
-#include "dir.h"
+#include "redis/counter.h"
+#include "dir/dir.h"
 
 #define FAKE_MAX	16
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 #include "show.h"
 
 /* Name of an addr_result. */

@@ -17,7 +17,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "cidr.h"
+#include "lib/cidr.h"
 #include "show.h"
 
 /* "inet", "inet6" or the number. */

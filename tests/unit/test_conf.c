@@ -20,8 +20,8 @@
 
 #include <cmocka.h>
 
-#include "conf.h"
-#include "log.h"
+#include "lib/conf.h"
+#include "lib/log.h"
 
 #define BASE	"ldap_base = ou=sendergate,dc=example,dc=com\n"
 #define BASE_DN	"ou=sendergate,dc=example,dc=com"

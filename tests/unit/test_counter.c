@@ -13,7 +13,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "counter.h"
+#include "redis/counter.h"
 
 /* Switch the process time zone, as sendergate does at start-up. */
 static void

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ctl.h"
+#include "ctl/ctl.h"
 
 /* New hashes: {CRYPT} yescrypt; each verifies its password only. */
 static void

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ctl.h"
+#include "ctl/ctl.h"
 
 #define BASE	"ou=sendergate,dc=example,dc=com"
 #define DOM_DN	"sgDomainName=acmecorp-com.relay.example," BASE

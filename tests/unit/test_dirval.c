@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "dirval.h"
+#include "lib/dirval.h"
 
 struct word_case {
 	const char	*in;

@@ -26,8 +26,8 @@
 #include <cmocka.h>
 
 #include "fake_milter.h"
-#include "milter.h"
-#include "snap.h"
+#include "daemon/milter.h"
+#include "daemon/snap.h"
 
 static char	*authids[] = { (char[]){ "john@acmecorp-com.relay.example" },
 		    (char[]){ "j\xc3\xbcrgen@acmecorp-com.relay.example" } };

@@ -16,8 +16,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "log.h"
-#include "mirror.h"
+#include "lib/log.h"
+#include "dir/mirror.h"
 
 #define BASE	"ou=sendergate,dc=example,dc=com"
 

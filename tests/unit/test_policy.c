@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "policy.h"
+#include "lib/policy.h"
 
 static char *bcc_list[] = { (char[]){ "audit@acmecorp.com" },
 	(char[]){ "boss@acmecorp.com" } };

@@ -17,7 +17,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
-#include "siphash.h"
+#include "lib/siphash.h"
 
 /* The paper's key 00 01 .. 0f and message 00 01 .. (len - 1). */
 static uint64_t

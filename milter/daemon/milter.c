@@ -1,0 +1,857 @@
+/*
+ * milter.c - libmilter callbacks: per-connection state, facts for the
+ * policy, replies and the one log line per decision.
+ *
+ * State: a struct conn per SMTP connection (smfi_setpriv), made in
+ * negotiate or connect and freed in close (which may come without
+ * either); its struct msg is reset at MAIL FROM, abort and end of message.
+ * Out of memory in a callback answers TEMPFAIL.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "lib/addr.h"
+#include "redis/counter.h"
+#include "lib/log.h"
+#include "daemon/mailfrom.h"
+#include "lib/metrics.h"
+#include "daemon/milter.h"
+#include "lib/policy.h"
+#include "daemon/snap.h"
+#include "redis/suppress.h"
+
+/*
+ * {auth_authen} is kept byte for byte up to one octet more than any
+ * sgAuthId may hold, so a longer login is cut to a string that still
+ * matches none.
+ */
+#define AUTH_MAX	(SG_LOGIN_MAX + 2)
+#define QID_MAX		64
+
+struct msg {
+	struct snap	*snap;		/* the configuration, from MAIL FROM */
+	int		 active;	/* MAIL FROM passed */
+	char		 qid[QID_MAX];
+	struct mailfrom	 mf;		/* the sender, its entry, counts */
+	char		**rcpts;	/* normalised recipients (conn's) */
+	size_t		 nrcpts;
+	long		 accepted;	/* recipients taken */
+	size_t		 nfrom;		/* From headers */
+	int		 from_ok;
+	char		 from_raw[128];
+	char		 (*from)[SG_ADDR_MAX + 1];
+	size_t		 nfromaddr;
+	int		 has_replyto;
+	int		 nomem;		/* a header could not be kept */
+	int		 unsub, unsub_post;
+	char		 msgid[SG_MSGID_HASH_LEN];	/* "" = none */
+	int		 fp_on;		/* fingerprinting this message */
+	int		 body_seen;	/* the body's first chunk came */
+};
+
+struct conn {
+	struct pol_session sess;
+	char		 client[64];	/* printable client address */
+	char		 auth[AUTH_MAX];
+	int		 connected;	/* connect callback ran */
+	/* buffers kept from message to message: no allocation per message */
+	char		**rcptv;	/* rcptcap pointers into rcptmem */
+	char		*rcptmem;
+	size_t		 rcptcap;
+	char		(*fromv)[SG_ADDR_MAX + 1];	/* SG_FROM_MAX */
+	EVP_MD_CTX	*fp;		/* the message's fingerprint */
+	int		 body;		/* the MTA sends bodies (negotiated) */
+	struct msg	 m;
+};
+
+static unsigned			 msessions;	/* atomic: open sessions */
+
+/* Clear a message's state (its buffers belong to the connection). */
+static void
+msg_reset(struct msg *m)
+{
+	mailfrom_release(&m->mf);
+	snap_release(m->snap);
+	memset(m, 0, sizeof(*m));
+	mailfrom_init(&m->mf);
+}
+
+/*
+ * Room for recipient n; 0, or -1 when out of memory (what was kept stays
+ * where rcptv points).
+ */
+static int
+rcpt_room(struct conn *cn, size_t n)
+{
+	char	**v, *mem;
+	size_t	 cap, i;
+
+	if (n < cn->rcptcap)
+		return 0;
+	cap = cn->rcptcap * 2 + 8;
+	if ((v = reallocarray(cn->rcptv, cap, sizeof(*v))) == NULL)
+		return -1;
+	cn->rcptv = v;
+	if ((mem = reallocarray(cn->rcptmem, cap, SG_ADDR_MAX + 1)) == NULL)
+		return -1;
+	cn->rcptmem = mem;
+	for (i = 0; i < cap; i++)
+		v[i] = mem + i * (SG_ADDR_MAX + 1);
+	cn->rcptcap = cap;
+	return 0;
+}
+
+/* The connection's state, made if missing; NULL when out of memory. */
+static struct conn *
+conn_get(SMFICTX *ctx)
+{
+	struct conn	*cn;
+	struct snap	*s;
+
+	if ((cn = smfi_getpriv(ctx)) != NULL)
+		return cn;
+	if ((cn = calloc(1, sizeof(*cn))) == NULL)
+		return NULL;
+	s = snap_current();
+	cn->sess.method = s->conf.default_access_method;
+	snap_release(s);
+	strcpy(cn->client, "unknown");
+	mailfrom_init(&cn->m.mf);
+	if (smfi_setpriv(ctx, cn) != MI_SUCCESS) {
+		free(cn);
+		return NULL;
+	}
+	__atomic_add_fetch(&msessions, 1, __ATOMIC_RELAXED);
+	return cn;
+}
+
+/* Copy s, printable ASCII only ('?' for the rest), '"' as '\''. */
+static void
+printable(const char *s, char *out, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < len; i++)
+		out[i] = !isprint((unsigned char)s[i]) ? '?' :
+		    s[i] == '"' ? '\'' : s[i];
+	out[i] = '\0';
+}
+
+/* Copy a macro value, printable ASCII only ('?' for the rest). */
+static void
+macro_copy(SMFICTX *ctx, const char *name, char *out, size_t len)
+{
+	const char	*v = smfi_getsymval(ctx, (char *)(uintptr_t)name);
+	size_t		 i;
+
+	out[0] = '\0';
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != '\0' && i + 1 < len; i++)
+		out[i] = isprint((unsigned char)v[i]) ? v[i] : '?';
+	out[i] = '\0';
+}
+
+/*
+ * Copy {auth_authen} as it is, every octet: logins are compared byte for
+ * byte (dv_login_eq) and shown escaped (dv_login_show).
+ */
+static void
+auth_copy(SMFICTX *ctx, char *out, size_t len)
+{
+	const char	*v = smfi_getsymval(ctx, (char[]){ "{auth_authen}" });
+
+	snprintf(out, len, "%s", v != NULL ? v : "");
+}
+
+/* Text for smfi_setreply: '%' doubled, as libmilter requires. */
+static void
+reply_escape(const char *in, char *out, size_t len)
+{
+	size_t	 o = 0;
+
+	for (; *in != '\0' && o + 2 < len; in++) {
+		if (*in == '%')
+			out[o++] = '%';
+		out[o++] = isprint((unsigned char)*in) ? *in : '?';
+	}
+	out[o] = '\0';
+}
+
+/* "-" for a missing limit, else the number. */
+static const char *
+limit_str(long l, char *buf, size_t len)
+{
+	if (l == LIMIT_NONE)
+		return "-";
+	snprintf(buf, len, "%ld", l);
+	return buf;
+}
+
+/* The log line of a decision; extra is appended (may be ""). */
+static void
+log_decision(const struct conn *cn, const struct decision *d,
+    const char *from, const char *extra)
+{
+	const struct sg_entry	*e = cn->m.mf.ans.entry;
+	const char		*reason = NULL;
+	char			 reply[sizeof(d->text) + 32], why[256];
+	char			 auth[SG_LOGIN_SHOW_MAX];
+	int			 st = -1;
+
+	/* the reason of the status that decided: the sender's first */
+	if (e != NULL && d->rule == RULE_DISABLED)
+		st = STATUS_DISABLED;
+	else if (e != NULL && d->rule == RULE_SUSPENDED)
+		st = STATUS_SUSPENDED;
+	if (st != -1) {
+		reason = e->snd.status == st ? e->snd.reason : e->dom.reason;
+		if (reason != NULL) {
+			printable(reason, why, sizeof(why));
+			reason = why;
+		}
+	}
+	reply[0] = '\0';
+	if (d->code[0] != '\0')
+		snprintf(reply, sizeof(reply), ": %s %s %s", d->code,
+		    d->xcode, d->text);
+	metrics_decision(d->rule, d->action);
+	/* a refusal at the limit is a warning: someone should hear of it */
+	(d->rule == RULE_QUOTA || d->rule == RULE_RCPT_QUOTA ? log_warnx :
+	    log_info)("%s: %s rule=%s from=<%s> auth=%s client=%s method=%s"
+	    "%s%s%s%s%s",
+	    cn->m.qid[0] ? cn->m.qid : "NOQUEUE",
+	    policy_action_name(d->action), policy_rule_name(d->rule), from,
+	    cn->auth[0] ? dv_login_show(cn->auth, auth, sizeof(auth)) : "-",
+	    cn->client, conf_method_name(cn->sess.method),
+	    reason ? " reason=\"" : "", reason ? reason : "",
+	    reason ? "\"" : "", extra, reply);
+}
+
+/* Obey a decision: log it, set the reply, map it to a return code. */
+static sfsistat
+obey(SMFICTX *ctx, struct conn *cn, const struct decision *d,
+    const char *from, const char *extra)
+{
+	char	 text[sizeof(d->text) * 2];
+
+	if (d->action != POL_CONTINUE || d->rule != RULE_OK)
+		log_decision(cn, d, from, extra);
+	switch (d->action) {
+	case POL_ACCEPT:
+		return SMFIS_ACCEPT;
+	case POL_REJECT:
+	case POL_TEMPFAIL:
+		reply_escape(d->text, text, sizeof(text));
+		if (smfi_setreply(ctx, (char *)(uintptr_t)d->code,
+		    (char *)(uintptr_t)d->xcode, text) != MI_SUCCESS)
+			log_warnx("%s: cannot set reply \"%s %s %s\"",
+			    cn->m.qid[0] ? cn->m.qid : "NOQUEUE", d->code,
+			    d->xcode, d->text);
+		return d->action == POL_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+	default:
+		return SMFIS_CONTINUE;
+	}
+}
+
+/* Out of memory: a temporary failure, logged. */
+static sfsistat
+oom(const char *where)
+{
+	log_error("%s: out of memory: answering tempfail", where);
+	return SMFIS_TEMPFAIL;
+}
+
+/* Ask for the actions and the few macros the policy needs. */
+static sfsistat
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	struct conn	*cn;
+	struct snap	*s;
+
+	(void)f2;
+	(void)f3;
+	if ((cn = conn_get(ctx)) == NULL)
+		return SMFIS_TEMPFAIL;
+	if ((f0 & SMFIF_ADDRCPT) == 0 || (f0 & SMFIF_ADDHDRS) == 0) {
+		log_error("the MTA does not allow adding recipients and "
+		    "headers: refusing the connection");
+		return SMFIS_REJECT;
+	}
+	*pf0 = SMFIF_ADDRCPT | SMFIF_ADDHDRS | (f0 & SMFIF_ADDRCPT_PAR);
+	s = snap_current();
+	*pf1 = f1 & (s->conf.dedupe_window > 0 &&
+	    s->conf.dedupe_max_retries > 0 ? MILTER_STEPS_BODY : MILTER_STEPS);
+	snap_release(s);
+	cn->body = (*pf1 & SMFIP_NOBODY) == 0;
+	*pf2 = *pf3 = 0;
+	if (f0 & SMFIF_SETSYMLIST)
+		milter_symlists(ctx);
+	return SMFIS_CONTINUE;
+}
+
+/* The listener's access method from {daemon_name}. */
+static void
+set_method(SMFICTX *ctx, struct conn *cn, const struct sg_conf *mc)
+{
+	char	 name[64];
+
+	macro_copy(ctx, "{daemon_name}", name, sizeof(name));
+	if (name[0] != '\0')
+		cn->sess.method = conf_listener_method(mc, name);
+}
+
+/*
+ * Connect: client address and listener. No reply (SMFIP_NR_CONN): out of
+ * memory here is answered at MAIL FROM, which finds no connection state.
+ */
+static sfsistat
+cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+{
+	struct conn	*cn;
+	struct snap	*s;
+
+	(void)host;
+	if ((cn = conn_get(ctx)) == NULL) {
+		(void)oom("connect");
+		return SMFIS_NOREPLY;
+	}
+	cn->connected = 1;
+	if (sa == NULL || ip_from_sockaddr(sa, &cn->sess.client) == -1) {
+		cn->sess.client.family = 0;
+		strcpy(cn->client, "unknown");
+	} else
+		ip_format(&cn->sess.client, cn->client, sizeof(cn->client));
+	s = snap_current();
+	set_method(ctx, cn, &s->conf);
+	snap_release(s);
+	return SMFIS_NOREPLY;
+}
+
+/*
+ * The fingerprint of a message, which tells a retry from another
+ * message under the same Message-ID (whose trimmed value names the
+ * Redis key already): SHA-256 over the values of the headers below
+ * (each occurrence, in order, with its name), the body as the MTA passes
+ * it, and at end of message the count of recipients and the envelope
+ * recipients sorted. Made only while dedupe is on.
+ */
+static const char *const fp_headers[] = {
+	"From", "To", "Cc", "Date", "Subject", NULL
+};
+
+/* Start a message's fingerprint; off when dedupe is off or no memory. */
+static void
+fp_start(struct conn *cn)
+{
+	const struct sg_conf	*mc = &cn->m.snap->conf;
+
+	/* no body from the MTA (negotiated before a reload): no dedupe */
+	cn->m.fp_on = 0;
+	if (mc->dedupe_window == 0 || mc->dedupe_max_retries == 0 ||
+	    !cn->body)
+		return;
+	if (cn->fp == NULL && (cn->fp = EVP_MD_CTX_new()) == NULL)
+		return;
+	cn->m.fp_on = EVP_DigestInit_ex(cn->fp, EVP_sha256(), NULL) == 1;
+}
+
+/* Add len octets (and a NUL, to end a field, when sep) to it. */
+static void
+fp_add(struct conn *cn, const void *p, size_t len, int sep)
+{
+	if (!cn->m.fp_on)
+		return;
+	if (EVP_DigestUpdate(cn->fp, p, len) != 1 ||
+	    (sep && EVP_DigestUpdate(cn->fp, "", 1) != 1))
+		cn->m.fp_on = 0;
+}
+
+/* Order of recipients for the fingerprint. */
+static int
+fp_rcpt_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Finish: hex into out, or "" (no dedupe for this message). */
+static void
+fp_finish(struct conn *cn, char out[SG_FINGERPRINT_LEN])
+{
+	static const char hex[] = "0123456789abcdef";
+	struct msg	*m = &cn->m;
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned	 mdlen = 0, i;
+	char		 count[32];
+	size_t		 j;
+
+	out[0] = '\0';
+	snprintf(count, sizeof(count), "rcpts %ld", m->accepted);
+	fp_add(cn, count, strlen(count), 1);
+	qsort(m->rcpts, m->nrcpts, sizeof(*m->rcpts), fp_rcpt_cmp);
+	for (j = 0; j < m->nrcpts; j++)
+		fp_add(cn, m->rcpts[j], strlen(m->rcpts[j]), 1);
+	if (!m->fp_on || EVP_DigestFinal_ex(cn->fp, md, &mdlen) != 1 ||
+	    mdlen != 32)
+		return;
+	for (i = 0; i < mdlen; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	out[2 * i] = '\0';
+}
+
+/* MAIL FROM: rules 1 to 11 (mailfrom.c). */
+static sfsistat
+cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn		*cn;
+	struct msg		*m;
+	struct decision		 d;
+	const struct sg_conf	*mc;
+	char			 raw[SG_ADDR_MAX + 1];
+	const char		*arg = argv != NULL && argv[0] != NULL ?
+				    argv[0] : "";
+
+	if ((cn = conn_get(ctx)) == NULL || !cn->connected)
+		return oom("mail");	/* the client's address is lost */
+	m = &cn->m;
+	msg_reset(m);
+	m->snap = snap_current();
+	mc = &m->snap->conf;
+	macro_copy(ctx, "i", m->qid, sizeof(m->qid));
+	auth_copy(ctx, cn->auth, sizeof(cn->auth));
+	cn->sess.auth = cn->auth;
+	set_method(ctx, cn, mc);
+
+	mailfrom_decide(mc, m->snap->dir, m->snap->ctrs, arg, &cn->sess, 0,
+	    &m->mf, &d);
+	if (m->mf.r != ADDR_OK) {
+		/* log what was refused, printable and bounded */
+		printable(arg, raw, sizeof(raw));
+		return obey(ctx, cn, &d, m->mf.r == ADDR_NULL ? "" : raw, "");
+	}
+	if (d.action != POL_CONTINUE)
+		return obey(ctx, cn, &d, m->mf.addr, m->mf.ans.stale ?
+		    " directory=stale" : "");
+	if (d.rule != RULE_OK)
+		obey(ctx, cn, &d, m->mf.addr, "");	/* logs counter_error */
+	fp_start(cn);
+	m->active = 1;
+	return SMFIS_CONTINUE;
+}
+
+/*
+ * Keep a recipient: its normalised address or, when it does not parse,
+ * "#" and the SHA-256 of what the MTA passed (the fingerprint must see
+ * every recipient). 0, or -1 when out of memory.
+ */
+static int
+rcpt_keep(struct conn *cn, const char *arg)
+{
+	struct msg	*m = &cn->m;
+	unsigned char	 md[32];
+	unsigned	 mdlen = 0;
+	const char	*dom;
+	char		*slot;
+	size_t		 i;
+
+	if (rcpt_room(cn, m->nrcpts) == -1)
+		return -1;
+	m->rcpts = cn->rcptv;
+	slot = m->rcpts[m->nrcpts];
+	if (addr_parse_envelope(arg, slot, SG_ADDR_MAX + 1, &dom) != ADDR_OK) {
+		if (EVP_Digest(arg, strlen(arg), md, &mdlen, EVP_sha256(),
+		    NULL) != 1)
+			return -1;
+		slot[0] = '#';
+		for (i = 0; i < mdlen; i++)
+			snprintf(slot + 1 + 2 * i, 3, "%02x", md[i]);
+	}
+	m->nrcpts++;
+	return 0;
+}
+
+/*
+ * The suppression lists for one recipient (one round trip); the
+ * decision in d. A failed lookup lets the recipient pass, logged.
+ */
+static int
+rcpt_check_suppressed(struct conn *cn, char **argv, struct decision *d)
+{
+	struct msg	*m = &cn->m;
+	char		 norm[SG_ADDR_MAX + 1];
+	int		 found;
+
+	found = sup_check_arg(m->snap->ctrs, m->mf.ans.entry->dom.primary,
+	    argv != NULL && argv[0] != NULL ? argv[0] : "", norm,
+	    sizeof(norm));
+	if (found == -1)
+		log_warnx("%s: suppression lists unavailable: <%s> not "
+		    "checked", m->qid[0] ? m->qid : "NOQUEUE", norm);
+	policy_suppressed(&m->snap->conf, norm, found, d);
+	return d->action;
+}
+
+/* RCPT TO: the suppression lists; remember the recipient; the quota. */
+static sfsistat
+cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn		*cn = smfi_getpriv(ctx);
+	struct msg		*m;
+	struct mailfrom		*mf;
+	struct decision		 d;
+	char			 qid[QID_MAX];
+
+	if (cn == NULL || !cn->m.active)
+		return SMFIS_CONTINUE;
+	m = &cn->m;
+	mf = &m->mf;
+	macro_copy(ctx, "i", qid, sizeof(qid));	/* Postfix: known now */
+	if (qid[0] != '\0')
+		snprintf(m->qid, sizeof(m->qid), "%s", qid);
+	if (policy_suppress_applies(&m->snap->conf, cn->sess.method) &&
+	    rcpt_check_suppressed(cn, argv, &d) != POL_CONTINUE)
+		return obey(ctx, cn, &d, mf->addr, "");
+	policy_rcpt(&m->snap->conf, mf->ans.entry->snd.mail, mf->ctr_ok, mf->scount,
+	    mf->dcount, m->accepted, &mf->lim, &d);
+	if (d.action != POL_CONTINUE)
+		return obey(ctx, cn, &d, mf->addr, "");
+	m->accepted++;
+	if (rcpt_keep(cn, argv != NULL && argv[0] != NULL ? argv[0] : "") ==
+	    -1)
+		return oom("rcpt");
+	return SMFIS_CONTINUE;
+}
+
+/* Trimmed, case-insensitive comparison of a header value. */
+static int
+value_is(const char *v, const char *want)
+{
+	size_t	 n = strlen(want);
+
+	while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
+		v++;
+	if (strncasecmp(v, want, n) != 0)
+		return 0;
+	for (v += n; *v != '\0'; v++)
+		if (*v != ' ' && *v != '\t' && *v != '\r' && *v != '\n')
+			return 0;
+	return 1;
+}
+
+/* Add a header to the fingerprint if it is one of fp_headers. */
+static void
+fp_header(struct conn *cn, const char *name, const char *value)
+{
+	size_t	 i;
+
+	if (!cn->m.fp_on)
+		return;
+	for (i = 0; fp_headers[i] != NULL; i++)
+		if (strcasecmp(name, fp_headers[i]) == 0) {
+			fp_add(cn, fp_headers[i], strlen(fp_headers[i]), 1);
+			fp_add(cn, value, strlen(value), 1);
+			return;
+		}
+}
+
+/*
+ * Headers: From, Reply-To, List-Unsubscribe(-Post), Message-ID, and the
+ * fingerprint's. No reply (SMFIP_NR_HDR): out of memory is answered at
+ * end of message.
+ */
+static sfsistat
+cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn	*cn = smfi_getpriv(ctx);
+	struct msg	*m;
+	size_t		 i;
+
+	if (cn == NULL || !cn->m.active || name == NULL || value == NULL)
+		return SMFIS_NOREPLY;
+	m = &cn->m;
+	fp_header(cn, name, value);
+	if (strcasecmp(name, "From") == 0) {
+		if (m->nfrom++ > 0)
+			return SMFIS_NOREPLY;	/* two Froms: rule 12 */
+		for (i = 0; value[i] != '\0' && i + 1 < sizeof(m->from_raw);
+		    i++)
+			m->from_raw[i] = isprint((unsigned char)value[i]) ?
+			    value[i] : ' ';
+		m->from_raw[i] = '\0';
+		if (cn->fromv == NULL && (cn->fromv = malloc(SG_FROM_MAX *
+		    sizeof(*cn->fromv))) == NULL) {
+			m->nomem = 1;
+			return SMFIS_NOREPLY;
+		}
+		m->from = cn->fromv;
+		m->from_ok = addr_parse_from(value, m->from, SG_FROM_MAX,
+		    &m->nfromaddr) == 0;
+	} else if (strcasecmp(name, "Reply-To") == 0)
+		m->has_replyto = 1;
+	else if (strcasecmp(name, "List-Unsubscribe") == 0)
+		m->unsub = 1;
+	else if (strcasecmp(name, "List-Unsubscribe-Post") == 0)
+		m->unsub_post = value_is(value, "List-Unsubscribe=One-Click");
+	else if (strcasecmp(name, "Message-ID") == 0 && m->msgid[0] == '\0')
+		(void)ctr_msgid_hash(value, m->msgid);	/* the first counts */
+	return SMFIS_NOREPLY;
+}
+
+/*
+ * Body (asked for only while dedupe is on): into the fingerprint. No
+ * reply (SMFIP_NR_BODY).
+ */
+static sfsistat
+cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	struct conn	*cn = smfi_getpriv(ctx);
+
+	if (cn == NULL || !cn->m.active || chunk == NULL)
+		return SMFIS_NOREPLY;
+	if (cn->m.fp_on) {
+		/* a mark where the headers end and the body starts */
+		if (!cn->m.body_seen) {
+			fp_add(cn, "body", 4, 1);
+			cn->m.body_seen = 1;
+		}
+		fp_add(cn, chunk, len, 0);
+	}
+	return SMFIS_NOREPLY;
+}
+
+/* Add the copies and Reply-To; 0, or -1 if the MTA refused. */
+static int
+modify(SMFICTX *ctx, struct conn *cn, const char **copies, size_t ncopies)
+{
+	const struct sg_entry	*e = cn->m.mf.ans.entry;
+	char			 rcpt[SG_ADDR_MAX + 3];
+	size_t			 i;
+	int			 rc;
+
+	/*
+	 * NOTIFY=NEVER where the MTA granted SMFIF_ADDRCPT_PAR. That is
+	 * known to libmilter for the whole milter connection (several SMTP
+	 * sessions after SMFIC_QUIT_NC), not to our per-session state:
+	 * smfi_addrcpt_par fails at once, sending nothing, where it was not
+	 * granted, and the plain form is used.
+	 */
+	for (i = 0; i < ncopies; i++) {
+		snprintf(rcpt, sizeof(rcpt), "<%s>", copies[i]);
+		rc = smfi_addrcpt_par(ctx, rcpt, (char[]){ "NOTIFY=NEVER" });
+		if (rc != MI_SUCCESS)
+			rc = smfi_addrcpt(ctx, rcpt);
+		if (rc != MI_SUCCESS)
+			return -1;
+	}
+	if (policy_replyto(&cn->m.snap->conf, &e->snd, cn->m.has_replyto) ==
+	    REPLYTO_ADD && smfi_addheader(ctx, (char[]){ "Reply-To" }, e->snd.replyto) !=
+	    MI_SUCCESS)
+		return -1;
+	return 0;
+}
+
+/* End of message: rules 12 to 14, then the copies. */
+static sfsistat
+cb_eom(SMFICTX *ctx)
+{
+	struct conn		*cn = smfi_getpriv(ctx);
+	struct msg		*m;
+	struct mailfrom		*mf;
+	const struct sg_entry	*e;
+	struct decision		 d;
+	struct dir_answer	 ans[SG_FROM_MAX];
+	struct pol_headers	 h;
+	const char		*copies[64];
+	char			 extra[256], sl[24], dl[24];
+	char			 fp[SG_FINGERPRINT_LEN];
+	size_t			 ncopies, i;
+	sfsistat		 ret;
+	enum ctr_result		 r;
+	const struct sg_conf	*mc;
+	struct directory	*mdir;
+	struct ctr_warned	 warned;
+
+	if (cn == NULL || !cn->m.active)
+		return SMFIS_CONTINUE;
+	m = &cn->m;
+	mf = &m->mf;
+	mc = &m->snap->conf;
+	mdir = m->snap->dir;
+	e = mf->ans.entry;
+	macro_copy(ctx, "i", extra, sizeof(extra));
+	if (extra[0] != '\0')
+		snprintf(m->qid, sizeof(m->qid), "%s", extra);
+	if (m->nomem) {
+		msg_reset(m);
+		return oom("header");
+	}
+
+	/* rule 12 needs directory answers for other From mailboxes */
+	memset(ans, 0, sizeof(ans));
+	for (i = 0; i < m->nfromaddr && m->from_ok && m->nfrom == 1; i++) {
+		ans[i].kind = DIR_FAILED;
+		if (policy_from_needs_lookup(mc, mf->addr, m->from[i]))
+			dir_lookup(mdir, m->from[i], addr_domain(m->from[i]),
+			    &ans[i]);
+	}
+	memset(&h, 0, sizeof(h));
+	h.nfrom = m->nfrom;
+	h.from_ok = m->from_ok;
+	memcpy(h.from_raw, m->from_raw, sizeof(h.from_raw));
+	h.addrs = m->from;
+	h.naddrs = m->nfromaddr;
+	h.answers = ans;
+	h.unsubscribe = m->unsub;
+	h.unsubscribe_post = m->unsub_post;
+	policy_headers(mc, mf->addr, e, &cn->sess, &h, &d);
+	for (i = 0; i < SG_FROM_MAX; i++)
+		dir_answer_release(&ans[i]);
+	if (d.action != POL_CONTINUE) {
+		ret = obey(ctx, cn, &d, mf->addr, "");
+		msg_reset(m);
+		return ret;
+	}
+
+	/* modifications first: if the count then fails they are dropped */
+	ncopies = policy_copies(mc, e, m->rcpts, m->nrcpts, copies,
+	    sizeof(copies) / sizeof(copies[0]));
+	if (modify(ctx, cn, copies, ncopies) == -1) {
+		log_error("%s: the MTA refused a modification: tempfail",
+		    m->qid[0] ? m->qid : "NOQUEUE");
+		msg_reset(m);
+		return SMFIS_TEMPFAIL;
+	}
+
+	/* counted under the registered sender's canonical name */
+	fp_finish(cn, fp);
+	r = ctr_commit_warn(m->snap->ctrs, e->dom.primary, e->snd.mail,
+	    m->msgid, fp, time(NULL), mc->quota_unit == QUOTA_MESSAGE ? 1 :
+	    m->accepted, mf->lim.sender, mf->lim.domain, &mf->scount,
+	    &mf->dcount, &warned);
+	policy_commit(mc, e->snd.mail, r, &d);
+	if (d.action != POL_CONTINUE) {
+		ret = obey(ctx, cn, &d, mf->addr, "");
+		msg_reset(m);
+		return ret;
+	}
+	if (r == CTR_COUNTED || r == CTR_RETRY)
+		snprintf(extra, sizeof(extra), " count=%ld/%s domain=%ld/%s "
+		    "rcpts=%zu copies=%zu%s", mf->scount,
+		    limit_str(mf->lim.sender, sl, sizeof(sl)), mf->dcount,
+		    limit_str(mf->lim.domain, dl, sizeof(dl)), m->nrcpts,
+		    ncopies, r == CTR_RETRY ? " dup=1" : "");
+	else
+		snprintf(extra, sizeof(extra), " count=unknown rcpts=%zu "
+		    "copies=%zu", m->nrcpts, ncopies);
+	if (mf->ans.stale)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+		    " directory=stale");
+	d.action = POL_ACCEPT;
+	log_decision(cn, &d, mf->addr, extra);
+	milter_accepted(mc, e, m->qid[0] ? m->qid : "NOQUEUE", r, &warned,
+	    mf->scount, mf->dcount, &mf->lim, copies, ncopies);
+	msg_reset(m);
+	return SMFIS_CONTINUE;
+}
+
+/* Abort: forget the message. */
+static sfsistat
+cb_abort(SMFICTX *ctx)
+{
+	struct conn	*cn = smfi_getpriv(ctx);
+
+	if (cn != NULL)
+		msg_reset(&cn->m);
+	return SMFIS_CONTINUE;
+}
+
+/* Close: free the connection's state (may come without connect). */
+static sfsistat
+cb_close(SMFICTX *ctx)
+{
+	struct conn	*cn = smfi_getpriv(ctx);
+
+	if (cn == NULL)
+		return SMFIS_CONTINUE;
+	msg_reset(&cn->m);
+	free(cn->rcptv);
+	free(cn->rcptmem);
+	free(cn->fromv);
+	EVP_MD_CTX_free(cn->fp);
+	free(cn);
+	smfi_setpriv(ctx, NULL);
+	__atomic_sub_fetch(&msessions, 1, __ATOMIC_RELEASE);
+	return SMFIS_CONTINUE;
+}
+
+/* Sessions open now (for a clean stop). */
+unsigned
+milter_sessions(void)
+{
+	return __atomic_load_n(&msessions, __ATOMIC_ACQUIRE);
+}
+
+/* MAIL FROM, timed for the metrics. */
+static sfsistat
+timed_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct timespec	 t0;
+	sfsistat	 ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = cb_envfrom(ctx, argv);
+	metrics_duration(MET_MAIL, &t0);
+	return ret;
+}
+
+/* RCPT TO, timed for the metrics. */
+static sfsistat
+timed_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct timespec	 t0;
+	sfsistat	 ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = cb_envrcpt(ctx, argv);
+	metrics_duration(MET_RCPT, &t0);
+	return ret;
+}
+
+/* End of message, timed for the metrics. */
+static sfsistat
+timed_eom(SMFICTX *ctx)
+{
+	struct timespec	 t0;
+	sfsistat	 ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = cb_eom(ctx);
+	metrics_duration(MET_EOM, &t0);
+	return ret;
+}
+
+struct smfiDesc milter_desc = {
+	.xxfi_name = (char[]){ "sendergate" },
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDRCPT | SMFIF_ADDRCPT_PAR | SMFIF_ADDHDRS,
+	.xxfi_connect = cb_connect,
+	.xxfi_envfrom = timed_envfrom,
+	.xxfi_envrcpt = timed_envrcpt,
+	.xxfi_header = cb_header,
+	.xxfi_body = cb_body,
+	.xxfi_eom = timed_eom,
+	.xxfi_abort = cb_abort,
+	.xxfi_close = cb_close,
+	.xxfi_negotiate = cb_negotiate,
+};

@@ -1,0 +1,440 @@
+/*
+ * sendergate.c - the milter daemon: options, configuration, privileges,
+ * the pid file, libmilter's main loop on a thread of its own, and the
+ * signals on the main thread.
+ *
+ *	sendergate [-fhnV] [-c file]
+ *
+ * -c the configuration (default SG_CONF_PATH, from make's SYSCONFDIR),
+ * -f stay in the foreground and log to stderr, -n check the configuration
+ * and exit (0 good, 1 bad), -h usage, -V versions.
+ *
+ * Signals. libmilter's smfi_main blocks SIGHUP, SIGTERM and SIGINT in
+ * the thread that calls it and starts a thread of its own that sigwaits
+ * for them and stops the milter on any of them. Two threads waiting for
+ * one signal get it in an unspecified order, so sendergate does not wait
+ * beside it: the signals are blocked in every thread but the main one
+ * (the mirror's sync thread and libmilter's workers included), and the
+ * main thread, which never blocks them, catches them with a handler that
+ * writes the signal's number into a pipe. Linux gives a signal sent to
+ * the process to its main thread whenever that thread can take it, which
+ * with the signals never blocked there is always, but for the moment
+ * between one signal's arrival and its handler; only a second signal
+ * within that moment can reach libmilter's thread, which then stops the
+ * milter (the stop below still runs: the pipe hears of it). The main
+ * thread reads the pipe: SIGHUP reloads (sendergate_reload.c), SIGTERM
+ * and SIGINT stop. SIGUSR1 and SIGUSR2 are ignored.
+ *
+ * Stop: smfi_stop() (on a thread of its own: it waits for libmilter's
+ * listener to let go of its lock) while the main thread connects to the
+ * socket every STOP_POKE ms, so that the listener wakes from its poll at
+ * once instead of up to 5 s later; open sessions then get STOP_WAIT
+ * seconds to end; the unix socket and the pid file are removed. A
+ * connection libmilter accepted just before it stopped becomes a session
+ * (milter_sessions) only at its option negotiation, a moment later: so
+ * the sessions are over once none has been open for STOP_SETTLE ms.
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+#include <systemd/sd-daemon.h>
+
+#include "lib/conf.h"
+#include "redis/counter.h"
+#include "dir/dir.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
+#include "lib/notify.h"
+#include "daemon/milter.h"
+#include "lib/paths.h"
+#include "daemon/sendergate.h"
+#include "daemon/snap.h"
+
+#define STOP_WAIT	5		/* seconds for open sessions at stop */
+#define STOP_SETTLE	200		/* ms without a session: all ended */
+#define STOP_POKE	20		/* ms between connections waking libmilter */
+#define LISTENER_DONE	0		/* byte in the pipe: smfi_main returned */
+
+static int	sig_pipe[2] = { -1, -1 };
+static int	milter_ret;		/* smfi_main's, once it returned */
+static struct metrics_server *metrics;	/* NULL: metrics_address off */
+
+/* Print usage on fp; exit with status. */
+static void __attribute__((noreturn))
+usage(FILE *fp, int status)
+{
+	fprintf(fp, "usage: sendergate [-fhnV] [-c file]\n"
+	    "  -c file  configuration (default %s)\n"
+	    "  -f       stay in the foreground, log to standard error\n"
+	    "  -n       check the configuration and exit\n"
+	    "  -h       this help\n"
+	    "  -V       versions of sendergate and its libraries\n",
+	    SG_CONF_PATH);
+	exit(status);
+}
+
+/* Become user (by name) when running as root and user is another. */
+static void
+drop_privileges(const struct sg_conf *c)
+{
+	struct passwd	*pw;
+
+	if (c->user[0] == '\0') {
+		if (geteuid() == 0)
+			log_warnx("running as root: set user = to an "
+			    "unprivileged account");
+		return;
+	}
+	if ((pw = getpwnam(c->user)) == NULL)
+		fatalx("user = %s: no such account", c->user);
+	if (pw->pw_uid == geteuid() && pw->pw_uid != 0)
+		return;		/* started as user already (systemd User=) */
+	if (geteuid() != 0) {
+		log_warnx("user = %s ignored: not started as root", c->user);
+		return;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
+	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
+		fatal("cannot become %s", c->user);
+	if (pw->pw_uid != 0 && setuid(0) != -1)
+		fatalx("privileges could be regained after dropping them");
+}
+
+/* The signals the main thread handles. */
+static void
+stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+}
+
+/* Handler: the signal's number into the pipe (async-signal-safe). */
+static void
+on_signal(int sig)
+{
+	unsigned char	 c = (unsigned char)sig;
+	int		 saved = errno;
+
+	(void)!write(sig_pipe[1], &c, 1);
+	errno = saved;
+}
+
+/* Install on_signal for HUP, TERM, INT; ignore PIPE, USR1, USR2. */
+static void
+catch_signals(void)
+{
+	struct sigaction	 sa;
+
+	if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		fatal("pipe");
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = on_signal;
+	if (sigaction(SIGHUP, &sa, NULL) == -1 ||
+	    sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1)
+		fatal("sigaction");
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGPIPE, &sa, NULL);
+	(void)sigaction(SIGUSR1, &sa, NULL);
+	(void)sigaction(SIGUSR2, &sa, NULL);
+}
+
+/* The milter thread: libmilter's loop; tells the main thread it ended. */
+static void *
+milter_thread(void *arg)
+{
+	unsigned char	 c = LISTENER_DONE;
+
+	(void)arg;
+	milter_ret = smfi_main();
+	(void)!write(sig_pipe[1], &c, 1);
+	return NULL;
+}
+
+/* The stopper thread: smfi_stop() waits for libmilter's listener. */
+static void *
+stopper_thread(void *arg)
+{
+	(void)arg;
+	smfi_stop();
+	return NULL;
+}
+
+/* Next byte from the signal pipe, waiting up to ms (-1: forever); -1. */
+static int
+next_signal(int ms)
+{
+	struct pollfd	 pfd;
+	unsigned char	 c;
+
+	pfd.fd = sig_pipe[0];
+	pfd.events = POLLIN;
+	for (;;) {
+		if (read(sig_pipe[0], &c, 1) == 1)
+			return c;
+		if (errno != EAGAIN && errno != EINTR)
+			fatal("read signal pipe");
+		if (poll(&pfd, 1, ms) == 0)
+			return -1;
+	}
+}
+
+/* Stop libmilter's listener (unless it ended) and join its thread. */
+static void
+stop_listener(pthread_t milter, int ended)
+{
+	pthread_t	 stopper;
+	int		 c;
+
+	if (!ended) {
+		if (pthread_create(&stopper, NULL, stopper_thread, NULL) != 0)
+			fatalx("cannot start the stopper thread");
+		/* wake the listener until it returned */
+		do {
+			socket_wake();
+			c = next_signal(STOP_POKE);
+		} while (c != LISTENER_DONE);
+		pthread_join(stopper, NULL);
+	}
+	pthread_join(milter, NULL);
+}
+
+/* Wait up to STOP_WAIT s for no session for STOP_SETTLE ms; those left. */
+static unsigned
+drain(void)
+{
+	unsigned	 n;
+	int		 waited, idle = 0;
+
+	for (waited = 0; waited < STOP_WAIT * 1000; waited += 10) {
+		if ((n = milter_sessions()) > 0)
+			idle = 0;
+		else if ((idle += 10) >= STOP_SETTLE)
+			return 0;
+		usleep(10000);
+	}
+	return milter_sessions();
+}
+
+/*
+ * Stop: the listener, then up to STOP_WAIT s for open sessions; the
+ * socket and the pid file removed; then exit 0 (1 if libmilter failed).
+ */
+static void __attribute__((noreturn))
+stop(pthread_t milter, int ended)
+{
+	unsigned	 n;
+	int		 status;
+
+	sd_notify(0, "STOPPING=1");
+	stop_listener(milter, ended);
+	status = milter_ret == MI_SUCCESS ? 0 : 1;
+	n = drain();
+	socket_remove();
+	if (n > 0) {
+		/*
+		 * Leave without the libraries' exit handlers (OpenSSL's,
+		 * libldap's), which would free state under the sessions.
+		 */
+		log_warnx("stopping with %u session(s) still open", n);
+		log_info("stopped");
+		pidfile_remove();
+		_exit(status);
+	}
+	metrics_stop(metrics);
+	notify_stop();
+	reload_end();
+	snap_publish(NULL);
+	log_info("stopped");
+	pidfile_remove();
+	exit(status);
+}
+
+/* Options: sets *path, *foreground, *check; -h and -V exit here. */
+static void
+options(int argc, char *argv[], const char **path, int *foreground,
+    int *check)
+{
+	int	 ch;
+
+	if (argc == 2 && strcmp(argv[1], "--help") == 0)
+		usage(stdout, 0);
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		print_version();
+		exit(0);
+	}
+	while ((ch = getopt(argc, argv, "c:fhnV")) != -1) {
+		switch (ch) {
+		case 'c':
+			*path = optarg;
+			break;
+		case 'f':
+			*foreground = 1;
+			break;
+		case 'h':
+			usage(stdout, 0);
+		case 'n':
+			*check = 1;
+			break;
+		case 'V':
+			print_version();
+			exit(0);
+		default:
+			usage(stderr, 2);
+		}
+	}
+	if (optind != argc)
+		usage(stderr, 2);
+}
+
+/* Open the socket through libmilter, explaining a failure. */
+static void
+open_socket(const struct sg_conf *c)
+{
+	char	 err[1024];
+	mode_t	 mask;
+
+	if (smfi_register(milter_desc) == MI_FAILURE)
+		fatalx("smfi_register failed");
+	if (socket_check(c->socket, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (smfi_setconn(c->socket) == MI_FAILURE)
+		fatalx("socket = %s: not usable", c->socket);
+	/* a unix socket is made private, then given socket_mode and
+	 * socket_group before privileges are dropped */
+	mask = umask(077);
+	if (smfi_opensocket(1) == MI_FAILURE) {
+		socket_diagnose(c->socket, err, sizeof(err));
+		fatalx("%s", err);
+	}
+	umask(mask);
+	socket_setup(c);
+}
+
+/* Run the milter. */
+int
+main(int argc, char *argv[])
+{
+	struct snap	*s;
+	const char	*path = SG_CONF_PATH;
+	char		 err[1024], abspath[PATH_MAX];
+	int		 foreground = 0, check = 0, c;
+	pthread_t	 milter;
+	sigset_t	 set, old;
+
+	options(argc, argv, &path, &foreground, &check);
+	if ((s = snap_new()) == NULL) {
+		fprintf(stderr, "sendergate: out of memory\n");
+		return 1;
+	}
+	if (conf_load(path, &s->conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "sendergate: %s\n", err);
+		snap_release(s);
+		return 1;
+	}
+	if (check_conf(&s->conf, err, sizeof(err)) == -1) {
+		fprintf(stderr, "sendergate: %s: %s\n", path, err);
+		snap_release(s);
+		return 1;
+	}
+	if (check) {
+		printf("sendergate: %s: configuration is valid\n", path);
+		snap_release(s);
+		return 0;
+	}
+	/* reloads read it again after daemon()'s chdir("/") */
+	if (realpath(path, abspath) == NULL) {
+		fprintf(stderr, "sendergate: %s: %s\n", path, strerror(errno));
+		snap_release(s);
+		return 1;
+	}
+	/* start-up errors reach the terminal; syslog once in the background */
+	log_open(s->conf.syslog_name, s->conf.syslog_facility, 1,
+	    s->conf.log_level);
+
+	/* the month of the counters is the month in quota_timezone */
+	if (setenv("TZ", s->conf.quota_timezone, 1) == -1)
+		fatal("setenv TZ");
+	tzset();
+
+	/* every thread started from here on has the signals blocked */
+	stop_signals(&set);
+	if (pthread_sigmask(SIG_BLOCK, &set, &old) != 0)
+		fatalx("pthread_sigmask");
+	catch_signals();
+
+	if (pidfile_open(s->conf.pid_file, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	open_socket(&s->conf);
+	drop_privileges(&s->conf);
+	if (!foreground) {
+		if (daemon(0, 0) == -1)
+			fatal("daemon");
+		log_open(s->conf.syslog_name, s->conf.syslog_facility, 0,
+		    s->conf.log_level);
+	}
+	pidfile_write();
+
+	if ((s->dir = dir_open(&s->conf, err, sizeof(err))) == NULL)
+		fatalx("directory: %s", err);
+	if ((s->ctrs = ctr_open(&s->conf, err, sizeof(err))) == NULL)
+		fatalx("counters: %s", err);
+	if (s->conf.metrics_address[0] != '\0' &&
+	    (metrics = metrics_start(s->conf.metrics_address, err,
+	    sizeof(err))) == NULL)
+		fatalx("%s", err);
+	if (notify_start() == -1)
+		fatalx("cannot start the notice thread");
+	reload_init(abspath);
+	snap_publish(s);	/* ours is now the published one's */
+
+	if (pthread_create(&milter, NULL, milter_thread, NULL) != 0)
+		fatalx("cannot start the milter thread");
+	if (pthread_sigmask(SIG_SETMASK, &old, NULL) != 0)
+		fatalx("pthread_sigmask");
+
+	s = snap_current();
+	log_info("started: socket %s, ldap_mode %s, %zu ldap_uri, redis %s",
+	    s->conf.socket, s->conf.ldap_mode == LDAP_MODE_QUERY ? "query" :
+	    "mirror", s->conf.ldap_nuri, s->conf.redis_sentinels[0] != '\0' ?
+	    s->conf.redis_master_name : s->conf.redis_address);
+	snap_release(s);
+	sd_notifyf(0, "READY=1\nMAINPID=%ld", (long)getpid());
+
+	for (;;) {
+		switch (c = next_signal(-1)) {
+		case SIGHUP:
+			reload(sig_pipe[0]);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_info("stopping (%s)", c == SIGTERM ? "SIGTERM" :
+			    "SIGINT");
+			stop(milter, 0);
+		case LISTENER_DONE:
+			log_warnx("libmilter's listener ended: stopping");
+			stop(milter, 1);
+		default:
+			break;
+		}
+	}
+}

@@ -1,0 +1,162 @@
+/*
+ * conf.h - the configuration file: "name = value" lines, # comments.
+ *
+ * The keys, their types, defaults and bounds live in one table in conf.c;
+ * the parser walks the table. An unknown name, a bad value or a duplicate
+ * is an error naming the file and the line.
+ */
+#ifndef SG_CONF_H
+#define SG_CONF_H
+
+#include <stddef.h>
+
+#include "lib/dirval.h"
+
+enum sg_action {			/* the on_* settings */
+	ACT_TEMPFAIL = 0,
+	ACT_ACCEPT,
+	ACT_REJECT
+};
+
+enum sg_ldap_mode { LDAP_MODE_QUERY = 0, LDAP_MODE_MIRROR };
+enum sg_quota_unit { QUOTA_MESSAGE = 0, QUOTA_RECIPIENT };
+enum sg_precheck { PRECHECK_ALWAYS = 0, PRECHECK_KNOWN };
+enum sg_suppression {
+	SUPPRESS_CAMPAIGN = 0, SUPPRESS_ALL, SUPPRESS_OFF
+};
+enum sg_from_policy {
+	FROM_REGISTERED = 0, FROM_EXACT, FROM_DOMAIN, FROM_OFF
+};
+
+struct sg_listener {			/* one listener_methods item */
+	char		*name;
+	int		 method;	/* METHOD_SMTP or METHOD_CAMPAIGN */
+};
+
+struct sg_conf {
+	char		*path;		/* the file read */
+
+	char		*socket;	/* inet:PORT@HOST | unix:/path */
+	char		*user;		/* "" = stay as started */
+	long		 socket_mode;	/* unix socket: permission bits */
+	char		*socket_group;	/* unix socket: "" = user's group */
+
+	char		**ldap_uri;	/* NULL-terminated, at least one */
+	size_t		 ldap_nuri;
+	char		*ldap_base;
+	char		*ldap_bind_dn;	/* "" = anonymous */
+	char		*ldap_bind_password_file;
+	char		*ldap_bind_password;	/* read from the file, or NULL */
+	int		 ldap_starttls;		/* 0 / 1 */
+	char		*ldap_ca_file;		/* "" = system default */
+	long		 ldap_timeout;		/* milliseconds */
+	int		 ldap_mode;		/* enum sg_ldap_mode */
+	long		 cache_ttl;		/* ms */
+	long		 negative_cache_ttl;	/* ms */
+	long		 cache_max_stale;	/* ms; served while LDAP fails */
+	long		 mirror_max_stale;	/* ms; the copy, LDAP lost */
+
+	char		*redis_address;		/* host:port | unix:/path */
+	char		*redis_password_file;
+	char		*redis_password;	/* read from the file, or NULL */
+	long		 redis_db;
+	char		*redis_prefix;
+	long		 redis_timeout;		/* ms */
+	char		*redis_sentinels;	/* "" = redis_address */
+	char		*redis_master_name;
+	char		*redis_sentinel_password_file;
+	char		*redis_sentinel_password;	/* or NULL */
+	long		 redis_wait_replicas;	/* 0 = no WAIT */
+	long		 redis_wait_timeout;	/* ms */
+	long		 dedupe_window;		/* ms; 0 = no dedupe */
+	long		 dedupe_max_retries;	/* forgiven per counted message */
+
+	struct sg_listener *listeners;
+	size_t		 nlisteners;
+	int		 default_access_method;	/* enum sg_method */
+	long		 default_monthly_limit;	/* 0 = no limit */
+	int		 quota_unit;		/* enum sg_quota_unit */
+	int		 quota_precheck;	/* enum sg_precheck */
+	char		*quota_timezone;	/* "UTC" or a zoneinfo name */
+	int		 header_from_policy;	/* enum sg_from_policy */
+	int		 campaign_require_unsubscribe;	/* 0 / 1 */
+	char		*archive_address;	/* "" = none */
+
+	int		 null_sender;		/* ACT_ACCEPT | ACT_REJECT */
+	int		 on_directory_error;	/* TEMPFAIL | ACCEPT | REJECT */
+	int		 on_counter_error;	/* TEMPFAIL | ACCEPT */
+	int		 on_suspended;		/* TEMPFAIL | REJECT */
+	int		 on_quota_exceeded;	/* TEMPFAIL | REJECT */
+	int		 log_level;		/* enum log_level */
+	int		 syslog_facility;	/* LOG_MAIL, LOG_LOCAL0, ... */
+	char		*syslog_name;		/* the syslog ident */
+	char		*pid_file;		/* "" = none */
+
+	int		 reply_to_require_verified;	/* 0 / 1 */
+	int		 suppression;		/* enum sg_suppression */
+	long		 suppression_ttl;	/* ms; 0 = never expires */
+	char		*metrics_address;	/* host:port; "" = off */
+	char		*quota_warn;		/* percentages; see conf_quota_warn */
+	char		*notify_relay;		/* host:port; "" = log only */
+	char		*notify_from;		/* "" = the null sender */
+	char		*notify_operator;	/* "" = none */
+};
+
+/*
+ * Read path into *c (which conf_load initialises). Returns 0, or -1 with
+ * "FILE:LINE: reason" (or "FILE: reason") in err. On error *c holds
+ * nothing to free. Password files are read here; one that others may
+ * read is refused.
+ */
+int	conf_load(const char *path, struct sg_conf *c, char *err, size_t errlen);
+
+/* Set *c to the defaults alone (no file); for tests and tools. */
+void	conf_defaults(struct sg_conf *c);
+
+/* Free what conf_load or conf_defaults allocated; c may be reloaded. */
+void	conf_free(struct sg_conf *c);
+
+/*
+ * What a reload does about a key whose value changed (conf_diff): it
+ * takes effect for new messages (0), only at a restart (CONF_RESTART),
+ * the directory is opened anew with it (CONF_DIR), or the idle Redis
+ * connections are closed so that new ones use it (CONF_REDIS).
+ */
+#define CONF_RESTART	0x01
+#define CONF_DIR	0x02
+#define CONF_REDIS	0x04
+
+/*
+ * Compare two configurations key by key (a password file's contents
+ * too). each, if not NULL, is called for every key that differs, with its
+ * CONF_* class. Returns the CONF_* bits of the keys that differ; 0 when
+ * none does, or only keys that take effect for new messages.
+ */
+int	conf_diff(const struct sg_conf *a, const struct sg_conf *b,
+	    void (*each)(const char *key, int what, void *arg), void *arg);
+
+/* Method of a listener name (the {daemon_name} macro; NULL = unknown). */
+int	conf_listener_method(const struct sg_conf *c, const char *name);
+
+/* Word for a method bit: "smtp", "campaign". */
+const char *conf_method_name(int method);
+
+/*
+ * Read the first line of a password file (for tools: sendergatectl's
+ * admin password), refused like ldap_bind_password_file when others may
+ * read it. 0 with *out malloc'd (wipe and free it), or -1 with err.
+ */
+int	conf_read_secret(const char *file, char **out, char *err,
+	    size_t errlen);
+
+/* At most so many quota_warn thresholds. */
+#define SG_WARN_MAX	8
+
+/*
+ * The quota_warn percentages of v (1 to 1000, ascending, blank
+ * separated; "" = none) into pct; their number, or -1 when v is not
+ * such a list.
+ */
+int	conf_quota_warn(const char *v, int pct[SG_WARN_MAX]);
+
+#endif
