@@ -85,7 +85,7 @@ send() {
 		done
 		printf 'header Subject: %s\neoh\nbody %s\neom\n' "$_subj" "$_body"
 		echo "expect continue"
-	} | mt "$_m" "$_case" >/dev/null
+	} | MT_FLAGS=-e mt "$_m" "$_case" >/dev/null
 }
 
 # dups MILTER CASE-PATTERN: how many accepted lines of those cases say dup=1.

@@ -9,6 +9,8 @@
 #                                        milter NAME; output in
 #                                        $SG_TMP/CASE.out; status 0 when
 #                                        every "expect" in it held
+#                                        (MT_FLAGS=-e: stop at the first
+#                                        that fails, see mtclient.c)
 #   check CASE COMMAND...                "ok - CASE" if COMMAND succeeds
 #   sg_backends [LDIF...]                what most tests start with: the
 #                                        temporary directory, slapd with
@@ -55,27 +57,51 @@ milter_start() {
 		echo "$SG_BIN or $SG_MT is not built (make all tests/tools/mtclient)" >&2
 		return 1
 	fi
-	"$SG_BIN" -f -c "$SG_TMP/$_name.conf" >>"$SG_TMP/$_name.log" 2>&1 &
-	echo $! >"$SG_TMP/$_name.pid"
 	# stopped at exit whatever happens (milter_stop is idempotent)
 	sg_atexit "milter_stop $_name"
-	eval "_sock=\$MILTER_SOCK_$_name"
+	_try=0
+	while :; do
+		milter_launch "$_name" && return 0
+		# a port that another test took between sg_free_port and our
+		# listen: a new one, as slapd_start and redis_start do
+		[ -z "${SG_MILTER_PORT:-}" ] &&
+		    grep -q 'socket = inet:.*cannot listen: Address already in use' \
+		    "$SG_TMP/$_name.log" || break
+		_try=$((_try + 1))
+		[ "$_try" -lt 3 ] || break
+		_port=$(sg_free_port) || return 1
+		sed -i "s/^socket = inet:[0-9]*@/socket = inet:$_port@/" \
+		    "$SG_TMP/$_name.conf"
+		eval "MILTER_SOCK_$_name=inet:$_port@127.0.0.1"
+		echo "# $_name: its port was taken; trying $_port" >&2
+	done
+	echo "sendergate $_name died:" >&2
+	cat "$SG_TMP/$_name.log" >&2
+	return 1
+}
+
+# Run sendergate NAME and wait until it answers: 0; 1 if it died
+# (its log says why), 1 and stopped if it never answered.
+milter_launch() {
+	"$SG_BIN" -f -c "$SG_TMP/$1.conf" >>"$SG_TMP/$1.log" 2>&1 &
+	echo $! >"$SG_TMP/$1.pid"
+	eval "_sock=\$MILTER_SOCK_$1"
 	_i=0
 	while [ $_i -lt 100 ]; do
 		if printf 'connect probe 127.0.0.1\nquit\n' |
 		    "$SG_MT" -s "$_sock" -t 1 >/dev/null 2>&1; then
 			return 0
 		fi
-		if ! kill -0 "$(cat "$SG_TMP/$_name.pid")" 2>/dev/null; then
-			echo "sendergate $_name died:" >&2
-			cat "$SG_TMP/$_name.log" >&2
+		if ! kill -0 "$(cat "$SG_TMP/$1.pid")" 2>/dev/null; then
+			wait "$(cat "$SG_TMP/$1.pid")" 2>/dev/null
+			rm -f "$SG_TMP/$1.pid"
 			return 1
 		fi
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	echo "sendergate $_name did not answer" >&2
-	milter_stop "$_name"
+	echo "sendergate $1 did not answer" >&2
+	milter_stop "$1"
 	return 1
 }
 
@@ -89,7 +115,7 @@ milter_stop() {
 
 mt() {
 	eval "_sock=\$MILTER_SOCK_$1"
-	"$SG_MT" -s "$_sock" -t 10 >"$SG_TMP/$2.out" 2>&1
+	"$SG_MT" ${MT_FLAGS:-} -s "$_sock" -t 10 >"$SG_TMP/$2.out" 2>&1
 	_rc=$?
 	if [ $_rc -ne 0 ]; then
 		sed "s/^/	# $2: /" "$SG_TMP/$2.out"

@@ -1,7 +1,7 @@
 /*
  * mtclient - drive a milter from a script, the way an MTA does
  *
- * Usage: mtclient [-v] [-p flags] [-t seconds] -s socket [script]
+ * Usage: mtclient [-ev] [-p flags] [-t seconds] -s socket [script]
  *
  * mtclient speaks the MTA side of the Sendmail milter protocol (version 6)
  * to one milter, so that shell tests can run a milter without an MTA and
@@ -33,6 +33,10 @@
  * ::1), unix:/path or local:/path.
  *
  * Options:
+ *	-e		end the script at the first failed expect (as an MTA
+ *			ends a transaction at a refusal: a milter answers no
+ *			more steps of a transaction it refused, so going on
+ *			would only wait out -t for each)
  *	-p flags	protocol flags offered in option negotiation (default
  *			0x37f: the milter may decline any step it has no
  *			callback for, but must answer every step it takes;
@@ -208,6 +212,7 @@ struct client {
 	const char	*spec;		/* -s argument, for messages */
 	int		 timeout;	/* per reply, milliseconds */
 	int		 verbose;
+	int		 stop_on_fail;	/* -e: end at the first failed expect */
 	uint32_t	 offer;		/* protocol flags offered */
 	int		 fd;		/* -1 when not connected */
 	int		 reuse;		/* after quitnc: connect reuses fd */
@@ -217,6 +222,7 @@ struct client {
 	size_t		 nmac;
 	char		*last;		/* previous reply as printed */
 	int		 status;	/* exit status so far */
+	int		 failed_expect;	/* with -e: stop here */
 	char		 err[ERRLEN];
 };
 
@@ -1333,6 +1339,7 @@ run(struct client *cl, const struct cmd *c)
 			    c->argv[0].s);
 			fflush(stdout);
 			cl->status = 1;
+			cl->failed_expect = cl->stop_on_fail;
 		}
 		break;
 	}
@@ -1385,7 +1392,7 @@ read_script(FILE *fp, struct cmd **cmds, size_t *ncmds)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: mtclient [-v] [-p flags] [-t seconds] "
+	fprintf(stderr, "usage: mtclient [-ev] [-p flags] [-t seconds] "
 	    "-s inet:PORT@HOST|unix:PATH [script]\n");
 	exit(2);
 }
@@ -1406,8 +1413,11 @@ main(int argc, char *argv[])
 	cl.fd = -1;
 	cl.timeout = 10000;
 	cl.offer = OFFER_PROTOCOL;
-	while ((ch = getopt(argc, argv, "p:s:t:v")) != -1) {
+	while ((ch = getopt(argc, argv, "ep:s:t:v")) != -1) {
 		switch (ch) {
+		case 'e':
+			cl.stop_on_fail = 1;
+			break;
 		case 'p':
 			errno = 0;
 			offer = strtoul(optarg, &end, 0);
@@ -1451,7 +1461,7 @@ main(int argc, char *argv[])
 	if (read_script(fp, &cmds, &ncmds) == -1)
 		ret = 2;
 	else {
-		for (i = 0; i < ncmds; i++)
+		for (i = 0; i < ncmds && !cl.failed_expect; i++)
 			run(&cl, &cmds[i]);
 		disconnect(&cl);
 		ret = cl.status;
