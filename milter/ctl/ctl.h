@@ -127,6 +127,9 @@ int	ctl_rec_remove(struct ctl_rec *, const char *name, const char *value);
 void	ctl_rec_clear(struct ctl_rec *, const char *name);
 int	ctl_rec_set(struct ctl_rec *, const char *name, const char *value);
 
+/* 1 when the sender has the user authentication method (or none set). */
+int	ctl_sender_uses_user_auth(const struct ctl_rec *);
+
 /* 1 if the two records hold the same values of name (order ignored). */
 int	ctl_rec_same(const struct ctl_rec *, const struct ctl_rec *,
 	    const char *name);
@@ -192,6 +195,12 @@ struct ctl_ctx {
 	FILE			*out;	/* stdout */
 };
 
+/*
+ * Open x->ctrs (redis/counter.c, as the daemon counts) on first use; any
+ * command may. run() in sendergatectl.c closes them. 0, or -1 (reported).
+ */
+int	ctl_counters_open(struct ctl_ctx *x);
+
 /* Connect (admin credentials when given). 0, or -1 (reported). */
 int	ctl_ldap_open(struct ctl_ctx *);
 void	ctl_ldap_close(struct ctl_ctx *);
@@ -206,6 +215,10 @@ int	ctl_find_domain_by_primary(struct ctl_ctx *, const char *primary,
 	    struct ctl_rec ***out, size_t *n);
 int	ctl_find_sender(struct ctl_ctx *, const char *mail,
 	    struct ctl_rec **out);
+
+/* The senders directly under a domain's DN. 0 / -1 (reported). */
+int	ctl_domain_senders(struct ctl_ctx *, const char *dn,
+	    struct ctl_rec ***v, size_t *n);
 
 /* All entries of a class under base (scope subtree or one level). */
 int	ctl_search(struct ctl_ctx *, const char *base, int scope,
@@ -312,20 +325,18 @@ int	ctl_cmd_verify_reply_to(struct ctl_ctx *, const struct ctl_args *,
 int	ctl_cmd_confirm_reply_to(struct ctl_ctx *, const struct ctl_args *,
 	    char **, int);
 
-/*
- * The SMTP password of a sender entry: 1 it has a userPassword, 0 it has
- * none, -1 this account cannot tell (it may not read userPassword: give
- * --bind-dn), -2 LDAP failed (reported).
- */
-int	ctl_sender_password(struct ctl_ctx *, const struct ctl_rec *);
+/* The SMTP password of a sender entry. */
+enum ctl_password {
+	PASSWORD_SET,			/* it has a userPassword */
+	PASSWORD_NONE,			/* it has none */
+	PASSWORD_HIDDEN,		/* this account may not read it: give
+					   --bind-dn to tell */
+	PASSWORD_FAILED			/* LDAP failed (reported) */
+};
+enum ctl_password ctl_sender_password(struct ctl_ctx *,
+	    const struct ctl_rec *);
 /* ctl_sender_password in words ("set", "NONE: ...", "unknown: ..."). */
 const char *ctl_password_words(struct ctl_ctx *, const struct ctl_rec *);
-/* 1 when the sender has the user authentication method (or none set). */
-int	ctl_sender_uses_user_auth(const struct ctl_rec *);
-
-/* The senders directly under a domain's DN. 0 / -1 (reported). */
-int	ctl_domain_senders(struct ctl_ctx *, const char *dn,
-	    struct ctl_rec ***v, size_t *n);
 
 /* ---- ctl_json.c --------------------------------------------------------- */
 
@@ -355,9 +366,6 @@ void	ctl_usage_print(FILE *, const char *month,
 	    const struct ctl_usage_row *, size_t, int json);
 /* A time inside month "YYYY-MM" (its 15th, noon, local), or -1. */
 time_t	ctl_month_time(const char *month);
-/* Set a sender's counter to 0 and take its count off the domain's. */
-/* Open x->ctrs (the daemon's counter.c) if not yet. 0, or -1 (reported). */
-int	ctl_counters_open(struct ctl_ctx *x);
 
 /* ---- ctl_explain.c ------------------------------------------------------ */
 

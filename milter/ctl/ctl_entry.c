@@ -207,15 +207,6 @@ dn_escape(const char *v, char *out, size_t len)
 	out[o] = '\0';
 }
 
-/* The senders directly under a domain. */
-int
-ctl_domain_senders(struct ctl_ctx *x, const char *dn, struct ctl_rec ***v,
-    size_t *n)
-{
-	return ctl_search(x, dn, LDAP_SCOPE_ONELEVEL, "(objectClass=sgSender)",
-	    v, n);
-}
-
 /* Sender facts: its domain, other domains of its primary, login holders. */
 static int
 sender_facts(struct ctl_ctx *x, const struct ctl_rec *r, const char *dom,

@@ -548,3 +548,12 @@ ctl_apply_delete(struct ctl_ctx *x, const char *dn)
 	}
 	return 0;
 }
+
+/* The senders directly under a domain. */
+int
+ctl_domain_senders(struct ctl_ctx *x, const char *dn, struct ctl_rec ***v,
+    size_t *n)
+{
+	return ctl_search(x, dn, LDAP_SCOPE_ONELEVEL, "(objectClass=sgSender)",
+	    v, n);
+}

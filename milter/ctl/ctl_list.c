@@ -47,42 +47,29 @@ first(const struct ctl_rec *r, const char *attr, const char *dflt)
 	return v != NULL ? v : dflt;
 }
 
-/* Does the sender authenticate with user (sgAuthMethod absent = user)? */
-int
-ctl_sender_uses_user_auth(const struct ctl_rec *r)
-{
-	const struct ctl_attr	*a = ctl_rec_get(r, "sgAuthMethod");
-	size_t			 i;
-
-	if (a == NULL || a->n == 0)
-		return 1;
-	for (i = 0; i < a->n; i++)
-		if (strcasecmp(a->v[i], "user") == 0)
-			return 1;
-	return 0;
-}
 
 /*
  * Has the sender a userPassword? Asked by a presence filter: the
- * milter's account may not read the attribute (then -1: cannot tell),
- * the admin account given with --bind-dn may.
+ * milter's account may not read the attribute (then: cannot tell), the
+ * admin account given with --bind-dn may.
  */
-int
+enum ctl_password
 ctl_sender_password(struct ctl_ctx *x, const struct ctl_rec *r)
 {
 	struct ctl_rec	**v = NULL;
 	size_t		  n = 0;
 
 	if (r->dn == NULL)
-		return 0;
+		return PASSWORD_NONE;
 	if (ctl_search(x, r->dn, LDAP_SCOPE_BASE, "(userPassword=*)", &v,
 	    &n) == -1)
-		return -2;
+		return PASSWORD_FAILED;
 	ctl_recs_free(v, n);
 	if (n > 0)
-		return 1;
+		return PASSWORD_SET;
 	/* credentials() points wconf at --bind-dn: the admin can see it */
-	return x->wconf.ldap_bind_dn != x->conf->ldap_bind_dn ? 0 : -1;
+	return x->wconf.ldap_bind_dn != x->conf->ldap_bind_dn ?
+	    PASSWORD_NONE : PASSWORD_HIDDEN;
 }
 
 /* The SMTP password in words, for show, list and explain. */
@@ -92,18 +79,19 @@ ctl_password_words(struct ctl_ctx *x, const struct ctl_rec *r)
 	if (!ctl_sender_uses_user_auth(r))
 		return "not used (no user authentication method)";
 	switch (ctl_sender_password(x, r)) {
-	case 1:
+	case PASSWORD_SET:
 		return "set";
-	case 0:
+	case PASSWORD_NONE:
 		return "NONE: the sender authenticates with user but has no "
 		    "userPassword, so it cannot send over SMTP AUTH (set one: "
 		    "sendergatectl passwd)";
-	case -1:
+	case PASSWORD_HIDDEN:
 		return "unknown: this LDAP account cannot read userPassword "
 		    "(give --bind-dn)";
-	default:
-		return "unknown: LDAP failed";
+	case PASSWORD_FAILED:
+		break;
 	}
+	return "unknown: LDAP failed";
 }
 
 /* The reply-to in words: the milter's own rule (policy_replyto). */
@@ -241,7 +229,7 @@ ctl_cmd_sender_list(struct ctl_ctx *x, const struct ctl_args *a, char **v,
 			sender_row(sv[i]);
 		for (i = 0; i < ns; i++)
 			if (ctl_sender_uses_user_auth(sv[i]) &&
-			    ctl_sender_password(x, sv[i]) == 0)
+			    ctl_sender_password(x, sv[i]) == PASSWORD_NONE)
 				printf("# %s: no SMTP password: it cannot "
 				    "send over SMTP AUTH\n",
 				    first(sv[i], "mail", "?"));

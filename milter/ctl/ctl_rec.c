@@ -247,3 +247,18 @@ ctl_parent_dn(const char *dn)
 	}
 	return "";
 }
+
+/* Does the sender authenticate with user (sgAuthMethod absent = user)? */
+int
+ctl_sender_uses_user_auth(const struct ctl_rec *r)
+{
+	const struct ctl_attr	*a = ctl_rec_get(r, "sgAuthMethod");
+	size_t			 i;
+
+	if (a == NULL || a->n == 0)
+		return 1;
+	for (i = 0; i < a->n; i++)
+		if (strcasecmp(a->v[i], "user") == 0)
+			return 1;
+	return 0;
+}

@@ -160,21 +160,6 @@ ctl_usage_print(FILE *fp, const char *month, const struct ctl_usage_row *r,
 	}
 }
 
-/* The counters, opened once per run (closed in main). */
-int
-ctl_counters_open(struct ctl_ctx *x)
-{
-	char	 err[512];
-
-	if (x->ctrs != NULL)
-		return 0;
-	if ((x->ctrs = ctr_open(x->conf, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "sendergatectl: counters: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
 /* A limit value as the milter reads it (digits only), or LIMIT_NONE. */
 static long
 limit_value(const struct ctl_rec *r, const char *who)

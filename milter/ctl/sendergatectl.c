@@ -302,6 +302,21 @@ credentials(struct ctl_ctx *x, const struct ctl_args *a, char **secret)
 	return CTL_OK;
 }
 
+/* The counters, opened once per run (closed in main). */
+int
+ctl_counters_open(struct ctl_ctx *x)
+{
+	char	 err[512];
+
+	if (x->ctrs != NULL)
+		return 0;
+	if ((x->ctrs = ctr_open(x->conf, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "sendergatectl: counters: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Run the command c with its operands, the configuration loaded. */
 static int
 run(const struct command *c, const struct ctl_args *a, char **v, int n)
