@@ -41,7 +41,8 @@ DAEMON_LIBS = $(LIBS) -lsystemd -lmicrohttpd
 # sendergatectl on purpose: explain runs the milter's own decision.
 LIB	= milter/lib/log.o milter/lib/conf.o milter/lib/addr.o milter/lib/cidr.o \
 	  milter/lib/dirval.o milter/lib/policy.o milter/lib/siphash.o \
-	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/metrics.o
+	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/metrics.o \
+	  milter/lib/entry.o
 DIR	= milter/dir/dir.o milter/dir/dir_ldap.o milter/dir/dir_query.o \
 	  milter/dir/dir_mirror.o milter/dir/mirror_index.o \
 	  milter/dir/mirror_model.o milter/dir/mirror_cookie.o
@@ -70,7 +71,7 @@ TOOLS	= tests/tools/mtclient tests/bench/mtload
 .PHONY: all check unit integration demo deps install clean bench-mirror bench \
 	bench-hash FORCE package
 
-all: milter/sendergate milter/sendergatectl
+all: milter/sendergate milter/sendergatectl milter/lib/linked
 
 milter/%.o: milter/%.c $(HEADERS)
 	$(CC) $(SG_CFLAGS) -c -o $@ $<
@@ -93,51 +94,48 @@ milter/sendergatectl: $(CTL) $(COMMON)
 tests/unit/%.o: tests/unit/%.c $(HEADERS) tests/unit/show.h
 	$(CC) $(SG_CFLAGS) -c -o $@ $<
 
-tests/unit/test_addr: tests/unit/test_addr.o milter/lib/addr.o
-	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
-tests/unit/test_cidr: tests/unit/test_cidr.o milter/lib/cidr.o
-	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
-tests/unit/test_conf: tests/unit/test_conf.o milter/lib/conf.o milter/lib/log.o milter/lib/cidr.o \
-		milter/lib/dirval.o milter/lib/hostport.o
-	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
-tests/unit/test_policy: tests/unit/test_policy.o milter/lib/policy.o milter/lib/addr.o milter/lib/dirval.o \
-		milter/lib/cidr.o milter/lib/conf.o milter/lib/log.o milter/lib/hostport.o
-	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
-tests/unit/test_counter: tests/unit/test_counter.o milter/redis/counter.o milter/lib/log.o \
-		milter/lib/hostport.o milter/redis/sentinel.o milter/lib/siphash.o milter/lib/metrics.o \
-		milter/lib/policy.o milter/lib/addr.o milter/lib/dirval.o milter/lib/cidr.o \
-		milter/lib/conf.o
-	$(CC) $(SG_LDFLAGS) -o $@ $^ -lhiredis -lcrypto -lcmocka
+# lib/ as an archive: a program takes the objects it uses. That lib/
+# needs no LDAP, Redis or libmilter is checked by linking all of it into
+# a program with libc, libcrypto and pthread alone (milter/lib/linked).
+LIBA	= milter/lib/libsg.a
+$(LIBA): $(LIB)
+	rm -f $@
+	$(AR) rcs $@ $(LIB)
+milter/lib/linked: $(LIBA)
+	@printf 'int main(void) { return 0; }\n' >$@.c
+	@$(CC) $(SG_LDFLAGS) -o $@.bin $@.c -Wl,--whole-archive $(LIBA) \
+	    -Wl,--no-whole-archive -lcrypto || \
+	    { echo "milter/lib/ needs more than libc and libcrypto (see above): it may not"; \
+	      rm -f $@.c $@.bin; exit 1; }
+	@rm -f $@.c $@.bin
+	@touch $@
 
-tests/unit/test_ctl_validate: tests/unit/test_ctl_validate.o \
-		milter/ctl/ctl_validate.o milter/ctl/ctl_rec.o milter/lib/addr.o milter/lib/cidr.o \
-		milter/lib/dirval.o
+# Unit tests: each links the modules it tests (and fakes, if any) and
+# takes the rest it needs from lib/.
+tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
+tests/unit/test_policy tests/unit/test_dirval: tests/unit/%: tests/unit/%.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
-
-tests/unit/test_siphash: tests/unit/test_siphash.o milter/lib/siphash.o
+tests/unit/test_siphash: tests/unit/test_siphash.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
+tests/unit/test_counter: tests/unit/test_counter.o milter/redis/counter.o \
+		milter/redis/sentinel.o $(LIBA)
+	$(CC) $(SG_LDFLAGS) -o $@ $^ -lhiredis -lcrypto -lcmocka
+tests/unit/test_ctl_validate: tests/unit/test_ctl_validate.o \
+		milter/ctl/ctl_validate.o milter/ctl/ctl_rec.o $(LIBA)
+	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
+tests/unit/test_ctl_passwd: tests/unit/test_ctl_passwd.o milter/ctl/ctl_passwd.o
+	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcrypt -lcmocka
+
 # milter.c with libmilter, the directory and the counters faked
 tests/unit/test_milter: tests/unit/test_milter.o tests/unit/fake_milter.o \
-		milter/daemon/milter.o milter/daemon/mailfrom.o milter/lib/policy.o milter/daemon/snap.o \
-		milter/lib/addr.o milter/lib/dirval.o milter/lib/cidr.o milter/lib/conf.o \
-		milter/lib/hostport.o milter/lib/log.o milter/lib/metrics.o \
-		milter/daemon/milter_notice.o
+		milter/daemon/milter.o milter/daemon/mailfrom.o \
+		milter/daemon/snap.o milter/daemon/milter_notice.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
 tests/unit/test_milter.o tests/unit/fake_milter.o: tests/unit/fake_milter.h
 tests/unit/fake_milter.o: tests/unit/fake_milter.c tests/unit/fake_milter.h $(HEADERS)
 	$(CC) $(SG_CFLAGS) -Itests/unit -c -o $@ $<
 
-tests/unit/test_dirval: tests/unit/test_dirval.o milter/lib/dirval.o
-	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
-
-tests/unit/test_ctl_passwd: tests/unit/test_ctl_passwd.o milter/ctl/ctl_passwd.o
-	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcrypt -lcmocka
-
-MIRROR	= milter/dir/mirror_index.o milter/dir/mirror_model.o milter/dir/mirror_cookie.o \
-	  milter/dir/dir.o milter/dir/dir_query.o milter/dir/dir_mirror.o milter/dir/dir_ldap.o milter/lib/log.o \
-	  milter/lib/addr.o milter/lib/cidr.o milter/lib/dirval.o milter/lib/siphash.o \
-	  milter/lib/metrics.o milter/lib/policy.o milter/lib/conf.o milter/lib/hostport.o
-tests/unit/test_mirror: tests/unit/test_mirror.o $(MIRROR)
+tests/unit/test_mirror: tests/unit/test_mirror.o $(DIR) $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lldap -llber -lcmocka
 
 # Benchmarks (not part of check): make bench-mirror [BENCH_SIZES="10000 100000"]
@@ -257,7 +255,7 @@ tsan-check:
 	@sh tests/tools/tsan-check.sh $(TSAN_OUT)
 
 clean:
-	rm -f milter/*/*.o milter/sendergate milter/sendergatectl tests/unit/*.o $(UNIT) $(TOOLS)
+	rm -f milter/*/*.o $(LIBA) milter/lib/linked milter/sendergate milter/sendergatectl tests/unit/*.o $(UNIT) $(TOOLS)
 	rm -f tests/bench/bench_mirror tests/bench/nullmilter tests/bench/bench_hash
 	rm -f milter/lib/paths.h
 	rm -rf $(FUZZ_OUT) $(TSAN_OUT)

@@ -147,6 +147,7 @@ sender_main(void *arg)
 	int		 temporary;
 
 	(void)arg;
+	(void)pthread_setname_np(pthread_self(), "sg-notify");
 	while ((j = take()) != NULL) {
 		j->tries++;
 		if (notify_send(j->relay, j->from, j->to, j->nto, j->subject,

@@ -382,7 +382,7 @@ main(int argc, char *argv[])
 		fatalx("pthread_sigmask");
 	catch_signals();
 
-	if (pidfile_open(s->conf.pid_file, err, sizeof(err)) == -1)
+	if (pidfile_open(s->conf.pid_file, err, sizeof(err)) == PIDFILE_FAILED)
 		fatalx("%s", err);
 	open_socket(&s->conf);
 	drop_privileges(&s->conf);

@@ -23,12 +23,19 @@
  */
 int	check_conf(const struct sg_conf *c, char *err, size_t errlen);
 
+enum pidfile_result {
+	PIDFILE_LOCKED,			/* opened and locked: ours */
+	PIDFILE_NONE,			/* pid_file = "": none kept */
+	PIDFILE_FAILED			/* err says why (or whose lock) */
+};
+
 /*
- * Open and lock path (the process keeps the lock until it exits). 0; 1
- * when path is ""; -1 with the reason in err, naming the pid of the
- * instance holding the lock.
+ * Open and lock path (the process keeps the lock until it exits). On
+ * PIDFILE_FAILED, err names the reason, or the pid of the instance
+ * holding the lock.
  */
-int	pidfile_open(const char *path, char *err, size_t errlen);
+enum pidfile_result pidfile_open(const char *path, char *err,
+	    size_t errlen);
 /* Write this process's pid into the locked file (after daemonising). */
 void	pidfile_write(void);
 /* Remove the pid file (at stop). */

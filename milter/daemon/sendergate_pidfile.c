@@ -24,7 +24,7 @@ static dev_t	 pid_dev;
 static ino_t	 pid_ino;
 
 /* Open and lock path; see sendergate.h. */
-int
+enum pidfile_result
 pidfile_open(const char *path, char *err, size_t errlen)
 {
 	struct stat	 st;
@@ -34,20 +34,20 @@ pidfile_open(const char *path, char *err, size_t errlen)
 	int		 fd;
 
 	if (*path == '\0')
-		return 1;
+		return PIDFILE_NONE;
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
 	    0644);
 	if (fd == -1) {
 		snprintf(err, errlen, "pid_file %s: cannot open: %s", path,
 		    strerror(errno));
-		return -1;
+		return PIDFILE_FAILED;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno != EWOULDBLOCK) {
 			snprintf(err, errlen, "pid_file %s: cannot lock: %s",
 			    path, strerror(errno));
 			close(fd);
-			return -1;
+			return PIDFILE_FAILED;
 		}
 		n = pread(fd, buf, sizeof(buf) - 1, 0);
 		buf[n > 0 ? n : 0] = '\0';
@@ -59,18 +59,18 @@ pidfile_open(const char *path, char *err, size_t errlen)
 			snprintf(err, errlen, "already running (pid_file %s "
 			    "is locked)", path);
 		close(fd);
-		return -1;
+		return PIDFILE_FAILED;
 	}
 	if (fstat(fd, &st) == -1 || (pid_path = strdup(path)) == NULL) {
 		snprintf(err, errlen, "pid_file %s: %s", path,
 		    strerror(errno));
 		close(fd);
-		return -1;
+		return PIDFILE_FAILED;
 	}
 	pid_dev = st.st_dev;
 	pid_ino = st.st_ino;
 	pid_fd = fd;
-	return 0;
+	return PIDFILE_LOCKED;
 }
 
 /* Replace the file's contents with our pid. */

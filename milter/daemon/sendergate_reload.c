@@ -86,7 +86,7 @@ dir_answers(struct directory *d)
 	r = dir_lookup(d, "reload-probe@reload.invalid", "reload.invalid",
 	    &ans);
 	dir_answer_release(&ans);
-	return r != -1;
+	return r != DIR_FAILED;
 }
 
 /*

@@ -40,36 +40,24 @@ snap_release(struct snap *s)
 	if (s == NULL ||
 	    __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
-	if (s->dir_from != NULL)
-		snap_release(s->dir_from);
-	else
-		dir_close(s->dir);
-	if (s->ctrs_from != NULL)
-		snap_release(s->ctrs_from);
-	else
-		ctr_close(s->ctrs);
+	dir_close(s->dir);
+	ctr_close(s->ctrs);
 	conf_free(&s->conf);
 	free(s);
 }
 
-/* Use the directory of from (and keep from's configuration alive). */
+/* Use the directory of from. */
 void
 snap_share_dir(struct snap *to, struct snap *from)
 {
-	if (from->dir_from != NULL)
-		from = from->dir_from;
-	to->dir = from->dir;
-	to->dir_from = snap_ref(from);
+	to->dir = from->dir != NULL ? dir_ref(from->dir) : NULL;
 }
 
-/* Use the counters of from (they copied what they read of its conf). */
+/* Use the counters of from. */
 void
 snap_share_ctrs(struct snap *to, struct snap *from)
 {
-	if (from->ctrs_from != NULL)
-		from = from->ctrs_from;
-	to->ctrs = from->ctrs;
-	to->ctrs_from = snap_ref(from);
+	to->ctrs = from->ctrs != NULL ? ctr_ref(from->ctrs) : NULL;
 }
 
 /* A reference to the snapshot in force. */

@@ -9,10 +9,14 @@
  * one is freed, with its directory, when its last holder drops it.
  *
  * A snapshot whose directory keys did not change shares the directory of
- * the one before (snap_share_dir): it then holds a reference to the
- * snapshot that opened the directory (dir_from), whose configuration the
- * directory goes on reading; the configuration a directory reads is thus
- * never freed before the directory.
+ * the one before (snap_share_dir), and one whose Redis keys did not
+ * change shares its counters (snap_share_ctrs): it takes a reference to
+ * that object, not to the older snapshot. The directory and the counters
+ * copied what they read of the configuration they were opened with, so
+ * an old snapshot, its directory and its counters each go as soon as
+ * nothing uses them: a directory that a reload replaced is closed (its
+ * sync thread and its copy of the directory with it) when the last
+ * message that took it ends, whatever became of the counters.
  */
 #ifndef SG_SNAP_H
 #define SG_SNAP_H
@@ -24,10 +28,8 @@
 struct snap {
 	int		 refs;		/* atomic */
 	struct sg_conf	 conf;
-	struct directory *dir;		/* opened for conf, or dir_from's */
-	struct snap	*dir_from;	/* a reference; NULL: dir is ours */
-	struct counters	*ctrs;		/* opened for conf, or ctrs_from's */
-	struct snap	*ctrs_from;	/* a reference; NULL: ctrs is ours */
+	struct directory *dir;		/* a reference (or NULL: none opened) */
+	struct counters	*ctrs;		/* a reference (or NULL) */
 };
 
 /* A new snapshot (one reference, the caller's); NULL when out of memory. */
@@ -36,13 +38,13 @@ struct snap *snap_new(void);
 /* Another reference to s. */
 struct snap *snap_ref(struct snap *s);
 
-/* Drop a reference; the last frees conf and closes (or lets go of) dir. */
+/* Drop a reference; the last frees conf and drops dir's and ctrs's. */
 void	snap_release(struct snap *s);
 
-/* Let to use from's directory (to has none yet). */
+/* Let to use from's directory, taking a reference (to has none yet). */
 void	snap_share_dir(struct snap *to, struct snap *from);
 
-/* Let to use from's counters (to has none yet). */
+/* Let to use from's counters, taking a reference (to has none yet). */
 void	snap_share_ctrs(struct snap *to, struct snap *from);
 
 /* A reference to the snapshot in force; NULL before the first publish. */

@@ -23,6 +23,8 @@ extern const struct dir_backend dir_backend_query;
 extern const struct dir_backend dir_backend_mirror;
 
 struct directory {
+	int			 refs;		/* atomic; see dir_ref */
+	struct sg_conf		 conf;		/* our copy: the backend reads it */
 	const struct dir_backend *be;
 	void			 *h;
 };
@@ -37,45 +39,53 @@ dir_open(const struct sg_conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	if (conf_copy(&d->conf, c) == -1) {
+		snprintf(err, errlen, "out of memory");
+		free(d);
+		return NULL;
+	}
+	d->refs = 1;
 	/* mirror falls back to query by itself on a server without sync */
 	d->be = c->ldap_mode == LDAP_MODE_MIRROR ? &dir_backend_mirror :
 	    &dir_backend_query;
-	if ((d->h = d->be->open(c, err, errlen)) == NULL) {
+	if ((d->h = d->be->open(&d->conf, err, errlen)) == NULL) {
+		conf_free(&d->conf);
 		free(d);
 		return NULL;
 	}
 	return d;
 }
 
-/* Ask the backend. */
-int
+/* Ask the backend; keep its kind in the answer. */
+enum dir_kind
 dir_lookup(struct directory *d, const char *addr, const char *domain,
     struct dir_answer *ans)
 {
-	ans->kind = DIR_FAILED;
 	ans->entry = NULL;
 	ans->stale = 0;
-	if (d == NULL)
-		return -1;		/* a directory that did not open */
-	return d->be->lookup(d->h, addr, domain, ans);
+	/* NULL: a directory that did not open */
+	ans->kind = d == NULL ? DIR_FAILED :
+	    d->be->lookup(d->h, addr, domain, ans);
+	return ans->kind;
 }
 
-/* Drop the answer's reference. */
-void
-dir_answer_release(struct dir_answer *ans)
+/* Another reference. */
+struct directory *
+dir_ref(struct directory *d)
 {
-	if (ans->entry != NULL)
-		entry_unref(ans->entry);
-	ans->entry = NULL;
+	__atomic_add_fetch(&d->refs, 1, __ATOMIC_RELAXED);
+	return d;
 }
 
-/* Close the backend. */
+/* Drop a reference; close the backend with the last. */
 void
 dir_close(struct directory *d)
 {
-	if (d == NULL)
+	if (d == NULL ||
+	    __atomic_sub_fetch(&d->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	d->be->close(d->h);
+	conf_free(&d->conf);
 	free(d);
 }
 
@@ -112,48 +122,4 @@ dir_hash(const char *s)
 	pthread_once(&hash_once, hash_key_init);
 	h = siphash24(hash_key, s, strlen(s));
 	return (unsigned)(h ^ h >> 32);
-}
-
-/* Take a reference. */
-struct sg_entry *
-entry_ref(struct sg_entry *e)
-{
-	__atomic_add_fetch(&e->refs, 1, __ATOMIC_RELAXED);
-	return e;
-}
-
-/* Free a NULL-terminated or counted string list. */
-static void
-free_list(char **l, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		free(l[i]);
-	free(l);
-}
-
-/* Drop a reference; free the entry with the last one. */
-void
-entry_unref(struct sg_entry *e)
-{
-	if (e == NULL ||
-	    __atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) != 0)
-		return;
-	free(e->dom.dn);
-	free(e->dom.name);
-	free(e->dom.primary);
-	free(e->dom.reason);
-	free(e->dom.nets);
-	free(e->dom.archive);
-	free_list(e->dom.notify, e->dom.nnotify);
-	free(e->snd.dn);
-	free(e->snd.mail);
-	free_list(e->snd.authids, e->snd.nauthids);
-	free(e->snd.nets);
-	free_list(e->snd.bcc, e->snd.nbcc);
-	free(e->snd.reason);
-	free(e->snd.replyto);
-	free_list(e->snd.notify, e->snd.nnotify);
-	free(e);
 }

@@ -528,6 +528,8 @@ sync_main(void *arg)
 	sigset_t	 pipe;
 	int		 fd = -1;
 
+	/* ps -L, top -H and the tests tell it by its name */
+	(void)pthread_setname_np(pthread_self(), "sg-mirror");
 	/*
 	 * A write on a connection close shut down must not kill us; and the
 	 * signals the daemon's main thread handles (stop, reload) are not
@@ -645,24 +647,22 @@ m_open(const struct sg_conf *c, char *err, size_t errlen)
 }
 
 /* Answer from the copy (or from query mode after a fall-back). */
-static int
+static enum dir_kind
 m_lookup(void *h, const char *addr, const char *domain,
     struct dir_answer *ans)
 {
 	struct mirror	*m = h;
 	void		*q;
 	long long	 lost;
-	int		 ret;
+	enum dir_kind	 ret;
 
 	if ((q = __atomic_load_n(&m->fallback, __ATOMIC_ACQUIRE)) != NULL)
 		return dir_backend_query.lookup(q, addr, domain, ans);
 	lost = __atomic_load_n(&m->lost_at, __ATOMIC_RELAXED);
-	if (lost != 0 && now_ms() - lost > m->conf->mirror_max_stale) {
-		ans->kind = DIR_FAILED;
-		return -1;
-	}
+	if (lost != 0 && now_ms() - lost > m->conf->mirror_max_stale)
+		return DIR_FAILED;
 	ret = mi_lookup(m->idx, addr, domain, ans);
-	ans->stale = lost != 0 && ret >= 0;
+	ans->stale = lost != 0 && ret != DIR_FAILED;
 	return ret;
 }
 
@@ -688,6 +688,8 @@ m_close(void *h)
 	mi_free(m->idx);	/* and the live table */
 	cookie_drop(m);
 	free(m->kept);
+	log_info("mirror of %s: closed, its copy of the directory freed",
+	    m->uri != NULL ? m->uri : "(no server)");
 	ldap_memfree(m->uri);
 	pthread_cond_destroy(&m->cond);
 	pthread_mutex_destroy(&m->lock);

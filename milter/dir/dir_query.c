@@ -32,7 +32,7 @@
 struct cached {
 	struct cached	*next;
 	char		*key;		/* normalised address */
-	int		 kind;		/* enum dir_kind */
+	enum dir_kind	 kind;
 	struct sg_entry	*entry;		/* DIR_SENDER: one reference */
 	long long	 expires;	/* monotonic ms */
 };
@@ -155,25 +155,17 @@ cache_find(struct query *q, const char *key)
 	return NULL;
 }
 
-/* Copy a cached answer into ans (taking a reference). Locked. */
-static int
+/* Copy a cached answer into ans (taking a reference); its kind. Locked. */
+static enum dir_kind
 cache_answer(const struct cached *e, struct dir_answer *ans)
 {
-	ans->kind = e->kind;
 	ans->entry = e->entry != NULL ? entry_ref(e->entry) : NULL;
-	switch (e->kind) {
-	case DIR_SENDER:
-		return 1;
-	case DIR_FAILED:
-		return -1;
-	default:
-		return 0;
-	}
+	return e->kind;
 }
 
 /* Store an answer for ttl ms (0: not at all). */
 static void
-cache_store(struct query *q, const char *key, int kind,
+cache_store(struct query *q, const char *key, enum dir_kind kind,
     struct sg_entry *entry, long ttl)
 {
 	struct cached	*e;
@@ -205,11 +197,11 @@ cache_store(struct query *q, const char *key, int kind,
 }
 
 /*
- * Search and build the answer. Returns 1 / 0 / -1 like lookup; sets
- * *broken when the failure is a malformed entry (worth caching), and
- * *lderr when the connection must be dropped.
+ * Search and build the answer; its kind. Sets *broken when the failure
+ * is a malformed entry (worth caching), and *lderr when the connection
+ * must be dropped.
  */
-static int
+static enum dir_kind
 q_search(struct query *q, LDAP *ld, const char *addr, const char *domain,
     struct dir_answer *ans, int *broken, int *lderr)
 {
@@ -219,13 +211,14 @@ q_search(struct query *q, LDAP *ld, const char *addr, const char *domain,
 	struct timeval		 tv;
 	LDAPMessage		*res = NULL, *m, *dm = NULL;
 	struct sg_entry		*e = NULL;
-	int			 rc, ndom = 0, ret = -1;
+	int			 rc, ndom = 0;
+	enum dir_kind		 ret = DIR_FAILED;
 	char			*dn, *first = NULL;
 
 	*broken = *lderr = 0;
 	if (ldap_filter_escape(addr, ea, sizeof(ea)) == -1 ||
 	    ldap_filter_escape(domain, ed, sizeof(ed)) == -1)
-		return -1;
+		return DIR_FAILED;
 	snprintf(filter, sizeof(filter), "(|(&(objectClass=sgDomain)"
 	    "(sgPrimaryDomain=%s))(&(objectClass=sgSender)(mail=%s)))",
 	    ed, ea);
@@ -262,8 +255,7 @@ q_search(struct query *q, LDAP *ld, const char *addr, const char *domain,
 		}
 	}
 	if (ndom == 0) {
-		ans->kind = DIR_NO_DOMAIN;
-		ret = 0;
+		ret = DIR_NO_DOMAIN;
 		goto out;
 	}
 	if ((e = calloc(1, sizeof(*e))) == NULL)
@@ -287,8 +279,7 @@ q_search(struct query *q, LDAP *ld, const char *addr, const char *domain,
 			break;
 	}
 	if (m == NULL) {
-		ans->kind = DIR_NO_SENDER;
-		ret = 0;
+		ret = DIR_NO_SENDER;
 		goto out;
 	}
 	if (dir_ldap_parse_sender(ld, m, &e->snd, err, sizeof(err)) == -1) {
@@ -297,10 +288,9 @@ q_search(struct query *q, LDAP *ld, const char *addr, const char *domain,
 		*broken = 1;
 		goto out;
 	}
-	ans->kind = DIR_SENDER;
 	ans->entry = e;
 	e = NULL;
-	ret = 1;
+	ret = DIR_SENDER;
 out:
 	entry_unref(e);
 	ldap_memfree(first);
@@ -309,7 +299,7 @@ out:
 }
 
 /* Look up addr: cache, else LDAP, else a stale cached answer. */
-static int
+static enum dir_kind
 q_lookup(void *h, const char *addr, const char *domain,
     struct dir_answer *ans)
 {
@@ -317,7 +307,8 @@ q_lookup(void *h, const char *addr, const char *domain,
 	struct cached	*e;
 	LDAP		*ld;
 	long long	 now = now_ms();
-	int		 ret, broken = 0, lderr = 1;
+	enum dir_kind	 ret;
+	int		 broken = 0, lderr = 1;
 
 	pthread_mutex_lock(&q->lock);
 	if ((e = cache_find(q, addr)) != NULL && e->expires > now) {
@@ -335,10 +326,10 @@ q_lookup(void *h, const char *addr, const char *domain,
 			ldap_unbind_ext_s(ld, NULL, NULL);
 		else
 			pool_put(q, ld);
-		if (ret >= 0 || broken) {
+		if (ret != DIR_FAILED || broken) {
 			/* a malformed entry is cached like a miss */
-			cache_store(q, addr, ans->kind, ans->entry,
-			    ret == 1 ? q->conf->cache_ttl :
+			cache_store(q, addr, ret, ans->entry,
+			    ret == DIR_SENDER ? q->conf->cache_ttl :
 			    q->conf->negative_cache_ttl);
 			metrics_cache(MET_CACHE_MISS);
 			return ret;
@@ -360,8 +351,7 @@ q_lookup(void *h, const char *addr, const char *domain,
 	}
 	pthread_mutex_unlock(&q->lock);
 	metrics_cache(MET_CACHE_FAILED);
-	ans->kind = DIR_FAILED;
-	return -1;
+	return DIR_FAILED;
 }
 
 /* Free the cache and the pool. */

@@ -53,12 +53,13 @@ void	mi_free(struct mirror_index *);		/* and its current table */
 struct mi_table *mi_swap(struct mirror_index *, struct mi_table *t);
 
 /*
- * Look up like dir_lookup: 1 found (ans->entry referenced), 0 (ans->kind
- * DIR_NO_DOMAIN or DIR_NO_SENDER), -1 (no table yet, a conflicting or
- * malformed domain, a malformed sender). Any thread, any time.
+ * Look up like dir_lookup, returning the kind: DIR_SENDER (ans->entry
+ * referenced), DIR_NO_DOMAIN, DIR_NO_SENDER, or DIR_FAILED (no table
+ * yet, a conflicting or malformed domain, a malformed sender). Any
+ * thread, any time.
  */
-int	mi_lookup(struct mirror_index *, const char *addr, const char *domain,
-	    struct dir_answer *ans);
+enum dir_kind mi_lookup(struct mirror_index *, const char *addr,
+	    const char *domain, struct dir_answer *ans);
 
 /* ---- mirror_model.c --------------------------------------------------- */
 

@@ -321,33 +321,30 @@ mi_swap(struct mirror_index *mi, struct mi_table *t)
 	return old;
 }
 
-/* The domain, then the sender: 1 / 0 / -1 like dir_lookup. */
-int
+/* The domain, then the sender: the kind, like dir_lookup. */
+enum dir_kind
 mi_lookup(struct mirror_index *mi, const char *addr, const char *domain,
     struct dir_answer *ans)
 {
 	struct sg_entry	*e = NULL;
-	int		 ret = -1, st;
+	enum dir_kind	 ret = DIR_FAILED;
+	int		 st;
 
-	ans->kind = DIR_FAILED;
 	ans->entry = NULL;
 	pthread_rwlock_rdlock(&mi->lock);
 	if (mi->cur == NULL)
 		goto out;
 	if ((st = map_get(&mi->cur->domains, domain, NULL)) == 0) {
-		ans->kind = DIR_NO_DOMAIN;
-		ret = 0;
+		ret = DIR_NO_DOMAIN;
 		goto out;
 	}
 	if (st != ST_OK)
 		goto out;
 	if ((st = map_get(&mi->cur->senders, addr, &e)) == 0) {
-		ans->kind = DIR_NO_SENDER;
-		ret = 0;
+		ret = DIR_NO_SENDER;
 	} else if (st == ST_OK && e != NULL) {
-		ans->kind = DIR_SENDER;
 		ans->entry = e;
-		ret = 1;
+		ret = DIR_SENDER;
 	}
 out:
 	pthread_rwlock_unlock(&mi->lock);

@@ -274,6 +274,13 @@ field(struct sg_conf *c, size_t off)
 	return (char *)c + off;
 }
 
+/* The same, read-only. */
+static const void *
+cfield(const struct sg_conf *c, size_t off)
+{
+	return (const char *)c + off;
+}
+
 /* Is ch white space (the C locale's isspace)? */
 static int
 is_space(int ch)
@@ -956,6 +963,28 @@ free_value(const struct param *p, struct sg_conf *c)
 	}
 }
 
+/* Set p's pointers in c to NULL without freeing (c is a shallow copy). */
+static void
+clear_pointers(const struct param *p, struct sg_conf *c)
+{
+	switch (p->type) {
+	case T_STR:
+		*(char **)field(c, p->off) = NULL;
+		if (p->flags & F_SECRET)
+			*(char **)field(c, p->aux) = NULL;
+		break;
+	case T_URIS:
+		*(char ***)field(c, p->off) = NULL;
+		break;
+	case T_LISTENERS:
+		*(struct sg_listener **)field(c, p->off) = NULL;
+		*(size_t *)field(c, p->aux) = 0;
+		break;
+	default:
+		break;
+	}
+}
+
 /* Set every key of a zeroed *c to its default. 0, or -1 with buf. */
 static int
 apply_defaults(struct sg_conf *c, char *buf, size_t len)
@@ -1294,6 +1323,94 @@ conf_free(struct sg_conf *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* *dst = a copy of string src (NULL stays NULL): 0, or -1. */
+static int
+copy_str(char **dst, const char *src)
+{
+	*dst = NULL;
+	if (src != NULL && (*dst = strdup(src)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* Copy p's storage from src into dst, whose pointers are NULL: 0, -1. */
+static int
+copy_value(const struct param *p, struct sg_conf *dst,
+    const struct sg_conf *src)
+{
+	char *const		*sv;
+	char			***dv;
+	const struct sg_listener *sl;
+	struct sg_listener	**dl;
+	size_t			 i, n;
+
+	switch (p->type) {
+	case T_STR:
+		if (copy_str(field(dst, p->off),
+		    *(char *const *)cfield(src, p->off)))
+			return -1;
+		if ((p->flags & F_SECRET) && copy_str(field(dst, p->aux),
+		    *(char *const *)cfield(src, p->aux)))
+			return -1;
+		return 0;
+	case T_URIS:
+		sv = *(char **const *)cfield(src, p->off);
+		dv = field(dst, p->off);
+		*dv = NULL;
+		if (sv == NULL)
+			return 0;
+		for (n = 0; sv[n] != NULL; n++)
+			;
+		if ((*dv = calloc(n + 1, sizeof(**dv))) == NULL)
+			return -1;
+		for (i = 0; i < n; i++)
+			if (copy_str(&(*dv)[i], sv[i]) == -1)
+				return -1;
+		return 0;
+	case T_LISTENERS:
+		sl = *(struct sg_listener *const *)cfield(src, p->off);
+		dl = field(dst, p->off);
+		n = *(const size_t *)cfield(src, p->aux);
+		*dl = NULL;
+		*(size_t *)field(dst, p->aux) = 0;
+		if (sl == NULL || n == 0)
+			return 0;
+		if ((*dl = calloc(n, sizeof(**dl))) == NULL)
+			return -1;
+		*(size_t *)field(dst, p->aux) = n;
+		for (i = 0; i < n; i++) {
+			(*dl)[i].method = sl[i].method;
+			if (copy_str(&(*dl)[i].name, sl[i].name) == -1)
+				return -1;
+		}
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* A deep copy of src into dst: 0, or -1 (out of memory; dst empty). */
+int
+conf_copy(struct sg_conf *dst, const struct sg_conf *src)
+{
+	size_t	 i;
+
+	*dst = *src;
+	/* no pointer of src's stays in dst before copy_value replaces it */
+	for (i = 0; i < NPARAMS; i++)
+		clear_pointers(&params[i], dst);
+	dst->path = NULL;
+	for (i = 0; i < NPARAMS; i++)
+		if (copy_value(&params[i], dst, src) == -1)
+			goto fail;
+	if (copy_str(&dst->path, src->path) == -1)
+		goto fail;
+	return 0;
+fail:
+	conf_free(dst);
+	return -1;
+}
+
 /* The method of listener name, else default_access_method. */
 int
 conf_listener_method(const struct sg_conf *c, const char *name)
@@ -1366,13 +1483,6 @@ static const struct {
 	{ "metrics_address", CONF_RESTART },
 	{ "quota_warn", CONF_REDIS },
 };
-
-/* Address of the field at offset off in a read-only c. */
-static const void *
-cfield(const struct sg_conf *c, size_t off)
-{
-	return (const char *)c + off;
-}
 
 /* Equal strings, NULL only equal to NULL. */
 static int

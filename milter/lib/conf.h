@@ -113,6 +113,13 @@ int	conf_load(const char *path, struct sg_conf *c, char *err, size_t errlen);
 /* Set *c to the defaults alone (no file); for tests and tools. */
 void	conf_defaults(struct sg_conf *c);
 
+/*
+ * A deep copy of src into dst (for a module that outlives the snapshot
+ * it was opened for): 0, or -1 when out of memory (dst then holds
+ * nothing to free). Free it with conf_free.
+ */
+int	conf_copy(struct sg_conf *dst, const struct sg_conf *src);
+
 /* Free what conf_load or conf_defaults allocated; c may be reloaded. */
 void	conf_free(struct sg_conf *c);
 

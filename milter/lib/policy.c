@@ -358,15 +358,21 @@ policy_headers(const struct sg_conf *c, const char *envaddr,
 
 /* Rule 14, and rule 11 when the commit itself fails. */
 void
-policy_commit(const struct sg_conf *c, const char *addr, int r,
+policy_commit(const struct sg_conf *c, const char *addr, enum ctr_result r,
     struct decision *d)
 {
-	if (r < 0)
+	switch (r) {
+	case CTR_FAILED:
 		counter_error(c, d);
-	else if (r == 0)
+		break;
+	case CTR_LIMIT:
 		quota_reached(c, addr, d);
-	else
+		break;
+	case CTR_COUNTED:
+	case CTR_RETRY:
 		pass(d, RULE_OK);
+		break;
+	}
 }
 
 /* Add a copy unless it is a recipient or already chosen. */

@@ -13,7 +13,8 @@
 #include "lib/addr.h"
 #include "lib/cidr.h"
 #include "lib/conf.h"
-#include "dir/dir.h"
+#include "lib/count.h"
+#include "lib/entry.h"
 
 enum pol_action {
 	POL_CONTINUE = 0,		/* passes; go on */
@@ -114,8 +115,8 @@ void	policy_headers(const struct sg_conf *, const char *envaddr,
 	    const struct pol_headers *, struct decision *);
 
 /* Rule 14 (and 11 at commit): r is ctr_commit's result. */
-void	policy_commit(const struct sg_conf *, const char *addr, int r,
-	    struct decision *);
+void	policy_commit(const struct sg_conf *, const char *addr,
+	    enum ctr_result r, struct decision *);
 
 /*
  * The copies to add on acceptance: each sgBccAddress, and the archive

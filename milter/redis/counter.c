@@ -153,6 +153,7 @@ static const char reset_script[] =
 #define HOST_MAX	256
 
 struct counters {
+	int		 refs;			/* atomic; see ctr_ref */
 	/* where */
 	char		*unix_path;		/* or NULL: host, port */
 	char		 host[HOST_MAX];
@@ -228,6 +229,7 @@ ctr_open(const struct sg_conf *c, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	ct->refs = 1;
 	pthread_mutex_init(&ct->mtx, NULL);
 	if (c->redis_sentinels != NULL && c->redis_sentinels[0] != '\0') {
 		ct->sentinel = sentinel_new(c->redis_sentinels,
@@ -298,11 +300,20 @@ pool_flush(struct counters *ct, int newgen)
 		redisFree(old[i]);
 }
 
-/* Close and free. */
+/* Another reference. */
+struct counters *
+ctr_ref(struct counters *ct)
+{
+	__atomic_add_fetch(&ct->refs, 1, __ATOMIC_RELAXED);
+	return ct;
+}
+
+/* Drop a reference; close and free with the last. */
 void
 ctr_close(struct counters *ct)
 {
-	if (ct == NULL)
+	if (ct == NULL ||
+	    __atomic_sub_fetch(&ct->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	pool_flush(ct, 0);
 	pthread_mutex_destroy(&ct->mtx);
@@ -1063,6 +1074,12 @@ ctr_command(struct counters *ct, int argc, const char **argv, int idempotent)
 	if ((r = run(ct, &cn, argc, argv, NULL, idempotent)) == NULL)
 		return NULL;
 	conn_give(ct, &cn);
+	if (r->type == REDIS_REPLY_ERROR) {
+		/* the connection is sound; the command failed: one answer */
+		log_warnx("redis %s: %s", argv[0], r->str);
+		freeReplyObject(r);
+		return NULL;
+	}
 	return r;
 }
 

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <time.h>
+#include "lib/count.h"
 #include "lib/conf.h"
 
 #define SG_MONTH_LEN	8		/* "YYYY-MM" and NUL */
@@ -29,12 +30,6 @@ struct counters;
 struct redisReply;
 
 /* What a counter call found. */
-enum ctr_result {
-	CTR_FAILED = -1,		/* Redis failed; nothing known */
-	CTR_LIMIT = 0,			/* a limit would be passed; not counted */
-	CTR_COUNTED = 1,		/* counted (commit), or read (read) */
-	CTR_RETRY = 2			/* a forgiven retry; not counted */
-};
 
 /*
  * Open the counters of c: redis_address, or redis_sentinels with
@@ -44,7 +39,13 @@ enum ctr_result {
  */
 struct counters *ctr_open(const struct sg_conf *c, char *err, size_t errlen);
 
-/* Close the idle connections and free; NULL is fine. */
+/*
+ * The counters are reference counted: ctr_open gives the caller one
+ * reference, ctr_ref another (a reload whose Redis keys did not change
+ * shares them); ctr_close drops one, and the last closes the idle
+ * connections and frees. NULL is fine.
+ */
+struct counters *ctr_ref(struct counters *);
 void	ctr_close(struct counters *);
 
 /*
@@ -119,8 +120,9 @@ int	ctr_reset(struct counters *, const char *primary, const char *sender,
  * verification codes): one command (argc, argv) on a pooled connection,
  * with the pool's reconnection and master-finding rules. idempotent: it
  * may be sent once more after a transport error (reads, SET of a fixed
- * value). The reply, error replies included, belongs to the caller
- * (freeReplyObject); NULL when Redis failed (logged).
+ * value). One answer: the reply, never an error reply, which belongs to
+ * the caller (freeReplyObject); or NULL when the command did not succeed,
+ * whether Redis was unreachable or answered with an error (logged).
  */
 struct redisReply *ctr_command(struct counters *, int argc,
 	    const char **argv, int idempotent);

@@ -125,7 +125,7 @@ time_set(struct mirror_index *mi, char **set, size_t n)
 	size_t		 i;
 
 	for (i = 0; i < n; i++) {
-		if (mi_lookup(mi, set[i], strchr(set[i], '@') + 1, &ans) != 1) {
+		if (mi_lookup(mi, set[i], strchr(set[i], '@') + 1, &ans) != DIR_SENDER) {
 			fprintf(stderr, "bench_hash: %s not found\n", set[i]);
 			exit(1);
 		}

@@ -68,7 +68,7 @@ limit_of(long i)
 	const char		*d = addr_of(i, buf, sizeof(buf));
 	long			 lim = -1;
 
-	if (dir_lookup(dir, buf, d, &a) == 1)
+	if (dir_lookup(dir, buf, d, &a) == DIR_SENDER)
 		lim = a.entry->snd.limit;
 	dir_answer_release(&a);
 	return lim;

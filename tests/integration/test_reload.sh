@@ -13,7 +13,9 @@
 #     in slapd's log) and put in force; with a wrong bind password it
 #     never answers, and the running configuration is kept;
 #   - reloads that open the directory anew, under load on connections
-#     that stay open: no wire error, every message accepted.
+#     that stay open: no wire error, every message accepted;
+#   - what a reload replaced is let go: the directory's sync thread and
+#     LDAP connection, the counters' Redis connections.
 . "$(dirname "$0")/../lib/servers.sh"
 . "$(dirname "$0")/../lib/milter.sh"
 
@@ -46,6 +48,11 @@ hup() {
 	eventually 15 sh -c "[ \$(grep -c 'reloaded \|keeping the running' \
 	    '$SG_TMP/$1.log') -gt $_n ]"
 	logged "$1" "$2"
+}
+
+# conns PID PORT: established TCP connections of process PID to PORT.
+conns() {
+	ss -Htnp state established "( dport = :$2 )" | grep -c "pid=$1,"
 }
 
 # nofrom QID: a message from bob without a From header, to its end.
@@ -170,6 +177,33 @@ for mode in mirror query; do
 	    test "${msgs:-0}" -gt 0 -a "$acc" = "$msgs"
 	check "$mode: under load: four reloads done" \
 	    test "$(grep -c 'directory opened anew' "$SG_TMP/$m.log")" -ge 5
+
+	# --- what a reload replaced is let go ------------------------------
+	# A reload that changes directory keys alone replaces the directory,
+	# one that changes Redis keys alone the counters; the one replaced
+	# is closed once no message holds it (a snapshot holds the two
+	# objects, not the snapshot before it, which held the other one).
+	if [ $mode = mirror ]; then
+		check "$mode: after the reloads, one sync thread: the replaced ones stopped" \
+		    test "$(cat /proc/$pid/task/*/comm | grep -cx sg-mirror)" = 1
+		check "$mode: ... one connection to slapd" \
+		    test "$(conns $pid $SLAPD_PORT)" = 1
+		check "$mode: ... and the replaced copies freed" \
+		    logged $m "closed, its copy of the directory freed"
+	fi
+	check "$mode: Redis connections of the load kept for reuse" \
+	    test "$(conns $pid $REDIS_PORT)" -ge 1
+	milter_set $m "redis_timeout = 600ms"
+	hup $m "Redis connections made anew" >/dev/null
+	ok_mt $m "$mode-new-ctrs" <<-EOF
+	$(nofrom C1)
+	expect continue
+	EOF
+	check "$mode: redis_timeout changed: the replaced counters closed their connections (one left, the new one's)" \
+	    test "$(conns $pid $REDIS_PORT)" = 1
+	[ $mode = mirror ] &&
+	    check "$mode: ... and the directory shared with the reload still runs" \
+	    test "$(cat /proc/$pid/task/*/comm | grep -cx sg-mirror)" = 1
 	milter_stop $m
 	check "$mode: stopped cleanly afterwards" logged $m "info: stopped"
 	check "$mode: no sanitizer report or crash" no_crash $m

@@ -104,7 +104,7 @@ smfi_setsymlist(SMFICTX *ctx, int stage, char *macros)
 
 /* ---- the directory ----------------------------------------------------- */
 
-int
+enum dir_kind
 dir_lookup(struct directory *d, const char *addr, const char *domain,
     struct dir_answer *ans)
 {
@@ -114,23 +114,20 @@ dir_lookup(struct directory *d, const char *addr, const char *domain,
 	ans->entry = NULL;
 	ans->stale = 0;
 	fk.lookups++;
-	if (fk.dir_fails) {
-		ans->kind = DIR_FAILED;
-		return -1;
-	}
-	for (i = 0; i < fk.nentries; i++)
-		if (strcmp(fk.entries[i]->snd.mail, addr) == 0) {
-			ans->kind = DIR_SENDER;
-			ans->entry = entry_ref(fk.entries[i]);
-			return 1;
-		}
-	for (i = 0; i < fk.nentries; i++)
-		if (strcmp(fk.entries[i]->dom.primary, domain) == 0) {
-			ans->kind = DIR_NO_SENDER;
-			return 0;
-		}
 	ans->kind = DIR_NO_DOMAIN;
-	return 0;
+	if (fk.dir_fails)
+		ans->kind = DIR_FAILED;
+	else
+		for (i = 0; i < fk.nentries; i++)
+			if (strcmp(fk.entries[i]->snd.mail, addr) == 0) {
+				ans->kind = DIR_SENDER;
+				ans->entry = entry_ref(fk.entries[i]);
+				return ans->kind;
+			}
+	for (i = 0; ans->kind == DIR_NO_DOMAIN && i < fk.nentries; i++)
+		if (strcmp(fk.entries[i]->dom.primary, domain) == 0)
+			ans->kind = DIR_NO_SENDER;
+	return ans->kind;
 }
 
 void
@@ -155,6 +152,12 @@ entry_unref(struct sg_entry *e)
 		e->refs--;
 }
 
+struct directory *
+dir_ref(struct directory *d)
+{
+	return d;
+}
+
 void
 dir_close(struct directory *d)
 {
@@ -162,6 +165,12 @@ dir_close(struct directory *d)
 }
 
 /* ---- the counters ------------------------------------------------------ */
+
+struct counters *
+ctr_ref(struct counters *c)
+{
+	return c;
+}
 
 void
 ctr_close(struct counters *c)

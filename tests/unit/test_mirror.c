@@ -104,16 +104,15 @@ fx_close(struct fixture *f)
 	mi_free(f->mi);
 }
 
-/* Look up addr: the return value, and the kind. */
-static int
-look(struct fixture *f, const char *addr, int *kind)
+/* Look up addr: the kind. */
+static enum dir_kind
+look(struct fixture *f, const char *addr)
 {
 	struct dir_answer	 a;
-	int			 r;
+	enum dir_kind		 r;
 
 	r = mi_lookup(f->mi, addr, strrchr(addr, '@') + 1, &a);
-	*kind = a.kind;
-	if (r == 1) {
+	if (r == DIR_SENDER) {
 		assert_non_null(a.entry);
 		assert_string_equal(a.entry->snd.mail, addr);
 	}
@@ -121,11 +120,11 @@ look(struct fixture *f, const char *addr, int *kind)
 	return r;
 }
 
-#define EXPECT(f, addr, want_r, want_kind) do {				\
-	int	 k_, r_ = look((f), (addr), &k_);			\
-	if (r_ != (want_r) || k_ != (want_kind))			\
-		fail_msg("%s line %d: got %d/%d, want %d/%d", (addr),	\
-		    __LINE__, r_, k_, (want_r), (want_kind));		\
+#define EXPECT(f, addr, want_kind) do {					\
+	int	 k_ = look((f), (addr));				\
+	if (k_ != (want_kind))						\
+		fail_msg("%s line %d: got kind %d, want %d", (addr),	\
+		    __LINE__, k_, (want_kind));				\
 } while (0)
 
 /* Before anything is swapped in, everything fails. */
@@ -136,8 +135,7 @@ test_empty_index(void **state)
 	struct dir_answer	 a;
 
 	(void)state;
-	assert_int_equal(mi_lookup(mi, "a@b.test", "b.test", &a), -1);
-	assert_int_equal(a.kind, DIR_FAILED);
+	assert_int_equal(mi_lookup(mi, "a@b.test", "b.test", &a), DIR_FAILED);
 	mi_free(mi);
 }
 
@@ -147,18 +145,17 @@ test_rules(void **state)
 {
 	struct fixture	 f;
 	struct sg_entry	*e;
-	int		 k;
 
 	(void)state;
 	fx_open(&f);
-	EXPECT(&f, "a@d1.test", 0, DIR_NO_DOMAIN);
+	EXPECT(&f, "a@d1.test", DIR_NO_DOMAIN);
 
 	/* a sender before its domain, then the domain */
 	mm_put_sender(f.mm, U(11), mk_sender("d1", "a@d1.test", 1), NULL);
-	EXPECT(&f, "a@d1.test", 0, DIR_NO_DOMAIN);
+	EXPECT(&f, "a@d1.test", DIR_NO_DOMAIN);
 	mm_put_domain(f.mm, U(1), mk_domain("d1", "d1.test", 0, 1), NULL);
-	EXPECT(&f, "a@d1.test", 1, DIR_SENDER);
-	EXPECT(&f, "b@d1.test", 0, DIR_NO_SENDER);
+	EXPECT(&f, "a@d1.test", DIR_SENDER);
+	EXPECT(&f, "b@d1.test", DIR_NO_SENDER);
 
 	/* a domain change reaches the sender's entry */
 	mm_put_domain(f.mm, U(1), mk_domain("d1", "d1.test",
@@ -167,7 +164,7 @@ test_rules(void **state)
 		struct dir_answer a;
 
 		assert_int_equal(mi_lookup(f.mi, "a@d1.test", "d1.test", &a),
-		    1);
+		    DIR_SENDER);
 		assert_int_equal(a.entry->dom.status, STATUS_SUSPENDED);
 		assert_int_equal(a.entry->dom.limit, 2);
 		/* an answer held across a change keeps its old values */
@@ -176,7 +173,7 @@ test_rules(void **state)
 		assert_int_equal(a.entry->dom.limit, 2);
 		dir_answer_release(&a);
 		assert_int_equal(mi_lookup(f.mi, "a@d1.test", "d1.test", &a),
-		    1);
+		    DIR_SENDER);
 		assert_int_equal(a.entry->dom.limit, 3);
 		dir_answer_release(&a);
 	}
@@ -184,67 +181,67 @@ test_rules(void **state)
 	/* a sender whose address is not of its domain's primary domain */
 	mm_put_sender(f.mm, U(12), mk_sender("d1", "x@d2.test", 1), NULL);
 	mm_put_domain(f.mm, U(2), mk_domain("d2", "d2.test", 0, 1), NULL);
-	EXPECT(&f, "x@d2.test", 0, DIR_NO_SENDER);
+	EXPECT(&f, "x@d2.test", DIR_NO_SENDER);
 	/* moved under d2: now it counts */
 	mm_put_sender(f.mm, U(12), mk_sender("d2", "x@d2.test", 1), NULL);
-	EXPECT(&f, "x@d2.test", 1, DIR_SENDER);
+	EXPECT(&f, "x@d2.test", DIR_SENDER);
 
 	/* renamed: same uuid, new address */
 	mm_put_sender(f.mm, U(12), mk_sender("d2", "y@d2.test", 1), NULL);
-	EXPECT(&f, "x@d2.test", 0, DIR_NO_SENDER);
-	EXPECT(&f, "y@d2.test", 1, DIR_SENDER);
+	EXPECT(&f, "x@d2.test", DIR_NO_SENDER);
+	EXPECT(&f, "y@d2.test", DIR_SENDER);
 
 	/* two domains claim d1.test: it fails, d2.test is untouched */
 	mm_put_domain(f.mm, U(3), mk_domain("d3", "d1.test", 0, 1), NULL);
-	EXPECT(&f, "a@d1.test", -1, DIR_FAILED);
-	EXPECT(&f, "nobody@d1.test", -1, DIR_FAILED);
-	EXPECT(&f, "y@d2.test", 1, DIR_SENDER);
+	EXPECT(&f, "a@d1.test", DIR_FAILED);
+	EXPECT(&f, "nobody@d1.test", DIR_FAILED);
+	EXPECT(&f, "y@d2.test", DIR_SENDER);
 	/* the second domain changes its primary domain: resolved */
 	mm_put_domain(f.mm, U(3), mk_domain("d3", "d3.test", 0, 1), NULL);
-	EXPECT(&f, "a@d1.test", 1, DIR_SENDER);
-	EXPECT(&f, "a@d3.test", 0, DIR_NO_SENDER);
+	EXPECT(&f, "a@d1.test", DIR_SENDER);
+	EXPECT(&f, "a@d3.test", DIR_NO_SENDER);
 	mm_put_domain(f.mm, U(3), mk_domain("d3", "d1.test", 0, 1), NULL);
 	mm_delete(f.mm, U(3));
-	EXPECT(&f, "a@d1.test", 1, DIR_SENDER);
+	EXPECT(&f, "a@d1.test", DIR_SENDER);
 
 	/* a malformed sender fails alone */
 	mm_put_sender(f.mm, U(13), mk_sender("d1", "b@d1.test", 1),
 	    "sgAllowedNetwork: bad network");
-	EXPECT(&f, "b@d1.test", -1, DIR_FAILED);
-	EXPECT(&f, "a@d1.test", 1, DIR_SENDER);
+	EXPECT(&f, "b@d1.test", DIR_FAILED);
+	EXPECT(&f, "a@d1.test", DIR_SENDER);
 	mm_put_sender(f.mm, U(13), mk_sender("d1", "b@d1.test", 1), NULL);
-	EXPECT(&f, "b@d1.test", 1, DIR_SENDER);
+	EXPECT(&f, "b@d1.test", DIR_SENDER);
 
 	/* a malformed domain fails all its senders, known or not */
 	mm_put_domain(f.mm, U(1), mk_domain("d1", "d1.test", 0, 4),
 	    "sgStatus: unknown value");
-	EXPECT(&f, "a@d1.test", -1, DIR_FAILED);
-	EXPECT(&f, "zz@d1.test", -1, DIR_FAILED);
-	EXPECT(&f, "y@d2.test", 1, DIR_SENDER);
+	EXPECT(&f, "a@d1.test", DIR_FAILED);
+	EXPECT(&f, "zz@d1.test", DIR_FAILED);
+	EXPECT(&f, "y@d2.test", DIR_SENDER);
 	mm_put_domain(f.mm, U(1), mk_domain("d1", "d1.test", 0, 5), NULL);
-	EXPECT(&f, "a@d1.test", 1, DIR_SENDER);
+	EXPECT(&f, "a@d1.test", DIR_SENDER);
 
 	/* a domain renamed: its senders follow it */
 	e = mk_domain("d1new", "d1.test", 0, 6);
 	mm_put_domain(f.mm, U(1), e, NULL);
-	EXPECT(&f, "a@d1.test", 1, DIR_SENDER);
-	EXPECT(&f, "b@d1.test", 1, DIR_SENDER);
+	EXPECT(&f, "a@d1.test", DIR_SENDER);
+	EXPECT(&f, "b@d1.test", DIR_SENDER);
 
 	/* deletes */
 	mm_delete(f.mm, U(11));
-	EXPECT(&f, "a@d1.test", 0, DIR_NO_SENDER);
+	EXPECT(&f, "a@d1.test", DIR_NO_SENDER);
 	mm_delete(f.mm, U(1));
-	EXPECT(&f, "b@d1.test", 0, DIR_NO_DOMAIN);
+	EXPECT(&f, "b@d1.test", DIR_NO_DOMAIN);
 	mm_delete(f.mm, U(999));		/* unknown: nothing */
 
 	/* a present phase: what is not named is gone */
 	mm_refresh_begin(f.mm);
 	mm_present(f.mm, U(2));
 	mm_refresh_end(f.mm, 1);
-	EXPECT(&f, "y@d2.test", 0, DIR_NO_SENDER);
-	EXPECT(&f, "q@d2.test", 0, DIR_NO_SENDER);
+	EXPECT(&f, "y@d2.test", DIR_NO_SENDER);
+	EXPECT(&f, "q@d2.test", DIR_NO_SENDER);
 	assert_int_equal(mm_count(f.mm), 1);
-	(void)look(&f, "y@d2.test", &k);
+	(void)look(&f, "y@d2.test");
 	fx_close(&f);
 }
 
@@ -279,7 +276,7 @@ reader(void *arg)
 		    dom);
 		r = mi_lookup(sh->mi, addr, dom, &a);
 		__atomic_add_fetch(&sh->lookups, 1, __ATOMIC_RELAXED);
-		if (r != 1) {
+		if (r != DIR_SENDER) {
 			dir_answer_release(&a);
 			continue;
 		}
@@ -403,7 +400,8 @@ test_concurrent(void **state)
 
 			snprintf(mail, sizeof(mail), "s%u@d%u.test", s, d);
 			snprintf(primary, sizeof(primary), "d%u.test", d);
-			assert_int_equal(mi_lookup(sh.mi, mail, primary, &a), 1);
+			assert_int_equal(mi_lookup(sh.mi, mail, primary, &a),
+			    DIR_SENDER);
 			dir_answer_release(&a);
 		}
 	mm_free(mm);

@@ -293,19 +293,19 @@ test_quota(void **state)
 	policy_quota(&c, S, -1, 0, 0, &l, &d);
 	check("11 accept", &d, POL_CONTINUE, "counter_error", "");
 
-	policy_commit(&c, S, 1, &d);
+	policy_commit(&c, S, CTR_COUNTED, &d);
 	check("14 counted", &d, POL_CONTINUE, "ok", "");
-	policy_commit(&c, S, 0, &d);
+	policy_commit(&c, S, CTR_LIMIT, &d);
 	check("14 reject", &d, POL_REJECT, "quota",
 	    "550 5.7.1 Monthly sending limit reached for <" S ">");
 	c.on_quota_exceeded = ACT_TEMPFAIL;
-	policy_commit(&c, S, 0, &d);
+	policy_commit(&c, S, CTR_LIMIT, &d);
 	check("14 tempfail", &d, POL_TEMPFAIL, "quota",
 	    "451 4.7.1 Monthly sending limit reached for <" S ">");
-	policy_commit(&c, S, -1, &d);
+	policy_commit(&c, S, CTR_FAILED, &d);
 	check("14 counter error accept", &d, POL_CONTINUE, "counter_error", "");
 	c.on_counter_error = ACT_TEMPFAIL;
-	policy_commit(&c, S, -1, &d);
+	policy_commit(&c, S, CTR_FAILED, &d);
 	check("14 counter error", &d, POL_TEMPFAIL, "counter",
 	    "451 4.3.0 Sender counters unavailable, try again later");
 	conf_free(&c);
