@@ -39,7 +39,7 @@ DAEMON_LIBS = $(LIBS) -lsystemd -lmicrohttpd
 # LDAP, Redis or libmilter; dir/ and redis/ are the backends; daemon/ and
 # ctl/ are the two programs. mailfrom.o (daemon/) is linked into
 # sendergatectl on purpose: explain runs the milter's own decision.
-LIB	= milter/lib/log.o milter/lib/conf.o milter/lib/addr.o milter/lib/cidr.o \
+LIB	= milter/lib/log.o milter/lib/conf.o milter/lib/conf_customer.o milter/lib/addr.o milter/lib/cidr.o \
 	  milter/lib/dirval.o milter/lib/policy.o milter/lib/siphash.o \
 	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/metrics.o
 DIR	= milter/dir/dir.o milter/dir/dir_ldap.o milter/dir/dir_query.o \
@@ -64,7 +64,8 @@ HEADERS	= $(filter-out milter/lib/paths.h,$(wildcard milter/*/*.h))
 UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 	  tests/unit/test_policy tests/unit/test_counter tests/unit/test_mirror \
 	  tests/unit/test_ctl_validate tests/unit/test_ctl_passwd \
-	  tests/unit/test_siphash tests/unit/test_dirval tests/unit/test_milter
+	  tests/unit/test_siphash tests/unit/test_dirval tests/unit/test_milter \
+	  tests/unit/test_conf_customer
 TOOLS	= tests/tools/mtclient tests/bench/mtload
 
 .PHONY: all check unit integration demo deps install clean bench-mirror bench \
@@ -97,16 +98,19 @@ tests/unit/test_addr: tests/unit/test_addr.o milter/lib/addr.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 tests/unit/test_cidr: tests/unit/test_cidr.o milter/lib/cidr.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
-tests/unit/test_conf: tests/unit/test_conf.o milter/lib/conf.o milter/lib/log.o milter/lib/cidr.o \
+tests/unit/test_conf: tests/unit/test_conf.o milter/lib/conf.o milter/lib/conf_customer.o milter/lib/log.o milter/lib/cidr.o \
 		milter/lib/dirval.o milter/lib/hostport.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
+tests/unit/test_conf_customer: tests/unit/test_conf_customer.o \
+		milter/lib/conf_customer.o milter/lib/dirval.o
+	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 tests/unit/test_policy: tests/unit/test_policy.o milter/lib/policy.o milter/lib/addr.o milter/lib/dirval.o \
-		milter/lib/cidr.o milter/lib/conf.o milter/lib/log.o milter/lib/hostport.o
+		milter/lib/cidr.o milter/lib/conf.o milter/lib/conf_customer.o milter/lib/log.o milter/lib/hostport.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 tests/unit/test_counter: tests/unit/test_counter.o milter/redis/counter.o milter/lib/log.o \
 		milter/lib/hostport.o milter/redis/sentinel.o milter/lib/siphash.o milter/lib/metrics.o \
 		milter/lib/policy.o milter/lib/addr.o milter/lib/dirval.o milter/lib/cidr.o \
-		milter/lib/conf.o
+		milter/lib/conf.o milter/lib/conf_customer.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lhiredis -lcrypto -lcmocka
 
 tests/unit/test_ctl_validate: tests/unit/test_ctl_validate.o \
@@ -119,7 +123,7 @@ tests/unit/test_siphash: tests/unit/test_siphash.o milter/lib/siphash.o
 # milter.c with libmilter, the directory and the counters faked
 tests/unit/test_milter: tests/unit/test_milter.o tests/unit/fake_milter.o \
 		milter/daemon/milter.o milter/daemon/mailfrom.o milter/lib/policy.o milter/daemon/snap.o \
-		milter/lib/addr.o milter/lib/dirval.o milter/lib/cidr.o milter/lib/conf.o \
+		milter/lib/addr.o milter/lib/dirval.o milter/lib/cidr.o milter/lib/conf.o milter/lib/conf_customer.o \
 		milter/lib/hostport.o milter/lib/log.o milter/lib/metrics.o \
 		milter/daemon/milter_notice.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
@@ -136,7 +140,7 @@ tests/unit/test_ctl_passwd: tests/unit/test_ctl_passwd.o milter/ctl/ctl_passwd.o
 MIRROR	= milter/dir/mirror_index.o milter/dir/mirror_model.o milter/dir/mirror_cookie.o \
 	  milter/dir/dir.o milter/dir/dir_query.o milter/dir/dir_mirror.o milter/dir/dir_ldap.o milter/lib/log.o \
 	  milter/lib/addr.o milter/lib/cidr.o milter/lib/dirval.o milter/lib/siphash.o \
-	  milter/lib/metrics.o milter/lib/policy.o milter/lib/conf.o milter/lib/hostport.o
+	  milter/lib/metrics.o milter/lib/policy.o milter/lib/conf.o milter/lib/conf_customer.o milter/lib/hostport.o
 tests/unit/test_mirror: tests/unit/test_mirror.o $(MIRROR)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lldap -llber -lcmocka
 
@@ -233,7 +237,7 @@ FUZZ_SRC_addr = milter/lib/addr.c
 FUZZ_SRC_from = milter/lib/addr.c
 FUZZ_SRC_cidr = milter/lib/cidr.c
 FUZZ_SRC_dsn = milter/lib/dsn.c milter/lib/addr.c
-FUZZ_SRC_conf = milter/lib/conf.c milter/lib/log.c milter/lib/cidr.c milter/lib/dirval.c \
+FUZZ_SRC_conf = milter/lib/conf.c milter/lib/conf_customer.c milter/lib/log.c milter/lib/cidr.c milter/lib/dirval.c \
 		milter/lib/hostport.c
 
 .PHONY: fuzz fuzz-smoke fuzz-build tsan-check
