@@ -58,7 +58,8 @@ CTL	= milter/ctl/sendergatectl.o milter/ctl/ctl_args.o milter/ctl/ctl_entry.o \
 	  milter/ctl/ctl_validate.o milter/ctl/ctl_ldap.o milter/ctl/ctl_passwd.o \
 	  milter/ctl/ctl_usage.o milter/ctl/ctl_explain.o \
 	  milter/ctl/ctl_explain_cmd.o milter/ctl/ctl_suppress.o \
-	  milter/ctl/ctl_verify.o milter/lib/notify.o
+	  milter/ctl/ctl_verify.o milter/ctl/ctl_sheet.o \
+	  milter/ctl/ctl_sheet_cmd.o milter/lib/notify.o
 HEADERS	= $(filter-out milter/lib/paths.h,$(wildcard milter/*/*.h))
 
 UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
