@@ -66,7 +66,7 @@ UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 	  tests/unit/test_policy tests/unit/test_counter tests/unit/test_mirror \
 	  tests/unit/test_ctl_validate tests/unit/test_ctl_passwd \
 	  tests/unit/test_siphash tests/unit/test_dirval tests/unit/test_milter \
-	  tests/unit/test_conf_customer
+	  tests/unit/test_conf_customer tests/unit/test_ctl_sheet
 TOOLS	= tests/tools/mtclient tests/bench/mtload
 
 .PHONY: all check unit integration demo deps install clean bench-mirror bench \
@@ -104,6 +104,12 @@ tests/unit/test_conf: tests/unit/test_conf.o milter/lib/conf.o milter/lib/conf_c
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 tests/unit/test_conf_customer: tests/unit/test_conf_customer.o \
 		milter/lib/conf_customer.o milter/lib/dirval.o
+	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
+# the sheet, pure: records and a configuration in, lines out
+tests/unit/test_ctl_sheet: tests/unit/test_ctl_sheet.o milter/ctl/ctl_sheet.o \
+		milter/ctl/ctl_rec.o milter/ctl/ctl_json.o milter/lib/policy.o \
+		milter/lib/addr.o milter/lib/dirval.o milter/lib/cidr.o milter/lib/conf.o \
+		milter/lib/conf_customer.o milter/lib/log.o milter/lib/hostport.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 tests/unit/test_policy: tests/unit/test_policy.o milter/lib/policy.o milter/lib/addr.o milter/lib/dirval.o \
 		milter/lib/cidr.o milter/lib/conf.o milter/lib/conf_customer.o milter/lib/log.o milter/lib/hostport.o
