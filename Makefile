@@ -39,7 +39,8 @@ DAEMON_LIBS = $(LIBS) -lsystemd -lmicrohttpd
 # LDAP, Redis or libmilter; dir/ and redis/ are the backends; daemon/ and
 # ctl/ are the two programs. mailfrom.o (daemon/) is linked into
 # sendergatectl on purpose: explain runs the milter's own decision.
-LIB	= milter/lib/log.o milter/lib/conf.o milter/lib/addr.o milter/lib/cidr.o \
+LIB	= milter/lib/log.o milter/lib/conf.o milter/lib/conf_customer.o \
+	  milter/lib/addr.o milter/lib/cidr.o \
 	  milter/lib/dirval.o milter/lib/policy.o milter/lib/siphash.o \
 	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/metrics.o \
 	  milter/lib/entry.o
@@ -59,13 +60,15 @@ CTL	= milter/ctl/sendergatectl.o milter/ctl/ctl_args.o milter/ctl/ctl_entry.o \
 	  milter/ctl/ctl_validate.o milter/ctl/ctl_ldap.o milter/ctl/ctl_passwd.o \
 	  milter/ctl/ctl_usage.o milter/ctl/ctl_explain.o \
 	  milter/ctl/ctl_explain_cmd.o milter/ctl/ctl_suppress.o \
-	  milter/ctl/ctl_verify.o milter/lib/notify.o
+	  milter/ctl/ctl_verify.o milter/ctl/ctl_sheet.o \
+	  milter/ctl/ctl_sheet_cmd.o milter/lib/notify.o
 HEADERS	= $(filter-out milter/lib/paths.h,$(wildcard milter/*/*.h))
 
 UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 	  tests/unit/test_policy tests/unit/test_counter tests/unit/test_mirror \
 	  tests/unit/test_ctl_validate tests/unit/test_ctl_passwd \
-	  tests/unit/test_siphash tests/unit/test_dirval tests/unit/test_milter
+	  tests/unit/test_siphash tests/unit/test_dirval tests/unit/test_milter \
+	  tests/unit/test_conf_customer tests/unit/test_ctl_sheet
 TOOLS	= tests/tools/mtclient tests/bench/mtload
 
 .PHONY: all check unit integration demo deps install clean bench-mirror bench \
@@ -113,7 +116,8 @@ milter/lib/linked: $(LIBA)
 # Unit tests: each links the modules it tests (and fakes, if any) and
 # takes the rest it needs from lib/.
 tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
-tests/unit/test_policy tests/unit/test_dirval: tests/unit/%: tests/unit/%.o $(LIBA)
+tests/unit/test_conf_customer tests/unit/test_policy \
+tests/unit/test_dirval: tests/unit/%: tests/unit/%.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 tests/unit/test_siphash: tests/unit/test_siphash.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
@@ -122,6 +126,10 @@ tests/unit/test_counter: tests/unit/test_counter.o milter/redis/counter.o \
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lhiredis -lcrypto -lcmocka
 tests/unit/test_ctl_validate: tests/unit/test_ctl_validate.o \
 		milter/ctl/ctl_validate.o milter/ctl/ctl_rec.o $(LIBA)
+	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
+# the sheet, pure: records and a configuration in, lines out
+tests/unit/test_ctl_sheet: tests/unit/test_ctl_sheet.o milter/ctl/ctl_sheet.o \
+		milter/ctl/ctl_rec.o milter/ctl/ctl_json.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 tests/unit/test_ctl_passwd: tests/unit/test_ctl_passwd.o milter/ctl/ctl_passwd.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcrypt -lcmocka
@@ -231,7 +239,7 @@ FUZZ_SRC_addr = milter/lib/addr.c
 FUZZ_SRC_from = milter/lib/addr.c
 FUZZ_SRC_cidr = milter/lib/cidr.c
 FUZZ_SRC_dsn = milter/lib/dsn.c milter/lib/addr.c
-FUZZ_SRC_conf = milter/lib/conf.c milter/lib/log.c milter/lib/cidr.c milter/lib/dirval.c \
+FUZZ_SRC_conf = milter/lib/conf.c milter/lib/conf_customer.c milter/lib/log.c milter/lib/cidr.c milter/lib/dirval.c \
 		milter/lib/hostport.c
 
 .PHONY: fuzz fuzz-smoke fuzz-build tsan-check

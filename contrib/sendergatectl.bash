@@ -78,8 +78,8 @@ _sendergatectl()
 		;;
 	sender|domain)
 		if [[ -z $sub && $cmd == sender ]]; then
-			COMPREPLY=($(compgen -W "add update show list delete
-			    verify-reply-to confirm-reply-to" -- "$cur"))
+			COMPREPLY=($(compgen -W "add update show sheet list
+			    delete verify-reply-to confirm-reply-to" -- "$cur"))
 			return
 		fi
 		if [[ -z $sub ]]; then
@@ -90,7 +90,8 @@ _sendergatectl()
 		case $cmd/$sub in
 		sender/add) opts="--name --access --auth --auth-id --network
 		    --bcc --archive --limit --reply-to --description --status
-		    --reason --generate-password" ;;
+		    --reason --notify --generate-password --json" ;;
+		sender/sheet) opts="--json --mail --relay" ;;
 		sender/verify-reply-to) opts="--relay" ;;
 		sender/update) opts="--name --access --auth --auth-id --network
 		    --bcc --archive --limit --reply-to --description --status
@@ -106,7 +107,7 @@ _sendergatectl()
 		*/delete) opts="--yes" ;;
 		esac
 		;;
-	passwd) opts="--generate" ;;
+	passwd) opts="--generate --json" ;;
 	suspend|disable|activate) opts="--reason" ;;
 	usage)
 		[[ -z $sub ]] && opts="reset"

@@ -18,6 +18,7 @@
  *   ctl_passwd.c    {SSHA} hashes, password input and generation
  *   ctl_usage.c     this month's counters as a table or JSON; reset
  *   ctl_explain.c   what the milter would answer at MAIL FROM, and why
+ *   ctl_sheet*.c    the onboarding sheet: what a customer receives
  *
  * The decisions and parsing are the daemon's own modules (policy, dir,
  * addr, cidr, counter, conf): nothing here decides differently.
@@ -56,7 +57,7 @@ enum ctl_opt {
 	O_LAST_EDIT = O_RELAY,
 	/* plain switches */
 	O_YES, O_JSON, O_MONTH, O_GENERATE, O_DRYRUN, O_BINDDN, O_BINDPW,
-	O_SORT, O_VERBOSE
+	O_SORT, O_VERBOSE, O_MAIL
 };
 
 struct ctl_edit {
@@ -68,6 +69,7 @@ struct ctl_args {
 	const char	*conf;
 	const char	*bind_dn, *bind_pw_file;
 	int		 dry_run, yes, json, generate, help, verbose;
+	int		 mail;		/* sender sheet --mail */
 	const char	*month;
 	const char	*sort;		/* NULL, "address" or "use" */
 	struct ctl_edit	*edits;		/* owned: free with ctl_args_free */
@@ -324,6 +326,18 @@ int	ctl_cmd_verify_reply_to(struct ctl_ctx *, const struct ctl_args *,
 	    char **, int);
 int	ctl_cmd_confirm_reply_to(struct ctl_ctx *, const struct ctl_args *,
 	    char **, int);
+
+/* ctl_sheet_cmd.c: sender sheet ADDRESS [--json] [--mail] */
+int	ctl_cmd_sender_sheet(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+/*
+ * Print the sheet of sender mail, just written, on x->out (text or
+ * JSON), with password (one just generated: the only place it is shown)
+ * or NULL. CTL_OK; else CTL_NOTFOUND or CTL_BACKEND (reported), and a
+ * password is still printed alone, as "password: ...".
+ */
+int	ctl_sheet_print(struct ctl_ctx *, const char *mail,
+	    const char *password, int json);
 
 /* The SMTP password of a sender entry. */
 enum ctl_password {

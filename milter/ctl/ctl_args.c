@@ -61,6 +61,7 @@ static const struct option longopts[] = {
 	{ "domain", required_argument, NULL, O_DOMAIN },
 	{ "relay", required_argument, NULL, O_RELAY },
 	{ "generate-password", no_argument, NULL, O_GENERATE },
+	{ "mail", no_argument, NULL, O_MAIL },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -125,6 +126,9 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *a)
 			break;
 		case O_GENERATE:
 			a->generate = 1;
+			break;
+		case O_MAIL:
+			a->mail = 1;
 			break;
 		default:
 			if (ch < O_NAME || ch > O_LAST_EDIT) {

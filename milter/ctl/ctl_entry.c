@@ -493,20 +493,23 @@ change(struct ctl_ctx *x, const struct ctl_args *a, const struct change *c,
 		    "with user but has no password: it cannot send over SMTP "
 		    "AUTH until 'sendergatectl passwd %s' sets one (or add "
 		    "it with --generate-password)\n", name, name);
-	if (c->what == W_PASSWD && a->generate)
-		printf("%s\n", pw);
-	else if (x->dry_run)
+	ret = CTL_OK;
+	if (x->dry_run)
 		;
-	else if (c->what == W_PASSWD)
+	else if (c->what == W_PASSWD && !a->generate)
 		printf("password set for <%s>\n", name);
-	else {
+	else if (c->what == W_PASSWD || (c->what == W_ADD && c->sender)) {
+		/* the onboarding sheet: the only place a password shows */
+		if (!a->json)
+			printf("%s %s\n", c->what == W_ADD ? "added" :
+			    "password set for", c->what == W_ADD ? r->dn :
+			    name);
+		ret = ctl_sheet_print(x, name, a->generate ? pw : NULL,
+		    a->json);
+	} else
 		printf("%s %s\n", c->what == W_ADD ? "added" :
 		    c->what == W_DELETE ? "deleted" : "updated",
 		    c->what == W_DELETE ? old->dn : r->dn);
-		if (c->what == W_ADD && c->sender && a->generate)
-			printf("password: %s\n", pw);
-	}
-	ret = CTL_OK;
 	goto out;
 oom:
 	fprintf(stderr, "sendergatectl: out of memory\n");

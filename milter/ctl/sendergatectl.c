@@ -54,10 +54,12 @@ static const struct command commands[] = {
 	    "ADDRESS --name N --access smtp|campaign... --auth user|ip...\n"
 	    "    [--auth-id LOGIN]... --limit N [--network CIDR]... [--bcc A]...\n"
 	    "    [--archive yes|no] [--reply-to A] [--description T]\n"
-	    "    [--status S --reason T] [--notify A]... [--generate-password]",
+	    "    [--status S --reason T] [--notify A]... [--generate-password]\n"
+	    "    [--json]",
 	    "Add a sender under the domain whose primary domain is the\n"
-	    "address's domain. Repeat an option for several values. With\n"
-	    "--generate-password, a password is made and printed." },
+	    "address's domain. Repeat an option for several values. Prints\n"
+	    "its onboarding sheet (see sender sheet); with\n"
+	    "--generate-password, a password is made and shown there, once." },
 	{ "sender update", 1, 1, T_EDIT, ctl_cmd_sender_update,
 	    "ADDRESS [options of add] [--add-X V | --remove-X V]...\n"
 	    "    (X: access, auth, auth-id, network, bcc, notify)",
@@ -67,6 +69,13 @@ static const struct command commands[] = {
 	{ "sender show", 1, 1, T_NONE, ctl_cmd_sender_show,
 	    "ADDRESS [--json]",
 	    "Print the sender's entry as LDIF (or JSON)." },
+	{ "sender sheet", 1, 1, T_VERIFY, ctl_cmd_sender_sheet,
+	    "ADDRESS [--json] [--mail [--relay HOST:PORT]]",
+	    "What the customer receives: host names, the ports of the\n"
+	    "sender's access methods with their TLS mode, how to authenticate\n"
+	    "(or, for IP control, not to), the limits, reply-to and\n"
+	    "suppression. No secret. --mail sends it to the sgNotifyAddress\n"
+	    "of the sender and of its domain through notify_relay." },
 	{ "sender list", 0, 1, T_NONE, ctl_cmd_sender_list,
 	    "[DOMAIN] [--json]",
 	    "List the senders, of all domains or of one." },
@@ -123,10 +132,10 @@ static const struct command commands[] = {
 	    "NAME --yes",
 	    "Delete a domain that has no senders left." },
 	{ "passwd", 1, 1, T_NONE, ctl_cmd_passwd,
-	    "SENDER [--generate]",
+	    "SENDER [--generate [--json]]",
 	    "Set the sender's SMTP AUTH password ({CRYPT}, yescrypt): read\n"
 	    "from the terminal (twice) or the first line of standard input,\n"
-	    "or --generate one and print it." },
+	    "or --generate one and print the onboarding sheet with it." },
 	{ "suspend", 1, 1, T_REASON, ctl_cmd_suspend,
 	    "SENDER|DOMAIN --reason TEXT",
 	    "Suspend a sender or a domain: its mail is deferred (4xx)." },
@@ -273,8 +282,12 @@ check_options(const struct command *c, const struct ctl_args *a)
 			    ctl_opt_name(opt));
 	}
 	if (a->json && c->run != ctl_cmd_usage && c->run != ctl_cmd_explain &&
+	    c->run != ctl_cmd_sender_sheet && c->run != ctl_cmd_sender_add &&
+	    !(c->run == ctl_cmd_passwd && a->generate) &&
 	    strstr(c->name, "show") == NULL && strstr(c->name, "list") == NULL)
 		return ctl_usage_error(c->name, "takes no --json");
+	if (a->mail && c->run != ctl_cmd_sender_sheet)
+		return ctl_usage_error(c->name, "takes no --mail");
 	if (a->sort != NULL && c->run != ctl_cmd_usage)
 		return ctl_usage_error(c->name, "takes no --sort");
 	return CTL_OK;

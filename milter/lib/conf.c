@@ -93,6 +93,8 @@ static const char *check_address(const char *);
 static const char *check_pid_file(const char *);
 static const char *check_tcp_address(const char *);
 static const char *check_quota_warn(const char *);
+static const char *check_customer_hosts(const char *);
+static const char *check_customer_ports(const char *);
 
 static const struct word ldap_modes[] = {
 	{ "query", LDAP_MODE_QUERY, NULL },
@@ -250,6 +252,10 @@ static const struct param params[] = {
 	P_STR(notify_relay, "", check_tcp_address, 0),
 	P_STR(notify_from, "", check_address, 0),
 	P_STR(notify_operator, "", check_address, 0),
+
+	/* read by sendergatectl sender sheet only (conf_customer.c) */
+	P_STR(customer_smtp_hosts, "", check_customer_hosts, 0),
+	P_STR(customer_ports, "", check_customer_ports, 0),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))
@@ -553,6 +559,25 @@ check_quota_warn(const char *v)
 		return "expected up to 8 percentages from 1 to 1000, "
 		    "ascending, like \"80 100\", or nothing";
 	return NULL;
+}
+
+/* Check customer_smtp_hosts (conf_customer.c). */
+static const char *
+check_customer_hosts(const char *v)
+{
+	const char	*reason;
+
+	return conf_customer_hosts(v, &reason) == -1 ? reason : NULL;
+}
+
+/* Check customer_ports alone; finish() checks it against the listeners. */
+static const char *
+check_customer_ports(const char *v)
+{
+	struct sg_port	 p[SG_PORTS_MAX];
+	const char	*reason;
+
+	return conf_customer_ports(v, p, &reason) == -1 ? reason : NULL;
 }
 
 /* Check a pid file: "" or an absolute path without controls or blanks. */
@@ -1229,6 +1254,7 @@ static int
 finish(struct parser *ps)
 {
 	const struct param	*p;
+	const char		*reason, *key;
 	char			 buf[WHY_MAX], *file;
 	size_t			 i;
 
@@ -1245,6 +1271,10 @@ finish(struct parser *ps)
 	    ps->c->ldap_bind_password_file[0] == '\0')
 		return perr(ps, 0, "ldap_bind_dn is set but "
 		    "ldap_bind_password_file is not");
+	/* the ports customers are told of lead to listeners the milter has */
+	if ((reason = conf_customer_check(ps->c, &key)) != NULL)
+		return perr(ps, ps->seen[find_param(key) - params], "%s",
+		    reason);
 	for (i = 0; i < NPARAMS; i++) {
 		p = &params[i];
 		if (!(p->flags & F_SECRET))
@@ -1482,6 +1512,9 @@ static const struct {
 	{ "quota_precheck", CONF_REDIS },
 	{ "metrics_address", CONF_RESTART },
 	{ "quota_warn", CONF_REDIS },
+	/* sendergatectl reads them; the daemon has nothing to redo */
+	{ "customer_smtp_hosts", 0 },
+	{ "customer_ports", 0 },
 };
 
 /* Equal strings, NULL only equal to NULL. */

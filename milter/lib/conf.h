@@ -100,6 +100,9 @@ struct sg_conf {
 	char		*notify_relay;		/* host:port; "" = log only */
 	char		*notify_from;		/* "" = the null sender */
 	char		*notify_operator;	/* "" = none */
+
+	char		*customer_smtp_hosts;	/* names; see conf_customer.c */
+	char		*customer_ports;	/* PORT:TLS:METHOD ... */
 };
 
 /*
@@ -165,5 +168,44 @@ int	conf_read_secret(const char *file, char **out, char *err,
  * such a list.
  */
 int	conf_quota_warn(const char *v, int pct[SG_WARN_MAX]);
+
+/* ---- conf_customer.c: what the onboarding sheet tells customers ------- */
+
+enum sg_tls {				/* customer_ports: TLS on a port */
+	TLS_REQUIRED = 0,		/* STARTTLS before MAIL FROM */
+	TLS_OPTIONAL,			/* STARTTLS offered */
+	TLS_NONE			/* no TLS */
+};
+
+struct sg_port {			/* one customer_ports item */
+	long		 port;		/* 1..65535 */
+	int		 tls;		/* enum sg_tls */
+	int		 method;	/* METHOD_SMTP or METHOD_CAMPAIGN */
+};
+
+#define SG_PORTS_MAX	16		/* customer_ports items, at most */
+#define SG_HOSTS_MAX	16		/* customer_smtp_hosts, at most */
+#define SG_HOST_MAX	253		/* octets of one host name */
+
+/*
+ * customer_ports (v: "PORT:TLS:METHOD ...", "" = none) into p: the
+ * number of items, or -1 with a static reason in *why.
+ */
+int	conf_customer_ports(const char *v, struct sg_port p[SG_PORTS_MAX],
+	    const char **why);
+/*
+ * customer_smtp_hosts (v: host names or IP addresses, blank separated;
+ * "" = none): their number, or -1 with a static reason in *why.
+ */
+int	conf_customer_hosts(const char *v, const char **why);
+/* "required", "optional", "none"; "unknown" for anything else. */
+const char *conf_tls_name(int tls);
+/*
+ * The keys against each other: each method of customer_ports is one a
+ * listener maps to (listener_methods) or default_access_method; the two
+ * keys are set together. NULL, or a static reason (that names the key)
+ * with *key the key whose line is to blame.
+ */
+const char *conf_customer_check(const struct sg_conf *c, const char **key);
 
 #endif

@@ -261,9 +261,10 @@ check "activate a domain" test "$(ldap_val "$NEWD" sgStatus)" = active
 
 # --- passwd ---------------------------------------------------------------------
 ctl passwd $N --generate
-pw=$(cat "$SG_TMP/ctl.out")
-check "passwd --generate prints the password once" \
-    test "$rc" -eq 0 -a "${#pw}" -eq 20
+pw=$(sed -n 's/^password: //p' "$SG_TMP/ctl.out")
+check "passwd --generate prints the password once, in the onboarding sheet" \
+    test "$rc" -eq 0 -a "${#pw}" -eq 20 -a \
+    "$(grep -cF -- "$pw" "$SG_TMP/ctl.out")" -eq 1
 # userpw DN: the stored userPassword value
 userpw() {
 	ldap_admin ldapsearch -LLL -o ldif-wrap=no -b "$1" -s base \
@@ -422,7 +423,7 @@ check "explain --json: the reply" out_has '"reply": "continue"'
 ro explain --from nobody@acme.test --json
 check "explain --json: refused, exit 1" test "$rc" -eq 1 &&
     out_has '"reply": "550 5.7.1 Sender <nobody@acme.test> is not registered"'
-ro sender add x@acme.test --json
+ro sender delete x@acme.test --yes --json
 check "--json on a command without it: usage error" rc_is 2
 
 # explain: exit 4 when LDAP fails (rule 3 answered all the same)

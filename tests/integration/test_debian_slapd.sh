@@ -139,7 +139,7 @@ CTL=$SG_TOP/milter/sendergatectl
     --generate >"$D/pw.out" 2>"$D/pw.err"
 check "sendergatectl passwd as the admin DN" test $? -eq 0
 check "a sender binds with the password sendergatectl set (anonymous auth)" \
-    eval 'ldapwhoami -x -H "$SLAPD_URI" -D "$J" -w "$(cat "$D/pw.out")" >/dev/null'
+    eval 'ldapwhoami -x -H "$SLAPD_URI" -D "$J" -w "$(sed -n "s/^password: //p" "$D/pw.out")" >/dev/null'
 "$CTL" -c "$SG_TMP/main.conf" --bind-dn "$SLAPD_ADMIN_DN" \
     --bind-password-file "$D/admin.pw" sender update \
     billing@acmecorp.com --limit 5 >/dev/null 2>"$D/upd.err"

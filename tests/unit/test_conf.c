@@ -93,6 +93,8 @@ static const struct expect defaults[] = {
 	E_STR(notify_relay, ""),
 	E_STR(notify_from, ""),
 	E_STR(notify_operator, ""),
+	E_STR(customer_smtp_hosts, ""),
+	E_STR(customer_ports, ""),
 };
 
 struct good {				/* a line after BASE, and its effect */
@@ -212,6 +214,14 @@ static const struct good goods[] = {
 	    E_STR(notify_from, "gate@relay.example") },
 	{ "notify_operator = ops@relay.example",
 	    E_STR(notify_operator, "ops@relay.example") },
+	/* issue 25: the onboarding sheet */
+	{ "customer_smtp_hosts = smtp.relay.example 192.0.2.25 2001:db8::25\n"
+	    "customer_ports = 587:required:smtp  25:optional:smtp\n"
+	    "\t2525:none:smtp", E_STR(customer_ports,
+	    "587:required:smtp  25:optional:smtp 2525:none:smtp") },
+	{ "customer_smtp_hosts = h\nlistener_methods = bulk:campaign\n"
+	    "customer_ports = 2525:optional:campaign",
+	    E_STR(customer_ports, "2525:optional:campaign") },
 };
 
 struct bad {				/* a file, and err after the path */
@@ -245,6 +255,65 @@ static const struct bad bads[] = {
 	{ BASE "notify_operator = nobody\n", 0, ":2: bad value \"nobody\" "
 	    "for notify_operator: expected an address like "
 	    "archive@example.com" },
+	/* issue 25's keys: syntax, then against the listeners */
+#define PORTS_WANT(v, r) \
+	":2: bad value \"" v "\" for customer_ports: " r
+#define PORTS_SYNTAX "expected PORT:TLS:METHOD items, like " \
+	"\"587:required:smtp 25:optional:smtp\", or nothing"
+	{ BASE "customer_ports = 587\n", 0, PORTS_WANT("587", PORTS_SYNTAX) },
+	{ BASE "customer_ports = 587:required\n", 0,
+	    PORTS_WANT("587:required", PORTS_SYNTAX) },
+	{ BASE "customer_ports = 0:required:smtp\n", 0,
+	    PORTS_WANT("0:required:smtp", "a port is a number from 1 to "
+	    "65535") },
+	{ BASE "customer_ports = 65536:none:smtp\n", 0,
+	    PORTS_WANT("65536:none:smtp", "a port is a number from 1 to "
+	    "65535") },
+	{ BASE "customer_ports = +25:none:smtp\n", 0,
+	    PORTS_WANT("+25:none:smtp", "a port is a number from 1 to "
+	    "65535") },
+	{ BASE "customer_ports = 587:yes:smtp\n", 0,
+	    PORTS_WANT("587:yes:smtp", "the TLS mode of a port is required, "
+	    "optional or none") },
+	{ BASE "customer_ports = 587:Required:smtp\n", 0,
+	    PORTS_WANT("587:Required:smtp", "the TLS mode of a port is "
+	    "required, optional or none") },
+	{ BASE "customer_ports = 587:required:bulk\n", 0,
+	    PORTS_WANT("587:required:bulk", "the method of a port is smtp or "
+	    "campaign") },
+	{ BASE "customer_ports = 587:required:smtp:x\n", 0,
+	    PORTS_WANT("587:required:smtp:x", "the method of a port is smtp "
+	    "or campaign") },
+	{ BASE "customer_ports = 25:optional:smtp 25:none:smtp\n", 0,
+	    PORTS_WANT("25:optional:smtp 25:none:smtp", "a port is named "
+	    "twice") },
+	{ BASE "customer_smtp_hosts = smtp..relay.example\n", 0,
+	    ":2: bad value \"smtp..relay.example\" for customer_smtp_hosts: "
+	    "expected host names (or IP addresses), blank separated, like "
+	    "\"smtp.relay.example\", or nothing" },
+	{ BASE "customer_smtp_hosts = smtp.relay.example:587\n", 0,
+	    ":2: bad value \"smtp.relay.example:587\" for customer_smtp_hosts: "
+	    "expected host names (or IP addresses), blank separated, like "
+	    "\"smtp.relay.example\", or nothing" },
+	{ BASE "customer_smtp_hosts = -smtp.relay.example\n", 0,
+	    ":2: bad value \"-smtp.relay.example\" for customer_smtp_hosts: "
+	    "expected host names (or IP addresses), blank separated, like "
+	    "\"smtp.relay.example\", or nothing" },
+	{ BASE "customer_smtp_hosts = h\ncustomer_ports = 2525:required:"
+	    "campaign\n", 0, ":3: customer_ports: a port names method "
+	    "campaign, but no listener maps to it (listener_methods) and "
+	    "default_access_method is smtp" },
+	{ BASE "customer_smtp_hosts = h\ndefault_access_method = campaign\n"
+	    "customer_ports = 25:optional:campaign 587:required:smtp\n", 0,
+	    ":4: customer_ports: a port names method smtp, but no listener "
+	    "maps to it (listener_methods) and default_access_method is "
+	    "campaign" },
+	{ BASE "customer_ports = 587:required:smtp\n", 0, ":2: "
+	    "customer_ports is set but customer_smtp_hosts "
+	    "is not" },
+	{ BASE "customer_smtp_hosts = smtp.relay.example\n", 0, ":2: "
+	    "customer_smtp_hosts is set but "
+	    "customer_ports is not" },
 	/* the service's keys */
 	{ BASE "syslog_facility = mial\n", 0, ENUM_WANT("mial",
 	    "syslog_facility", "mail, daemon, user, local0, local1, local2, "
@@ -1248,7 +1317,7 @@ test_example(void **state)
 		fail_msg("uncommented example: got \"%s\", want success", err);
 	}
 	free(text);
-	bad += differ_l("uncommented example", "keys", keys, 53);
+	bad += differ_l("uncommented example", "keys", keys, 55);
 	bad += check_defaults("uncommented example", &c);
 	bad += differ("uncommented example", "ldap_base", c.ldap_base,
 	    BASE_DN);
@@ -1312,6 +1381,8 @@ test_diff(void **state)
 		    "redis_sentinels redis_master_name", CONF_REDIS },
 		{ "redis_wait_replicas = 1", "redis_wait_replicas", CONF_REDIS },
 		{ "header_from_policy = exact", "header_from_policy", 0 },
+		{ "customer_smtp_hosts = h\ncustomer_ports = 25:none:smtp",
+		    "customer_smtp_hosts customer_ports", 0 },
 		{ "ldap_timeout = 3s\nredis_timeout = 1s\nlog_level = error",
 		    "ldap_timeout redis_timeout log_level",
 		    CONF_DIR | CONF_REDIS },
