@@ -245,6 +245,7 @@ static const struct param params[] = {
 	P_BOOL(reply_to_require_verified, "yes"),
 	P_ENUM(suppression, "campaign", suppressions),
 	P_TIME(suppression_ttl, "90d", 0, 3650 * DAY),
+	P_TIME(bounce_window, "6d", 0, 60 * DAY),
 	P_STR(metrics_address, "", check_tcp_address, 0),
 	P_STR(quota_warn, "80 100", check_quota_warn, 0),
 	P_STR(notify_relay, "", check_tcp_address, 0),
@@ -1365,6 +1366,7 @@ static const struct {
 	{ "quota_precheck", CONF_REDIS },
 	{ "metrics_address", CONF_RESTART },
 	{ "quota_warn", CONF_REDIS },
+	{ "bounce_window", CONF_REDIS },
 };
 
 /* Address of the field at offset off in a read-only c. */
