@@ -41,7 +41,8 @@ DAEMON_LIBS = $(LIBS) -lsystemd -lmicrohttpd
 # sendergatectl on purpose: explain runs the milter's own decision.
 LIB	= milter/lib/log.o milter/lib/conf.o milter/lib/addr.o milter/lib/cidr.o \
 	  milter/lib/dirval.o milter/lib/policy.o milter/lib/siphash.o \
-	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/metrics.o
+	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/metrics.o \
+	  milter/lib/bounce.o
 DIR	= milter/dir/dir.o milter/dir/dir_ldap.o milter/dir/dir_query.o \
 	  milter/dir/dir_mirror.o milter/dir/mirror_index.o \
 	  milter/dir/mirror_model.o milter/dir/mirror_cookie.o
@@ -64,7 +65,8 @@ HEADERS	= $(filter-out milter/lib/paths.h,$(wildcard milter/*/*.h))
 UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 	  tests/unit/test_policy tests/unit/test_counter tests/unit/test_mirror \
 	  tests/unit/test_ctl_validate tests/unit/test_ctl_passwd \
-	  tests/unit/test_siphash tests/unit/test_dirval tests/unit/test_milter
+	  tests/unit/test_siphash tests/unit/test_dirval tests/unit/test_milter \
+	  tests/unit/test_bounce
 TOOLS	= tests/tools/mtclient tests/bench/mtload
 
 .PHONY: all check unit integration demo deps install clean bench-mirror bench \
@@ -126,6 +128,10 @@ tests/unit/test_milter: tests/unit/test_milter.o tests/unit/fake_milter.o \
 tests/unit/test_milter.o tests/unit/fake_milter.o: tests/unit/fake_milter.h
 tests/unit/fake_milter.o: tests/unit/fake_milter.c tests/unit/fake_milter.h $(HEADERS)
 	$(CC) $(SG_CFLAGS) -Itests/unit -c -o $@ $<
+
+tests/unit/test_bounce: tests/unit/test_bounce.o milter/lib/bounce.o \
+		milter/lib/dsn.o milter/lib/addr.o
+	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 
 tests/unit/test_dirval: tests/unit/test_dirval.o milter/lib/dirval.o
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
