@@ -183,6 +183,24 @@ int	ctr_record_key(const char *prefix, const char *primary,
 	    const char *sender, const char *msgid_hash, const char *qid,
 	    char *rkey, size_t rlen);
 
+/* The entries of a message's record lists (ctr_record_read). */
+struct ctr_entries {
+	char		**v;		/* malloc'd, each NUL-terminated too */
+	size_t		 *len;
+	size_t		  n;
+};
+
+/*
+ * Read the record of a sender's message, newest first: the list under
+ * msgid_hash (if not ""), then the list under qid (if not ""), together
+ * into *e (ctr_entries_free it, also after -1). 0 (n may be 0: nothing
+ * recorded), or -1 when Redis failed (logged).
+ */
+int	ctr_record_read(struct counters *, const char *primary,
+	    const char *sender, const char *msgid_hash, const char *qid,
+	    struct ctr_entries *e);
+void	ctr_entries_free(struct ctr_entries *);
+
 /*
  * SHA-256 in lower-case hex of a Message-ID header value, leading and
  * trailing white space (CR, LF, tab, space) removed. 0, or -1 (out = "")
