@@ -2,7 +2,8 @@
  * ctl_suppress.c - sendergatectl suppress: the suppression lists
  * (suppress.c) by hand - add, remove, list, show - and learned from
  * bounces - learn, a delivery status notification on standard input
- * (dsn.c), as a Postfix pipe.
+ * (dsn.c), as a Postfix pipe, believed only where it matches the record
+ * of the messages the relay accepted (counter.h, bounce.c).
  *
  * learn never fails the pipe: whatever the input, it exits 0 and says
  * in the log (syslog, and standard error) what it did and why.
@@ -13,6 +14,7 @@
 #include <time.h>
 
 #include "lib/addr.h"
+#include "lib/bounce.h"
 #include "ctl/ctl.h"
 #include "lib/dsn.h"
 #include "lib/log.h"
@@ -262,16 +264,64 @@ read_stdin(size_t *len)
 	return buf;
 }
 
-/* suppress learn < DSN: exit 0 whatever comes. */
+/* What learn knows of one delivery-status part's message. */
+struct part_record {
+	int			 state;		/* 0 unread, 1 read, -1 failed */
+	char			 sender[SG_ADDR_MAX + 1];	/* lower case */
+	struct ctr_entries	 e;
+};
+
+/*
+ * The record of part pi's message (read once for all its recipients):
+ * its sender in lower case, the domain's list, by the DSN's Message-ID
+ * or the part's queue id. 0, or -1 when the counters failed (logged).
+ */
+static int
+part_record(struct ctl_ctx *x, const struct dsn *d, const char *msgid_hash,
+    size_t pi, struct part_record *pr)
+{
+	char	*p;
+
+	if (pr->state != 0)
+		return pr->state == 1 ? 0 : -1;
+	pr->state = -1;
+	snprintf(pr->sender, sizeof(pr->sender), "%s", d->parts[pi].sender);
+	for (p = pr->sender; *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	if (ctl_counters_open(x) == -1) {
+		log_warnx("suppress learn: counters: cannot open");
+		return -1;
+	}
+	if (ctr_record_read(x->ctrs, addr_domain(pr->sender), pr->sender,
+	    msgid_hash, d->parts[pi].qid, &pr->e) == -1) {
+		log_warnx("suppress learn: counters: the record of <%s>'s "
+		    "message cannot be read", pr->sender);
+		return -1;
+	}
+	pr->state = 1;
+	return 0;
+}
+
+/*
+ * suppress learn < DSN: exit 0 whatever comes. A failed recipient goes
+ * on a list only when the record of accepted messages (counter.h) shows
+ * the relay accepted, within bounce_window, a message from the part's
+ * sender, under the DSN's Message-ID or the part's queue id, to that
+ * very recipient (the Final-Recipient). Anything else is logged and
+ * ignored: a DSN is a claim, and anyone may write one.
+ */
 int
 ctl_cmd_suppress_learn(struct ctl_ctx *x, const struct ctl_args *a,
     char **v, int n)
 {
-	struct dsn	 d;
-	char		*msg, why[256];
-	const char	*primary;
-	char		 reason[400];
-	size_t		 len, i, learned = 0;
+	struct dsn		 d;
+	struct part_record	 pr[DSN_PARTS_MAX];
+	const struct dsn_rcpt	*r;
+	char			*msg, why[256], reason[400];
+	char			 mhash[SG_MSGID_HASH_LEN];
+	const char		*primary, *no;
+	size_t			 len, i, learned = 0;
 
 	(void)v;
 	(void)n;
@@ -288,40 +338,60 @@ ctl_cmd_suppress_learn(struct ctl_ctx *x, const struct ctl_args *a,
 		return CTL_OK;
 	}
 	free(msg);
-	if (d.sender[0] == '\0' || (primary = addr_domain(d.sender)) == NULL) {
-		log_info("suppress learn: the bounced message's sender is "
-		    "unknown: %zu recipient%s ignored", d.nrcpts,
-		    d.nrcpts == 1 ? "" : "s");
-		dsn_free(&d);
-		return CTL_OK;
-	}
+	if (ctr_msgid_hash(d.msgid, mhash) == -1)
+		mhash[0] = '\0';
+	memset(pr, 0, sizeof(pr));
 	for (i = 0; i < d.nrcpts; i++) {
-		if (!d.rcpts[i].learn) {
+		r = &d.rcpts[i];
+		if (!r->learn) {
 			log_info("suppress learn: <%s> status %s from <%s>: "
-			    "not suppressed: %s", d.rcpts[i].addr,
-			    d.rcpts[i].status[0] ? d.rcpts[i].status : "none",
-			    d.sender, d.rcpts[i].why);
+			    "not suppressed: %s", r->addr, r->status[0] ?
+			    r->status : "none", d.parts[r->part].sender, r->why);
 			continue;
 		}
-		if (ctl_counters_open(x) == -1) {
-			log_warnx("suppress learn: counters: cannot open: "
-			    "<%s> not suppressed", d.rcpts[i].addr);
+		if (d.parts[r->part].sender[0] == '\0' ||
+		    addr_domain(d.parts[r->part].sender) == NULL) {
+			log_info("suppress learn: <%s> status %s: the bounced "
+			    "message's sender is unknown: ignored", r->addr,
+			    r->status);
 			continue;
 		}
+		if (part_record(x, &d, mhash, r->part, &pr[r->part]) == -1) {
+			log_warnx("suppress learn: <%s>: not suppressed",
+			    r->addr);
+			continue;
+		}
+		if (x->conf->bounce_window == 0)
+			no = "bounce_window = 0: no message is recorded";
+		else if (bounce_match((const char *const *)pr[r->part].e.v,
+		    pr[r->part].e.len, pr[r->part].e.n, time(NULL),
+		    x->conf->bounce_window, r->addr, &no) == 1)
+			no = NULL;
+		if (no != NULL) {
+			log_info("suppress learn: <%s> status %s from <%s> "
+			    "(queue id %s, Message-ID %s): ignored: %s", r->addr,
+			    r->status, pr[r->part].sender,
+			    d.parts[r->part].qid[0] ? d.parts[r->part].qid :
+			    "none", d.msgid[0] ? d.msgid : "none", no);
+			continue;
+		}
+		primary = addr_domain(pr[r->part].sender);
 		snprintf(reason, sizeof(reason), "bounced %s for mail from "
-		    "<%s>", d.rcpts[i].status, d.sender);
-		if (sup_add(x->ctrs, primary, d.rcpts[i].addr, reason, "dsn",
+		    "<%s>", r->status, pr[r->part].sender);
+		if (sup_add(x->ctrs, primary, r->addr, reason, "dsn",
 		    time(NULL), x->conf->suppression_ttl) == -1) {
 			log_warnx("suppress learn: <%s>: redis failed: not "
-			    "suppressed", d.rcpts[i].addr);
+			    "suppressed", r->addr);
 			continue;
 		}
 		log_info("suppress learn: <%s> on the list of %s: %s",
-		    d.rcpts[i].addr, primary, reason);
+		    r->addr, primary, reason);
 		learned++;
 	}
 	log_debug("suppress learn: %zu of %zu recipients suppressed",
 	    learned, d.nrcpts);
+	for (i = 0; i < DSN_PARTS_MAX; i++)
+		ctr_entries_free(&pr[i].e);
 	dsn_free(&d);
 	return CTL_OK;
 }

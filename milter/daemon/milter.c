@@ -681,6 +681,7 @@ cb_eom(SMFICTX *ctx)
 	const struct sg_conf	*mc;
 	struct directory	*mdir;
 	struct ctr_warned	 warned;
+	struct ctr_record	 rec;
 
 	if (cn == NULL || !cn->m.active)
 		return SMFIS_CONTINUE;
@@ -733,12 +734,18 @@ cb_eom(SMFICTX *ctx)
 		return SMFIS_TEMPFAIL;
 	}
 
-	/* counted under the registered sender's canonical name */
+	/*
+	 * counted under the registered sender's canonical name, and
+	 * recorded for its bounces (the recipients the milter took)
+	 */
 	fp_finish(cn, fp);
+	rec.qid = m->qid;
+	rec.rcpts = m->rcpts;
+	rec.nrcpts = m->nrcpts;
 	r = ctr_commit_warn(m->snap->ctrs, e->dom.primary, e->snd.mail,
 	    m->msgid, fp, time(NULL), mc->quota_unit == QUOTA_MESSAGE ? 1 :
 	    m->accepted, mf->lim.sender, mf->lim.domain, &mf->scount,
-	    &mf->dcount, &warned);
+	    &mf->dcount, &warned, &rec);
 	policy_commit(mc, e->snd.mail, r, &d);
 	if (d.action != POL_CONTINUE) {
 		ret = obey(ctx, cn, &d, mf->addr, "");

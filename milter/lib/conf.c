@@ -247,6 +247,7 @@ static const struct param params[] = {
 	P_BOOL(reply_to_require_verified, "yes"),
 	P_ENUM(suppression, "campaign", suppressions),
 	P_TIME(suppression_ttl, "90d", 0, 3650 * DAY),
+	P_TIME(bounce_window, "6d", 0, 60 * DAY),
 	P_STR(metrics_address, "", check_tcp_address, 0),
 	P_STR(quota_warn, "80 100", check_quota_warn, 0),
 	P_STR(notify_relay, "", check_tcp_address, 0),
@@ -1515,6 +1516,7 @@ static const struct {
 	/* sendergatectl reads them; the daemon has nothing to redo */
 	{ "customer_smtp_hosts", 0 },
 	{ "customer_ports", 0 },
+	{ "bounce_window", CONF_REDIS },
 };
 
 /* Equal strings, NULL only equal to NULL. */

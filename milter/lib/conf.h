@@ -95,6 +95,8 @@ struct sg_conf {
 	int		 reply_to_require_verified;	/* 0 / 1 */
 	int		 suppression;		/* enum sg_suppression */
 	long		 suppression_ttl;	/* ms; 0 = never expires */
+	long		 bounce_window;		/* ms the record of an accepted
+						   message is kept; 0 = none */
 	char		*metrics_address;	/* host:port; "" = off */
 	char		*quota_warn;		/* percentages; see conf_quota_warn */
 	char		*notify_relay;		/* host:port; "" = log only */

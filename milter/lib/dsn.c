@@ -1,9 +1,13 @@
 /*
  * dsn.c - a delivery status notification (RFC 3464) read for the
- * suppression list: the multipart/report's message/delivery-status part
- * (per-message fields, then one group of fields per recipient), and the
- * returned headers (text/rfc822-headers or message/rfc822) for the
- * original sender when X-Postfix-Sender is absent.
+ * suppression list: each message/delivery-status part (per-message
+ * fields: X-Postfix-Sender, X-Postfix-Queue-ID; then one group of fields
+ * per recipient, of which the Final-Recipient counts), and the returned
+ * headers (text/rfc822-headers or message/rfc822) for the Message-ID and
+ * for the original sender of a part without X-Postfix-Sender.
+ *
+ * Original-Recipient is never read: it is what the client gave as
+ * ORCPT=, not an address the relay delivered to.
  *
  * Only what Postfix, Sendmail and most MTAs send is read: 7bit or 8bit
  * parts, one boundary level. Anything else is "not a DSN".
@@ -176,9 +180,31 @@ dsn_status_learn(const char *s, const char **why)
 	return 1;
 }
 
-/* Read a delivery-status part's groups from c up to the boundary. */
+/* The first token of a field value (a queue id) into out, or "". */
+static void
+token(const char *v, char *out, size_t len)
+{
+	size_t	 n, i;
+
+	v += strspn(v, " \t");
+	n = strcspn(v, " \t;");
+	if (n >= len)
+		n = 0;		/* too long for a queue id: none */
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && v[i] != '.' &&
+		    v[i] != '-' && v[i] != '_')
+			n = 0;	/* not a queue id's characters */
+	memcpy(out, v, n);
+	out[n] = '\0';
+}
+
+/*
+ * Read a delivery-status part's groups from c up to the boundary: its
+ * per-message fields into part (number pi), its recipients into d.
+ */
 static int
-read_status(struct cur *c, const char *bound, struct dsn *d)
+read_status(struct cur *c, const char *bound, struct dsn *d,
+    struct dsn_part *part, size_t pi)
 {
 	char		 name[128], value[LINE_MAX_DSN];
 	struct dsn_rcpt	 r, *v;
@@ -197,16 +223,15 @@ read_status(struct cur *c, const char *bound, struct dsn *d)
 		if (rc == 0) {
 			if (group == 0 && strcasecmp(name, "X-Postfix-Sender") ==
 			    0)
-				(void)typed_addr(value, d->sender,
-				    sizeof(d->sender));
-			else if (group > 0 && strcasecmp(name,
-			    "Original-Recipient") == 0)
-				have = typed_addr(value, r.addr,
-				    sizeof(r.addr)) == 0 ? 2 : have;
-			else if (group > 0 && have < 2 && strcasecmp(name,
+				(void)typed_addr(value, part->sender,
+				    sizeof(part->sender));
+			else if (group == 0 && strcasecmp(name,
+			    "X-Postfix-Queue-ID") == 0)
+				token(value, part->qid, sizeof(part->qid));
+			else if (group > 0 && !have && strcasecmp(name,
 			    "Final-Recipient") == 0)
 				have = typed_addr(value, r.addr,
-				    sizeof(r.addr)) == 0 ? 1 : have;
+				    sizeof(r.addr)) == 0;
 			else if (group > 0 && strcasecmp(name, "Action") == 0)
 				action_failed = strcasecmp(value + strspn(value,
 				    " \t"), "failed") == 0;
@@ -223,6 +248,7 @@ read_status(struct cur *c, const char *bound, struct dsn *d)
 				r.why = "not failed (Action)";
 			} else
 				r.learn = dsn_status_learn(r.status, &r.why);
+			r.part = pi;
 			v = realloc(d->rcpts, (d->nrcpts + 1) * sizeof(*v));
 			if (v == NULL)
 				return -1;
@@ -237,9 +263,12 @@ read_status(struct cur *c, const char *bound, struct dsn *d)
 	}
 }
 
-/* Returned headers: Return-Path, else From, as the sender if unknown. */
+/*
+ * Returned headers: the first Message-ID into d->msgid; Return-Path,
+ * else From, into sender when it is still "".
+ */
 static void
-read_returned(struct cur *c, struct dsn *d)
+read_returned(struct cur *c, struct dsn *d, char *sender, size_t slen)
 {
 	char	 name[128], value[LINE_MAX_DSN], rp[SG_ADDR_MAX + 1];
 	char	 from[SG_ADDR_MAX + 1], addrs[1][SG_ADDR_MAX + 1], *v;
@@ -255,9 +284,19 @@ read_returned(struct cur *c, struct dsn *d)
 		else if (strcasecmp(name, "From") == 0 && from[0] == '\0' &&
 		    addr_parse_from(v, addrs, 1, &n) == 0 && n == 1)
 			snprintf(from, sizeof(from), "%s", addrs[0]);
+		else if (strcasecmp(name, "Message-ID") == 0 &&
+		    d->msgid[0] == '\0') {
+			n = strlen(v);
+			while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+				n--;
+			if (n <= DSN_MSGID_MAX) {
+				memcpy(d->msgid, v, n);
+				d->msgid[n] = '\0';
+			}
+		}
 	}
-	if (d->sender[0] == '\0')
-		snprintf(d->sender, sizeof(d->sender), "%s", rp[0] ? rp : from);
+	if (sender[0] == '\0')
+		snprintf(sender, slen, "%s", rp[0] ? rp : from);
 }
 
 /* Parse a DSN. */
@@ -268,11 +307,12 @@ dsn_parse(const char *msg, size_t len, struct dsn *d, char *why,
 	struct cur	 c = { msg, msg + len };
 	char		 name[128], value[LINE_MAX_DSN], line[LINE_MAX_DSN];
 	char		 bound[256], rtype[64], ctype[LINE_MAX_DSN];
+	char		 returned[SG_ADDR_MAX + 1];
 	int		 rc, seen_status = 0;
-	size_t		 bl;
+	size_t		 bl, i;
 
 	memset(d, 0, sizeof(*d));
-	ctype[0] = '\0';
+	ctype[0] = returned[0] = '\0';
 	while ((rc = next_field(&c, name, sizeof(name), value,
 	    sizeof(value))) == 0)
 		if (strcasecmp(name, "Content-Type") == 0)
@@ -300,17 +340,25 @@ dsn_parse(const char *msg, size_t len, struct dsn *d, char *why,
 		    sizeof(value)) == 0)
 			if (strcasecmp(name, "Content-Type") == 0)
 				snprintf(ctype, sizeof(ctype), "%s", value);
-		if (ct_is(ctype, "message/delivery-status")) {
-			if (read_status(&c, bound, d) == -1) {
+		if (ct_is(ctype, "message/delivery-status") &&
+		    d->nparts < DSN_PARTS_MAX) {
+			if (read_status(&c, bound, d, &d->parts[d->nparts],
+			    d->nparts) == -1) {
 				snprintf(why, whylen, "out of memory");
 				dsn_free(d);
 				return -1;
 			}
+			d->nparts++;
 			seen_status = 1;
 		} else if (ct_is(ctype, "text/rfc822-headers") ||
 		    ct_is(ctype, "message/rfc822"))
-			read_returned(&c, d);
+			read_returned(&c, d, returned, sizeof(returned));
 	}
+	/* a part without X-Postfix-Sender: the returned message's sender */
+	for (i = 0; i < d->nparts; i++)
+		if (d->parts[i].sender[0] == '\0')
+			snprintf(d->parts[i].sender,
+			    sizeof(d->parts[i].sender), "%s", returned);
 	if (!seen_status) {
 		snprintf(why, whylen, "no message/delivery-status part");
 		dsn_free(d);

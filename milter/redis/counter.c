@@ -63,14 +63,16 @@
 #include "lib/siphash.h"
 
 /*
- * KEYS: sender key, domain key and, when deduplicating (a dedupe window
- * not "0"), the Message-ID key; then, per quota_warn threshold, its
- * sender mark and its domain mark. ARGV: amount, sender limit, domain
- * limit (-1 = none), expiry (unix time), dedupe window (ms), the
- * message's fingerprint (hex), retries forgiven per counted message, the
- * number of thresholds and the percentages. Returns {1, s, d, w} when
- * counted, {0, s, d} when a limit would be passed (nothing counted),
- * {2, s, d} for a retry (nothing counted).
+ * KEYS: sender key, domain key; when deduplicating (a dedupe window not
+ * "0") the Message-ID key; when recording (a record window not "0") the
+ * record key; then, per quota_warn threshold, its sender mark and its
+ * domain mark. ARGV: amount, sender limit, domain limit (-1 = none),
+ * expiry (unix time), dedupe window (ms), the message's fingerprint
+ * (hex), retries forgiven per counted message, the number of thresholds
+ * (nw; may be absent: 0), the nw percentages, then the record window (ms;
+ * absent: "0"), the queue id and the recipients. Returns {1, s, d, w}
+ * when counted, {0, s, d} when a limit would be passed (nothing counted
+ * or recorded), {2, s, d} for a retry (nothing counted; recorded).
  *
  * Warnings: a counted message that leaves a count at or past a
  * threshold's percentage of its limit sets that threshold's mark with
@@ -85,11 +87,18 @@
  * anything else is counted (and, when it is, becomes the key's message
  * with no retries). A value of another form (a key from an older
  * version) is simply a message of another fingerprint.
+ *
+ * The record (counter.h): the server's time, the queue id and the
+ * recipients joined by newlines (string.char(10): the text has no escape
+ * but the line ends), pushed on the record key's list, which is cut to
+ * SG_RECORD_MESSAGES (8) entries and expires after the record window.
  */
 static const char ctr_script[] =
 	"local n = tonumber(ARGV[1])\n"
 	"local sl = tonumber(ARGV[2])\n"
 	"local dl = tonumber(ARGV[3])\n"
+	"local nw = tonumber(ARGV[8] or '0')\n"
+	"local rw = ARGV[9 + nw] or '0'\n"
 	"local s = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
 	"local d = tonumber(redis.call('GET', KEYS[2]) or '0')\n"
 	"if s == nil or d == nil then\n"
@@ -98,12 +107,28 @@ static const char ctr_script[] =
 	"local wk = 3\n"
 	"if ARGV[5] ~= '0' then\n"
 	"  wk = 4\n"
+	"end\n"
+	"local rk = wk\n"
+	"if rw ~= '0' then\n"
+	"  wk = wk + 1\n"
+	"end\n"
+	"local function record()\n"
+	"  if rw ~= '0' then\n"
+	"    local nl = string.char(10)\n"
+	"    redis.call('LPUSH', KEYS[rk], redis.call('TIME')[1] .. nl ..\n"
+	"      table.concat(ARGV, nl, 10 + nw))\n"
+	"    redis.call('LTRIM', KEYS[rk], 0, 7)\n"
+	"    redis.call('PEXPIRE', KEYS[rk], rw)\n"
+	"  end\n"
+	"end\n"
+	"if ARGV[5] ~= '0' then\n"
 	"  local v = redis.call('GET', KEYS[3])\n"
 	"  if v then\n"
 	"    local f, r = string.match(v, '^(%x+) (%d+)$')\n"
 	"    if f == ARGV[6] and tonumber(r) < tonumber(ARGV[7]) then\n"
 	"      redis.call('SET', KEYS[3], f .. ' ' .. (tonumber(r) + 1),\n"
 	"        'KEEPTTL')\n"
+	"      record()\n"
 	"      return {2, s, d}\n"
 	"    end\n"
 	"  end\n"
@@ -118,8 +143,9 @@ static const char ctr_script[] =
 	"if ARGV[5] ~= '0' then\n"
 	"  redis.call('SET', KEYS[3], ARGV[6] .. ' 0', 'PX', ARGV[5])\n"
 	"end\n"
+	"record()\n"
 	"local w, bit = 0, 1\n"
-	"for i = 1, tonumber(ARGV[8] or '0') do\n"
+	"for i = 1, nw do\n"
 	"  local p = tonumber(ARGV[8 + i])\n"
 	"  if sl > 0 and s * 100 >= p * sl and redis.call('SET',\n"
 	"      KEYS[wk], '1', 'NX', 'EXAT', ARGV[4]) then\n"
@@ -170,6 +196,10 @@ struct counters {
 	int		 precheck;		/* enum sg_precheck */
 	int		 warn[SG_WARN_MAX];	/* quota_warn percentages */
 	int		 nwarn;
+	/* the script's constant arguments, formatted once */
+	char		 warn_str[SG_WARN_MAX][12];
+	char		 nwarn_str[12];
+	char		 record_window[24];	/* ms, "0": no record */
 	long		 wait_replicas;		/* 0: no WAIT */
 	long		 wait_timeout;		/* ms */
 	char		 sha[2 * SHA_DIGEST_LENGTH + 1];
@@ -224,6 +254,7 @@ ctr_open(const struct sg_conf *c, char *err, size_t errlen)
 {
 	struct counters	*ct;
 	const char	*a = c->redis_address;
+	int		 i;
 
 	if ((ct = calloc(1, sizeof(*ct))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -267,6 +298,12 @@ ctr_open(const struct sg_conf *c, char *err, size_t errlen)
 	if (c->quota_warn != NULL &&
 	    (ct->nwarn = conf_quota_warn(c->quota_warn, ct->warn)) == -1)
 		ct->nwarn = 0;
+	for (i = 0; i < ct->nwarn; i++)
+		snprintf(ct->warn_str[i], sizeof(ct->warn_str[i]), "%d",
+		    ct->warn[i]);
+	snprintf(ct->nwarn_str, sizeof(ct->nwarn_str), "%d", ct->nwarn);
+	snprintf(ct->record_window, sizeof(ct->record_window), "%ld",
+	    c->bounce_window);
 	ct->wait_replicas = c->redis_wait_replicas;
 	ct->wait_timeout = c->redis_wait_timeout;
 	script_sha(ctr_script, ct->sha);
@@ -677,6 +714,101 @@ ctr_msgid_key(const char *prefix, const char *primary, const char *sender,
 	return 0;
 }
 
+/* The record key of a message, by Message-ID or else queue id. */
+int
+ctr_record_key(const char *prefix, const char *primary, const char *sender,
+    const char *msgid_hash, const char *qid, char *rkey, size_t rlen)
+{
+	int	 n;
+
+	if (msgid_hash != NULL && msgid_hash[0] != '\0')
+		n = snprintf(rkey, rlen, "%s:{%s}:r:%s:%s", prefix, primary,
+		    sender, msgid_hash);
+	else if (qid != NULL && qid[0] != '\0')
+		n = snprintf(rkey, rlen, "%s:{%s}:r:%s:q:%s", prefix, primary,
+		    sender, qid);
+	else
+		return -1;
+	if (n < 0 || (size_t)n >= rlen)
+		return -1;
+	return 0;
+}
+
+/* Append the entries of one record list (LRANGE) to e; 0 or -1. */
+static int
+record_list(struct counters *ct, const char *rkey, struct ctr_entries *e)
+{
+	const char	*argv[4] = { "LRANGE", rkey, "0", "-1" };
+	redisReply	*r;
+	char		**v;
+	size_t		*len, i;
+	int		 ret = -1;
+
+	if ((r = ctr_command(ct, 4, argv, 1)) == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_ARRAY) {
+		log_warnx("redis LRANGE %s: %s", rkey,
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+		goto out;
+	}
+	if (r->elements == 0) {
+		ret = 0;
+		goto out;
+	}
+	if ((v = reallocarray(e->v, e->n + r->elements, sizeof(*v))) == NULL)
+		goto out;
+	e->v = v;
+	if ((len = reallocarray(e->len, e->n + r->elements, sizeof(*len))) ==
+	    NULL)
+		goto out;
+	e->len = len;
+	for (i = 0; i < r->elements; i++) {
+		if (r->element[i]->type != REDIS_REPLY_STRING)
+			continue;	/* not an entry: ignored */
+		if ((e->v[e->n] = malloc(r->element[i]->len + 1)) == NULL)
+			goto out;
+		memcpy(e->v[e->n], r->element[i]->str, r->element[i]->len);
+		e->v[e->n][r->element[i]->len] = '\0';
+		e->len[e->n++] = r->element[i]->len;
+	}
+	ret = 0;
+out:
+	freeReplyObject(r);
+	return ret;
+}
+
+/* The record of a message: by Message-ID, then by queue id. */
+int
+ctr_record_read(struct counters *ct, const char *primary, const char *sender,
+    const char *msgid_hash, const char *qid, struct ctr_entries *e)
+{
+	char	 rkey[SG_KEY_MAX + SG_MSGID_HASH_LEN + 64];
+
+	memset(e, 0, sizeof(*e));
+	if (msgid_hash != NULL && msgid_hash[0] != '\0' &&
+	    (ctr_record_key(ct->prefix, primary, sender, msgid_hash, NULL,
+	    rkey, sizeof(rkey)) == -1 || record_list(ct, rkey, e) == -1))
+		return -1;
+	if (qid != NULL && qid[0] != '\0' &&
+	    (ctr_record_key(ct->prefix, primary, sender, NULL, qid, rkey,
+	    sizeof(rkey)) == -1 || record_list(ct, rkey, e) == -1))
+		return -1;
+	return 0;
+}
+
+/* Free what ctr_record_read kept. */
+void
+ctr_entries_free(struct ctr_entries *e)
+{
+	size_t	 i;
+
+	for (i = 0; i < e->n; i++)
+		free(e->v[i]);
+	free(e->v);
+	free(e->len);
+	memset(e, 0, sizeof(*e));
+}
+
 /* SHA-256 (hex) of a Message-ID value, white space trimmed; 0 or -1. */
 int
 ctr_msgid_hash(const char *value, char out[SG_MSGID_HASH_LEN])
@@ -883,47 +1015,6 @@ wait_replicas(struct counters *ct, struct conn *cn)
 	return ret;
 }
 
-/*
- * Add the quota_warn thresholds to a ctr_script call: the marks' names
- * (into keys, 2 * nwarn of them) go after the other keys in argv, the
- * count and the percentages (into nums) at the end; argv[2], the number
- * of keys, is raised. 0, or -1 when a name is too long.
- */
-static int
-warn_args(struct counters *ct, const char *primary, const char *sender,
-    time_t now, int dedupe, const char **argv, int *argc,
-    char keys[][SG_KEY_MAX + 16], char nums[][12])
-{
-	char		 month[SG_MONTH_LEN];
-	int		 i, k, first = dedupe ? 6 : 5;
-
-	ctr_month(now, month);
-	for (i = 0; i < ct->nwarn; i++) {
-		k = snprintf(keys[2 * i], sizeof(keys[0]), "%s:{%s}:w:s:%s:%s:%d",
-		    ct->prefix, primary, sender, month, ct->warn[i]);
-		if (k < 0 || (size_t)k >= sizeof(keys[0]))
-			return -1;
-		k = snprintf(keys[2 * i + 1], sizeof(keys[0]), "%s:{%s}:w:d:%s:%d",
-		    ct->prefix, primary, month, ct->warn[i]);
-		if (k < 0 || (size_t)k >= sizeof(keys[0]))
-			return -1;
-	}
-	memmove(argv + first + 2 * ct->nwarn, argv + first,
-	    (size_t)(*argc - first) * sizeof(*argv));
-	for (i = 0; i < 2 * ct->nwarn; i++)
-		argv[first + i] = keys[i];
-	*argc += 2 * ct->nwarn;
-	snprintf(nums[0], sizeof(nums[0]), "%d", first - 3 + 2 * ct->nwarn);
-	argv[2] = nums[0];
-	snprintf(nums[1], sizeof(nums[1]), "%d", ct->nwarn);
-	argv[(*argc)++] = nums[1];
-	for (i = 0; i < ct->nwarn; i++) {
-		snprintf(nums[2 + i], sizeof(nums[0]), "%d", ct->warn[i]);
-		argv[(*argc)++] = nums[2 + i];
-	}
-	return 0;
-}
-
 /* The thresholds crossed, from the bits the script returned. */
 static void
 warn_bits(const struct counters *ct, long long w, struct ctr_warned *out)
@@ -945,25 +1036,45 @@ ctr_commit(struct counters *ct, const char *primary, const char *sender,
     long slimit, long dlimit, long *scount, long *dcount)
 {
 	return ctr_commit_warn(ct, primary, sender, msgid_hash, fingerprint,
-	    now, n, slimit, dlimit, scount, dcount, NULL);
+	    now, n, slimit, dlimit, scount, dcount, NULL, NULL);
 }
 
-/* Check and count atomically (and forgive a retry of the same message). */
+/* The number of keys of a script call (4 + 2 * SG_WARN_MAX at most). */
+static const char *
+small_num(int n)
+{
+	static const char *const tab[] = {
+		"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11",
+		"12", "13", "14", "15", "16", "17", "18", "19", "20", "21",
+		"22", "23", "24"
+	};
+
+	return n >= 0 && (size_t)n < sizeof(tab) / sizeof(tab[0]) ? tab[n] :
+	    "0";
+}
+
+/*
+ * Check and count atomically (and forgive a retry of the same message);
+ * record the accepted message in the same call.
+ */
 enum ctr_result
 ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
     const char *msgid_hash, const char *fingerprint, time_t now, long n,
     long slimit, long dlimit, long *scount, long *dcount,
-    struct ctr_warned *warned)
+    struct ctr_warned *warned, const struct ctr_record *rec)
 {
 	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
 	char		 mkey[SG_KEY_MAX + SG_MSGID_HASH_LEN];
-	char		 num[6][24], wnum[2 + SG_WARN_MAX][12];
+	char		 rkey[SG_KEY_MAX + SG_MSGID_HASH_LEN + 64];
+	char		 num[6][24], month[SG_MONTH_LEN];
 	char		 wkey[2 * SG_WARN_MAX][SG_KEY_MAX + 16];
-	const char	*argv[14 + 3 * SG_WARN_MAX];
+	/* the fixed part, then the recipients: 8 KB of pointers at most */
+	const char	*argv[24 + 3 * SG_WARN_MAX + SG_RECORD_RCPTS];
 	struct conn	 cn;
 	redisReply	*r;
 	enum ctr_result	 ret = CTR_FAILED;
-	int		 argc = 0, i, dedupe;
+	int		 argc = 0, i, k, dedupe, record, nwarn;
+	size_t		 j, nr;
 	long long	 v;
 
 	if (keys_now(ct, primary, sender, now, skey, dkey) == -1)
@@ -976,6 +1087,11 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 		log_warnx("redis key too long for <%s>", sender);
 		goto out;
 	}
+	/* no name to record under (no Message-ID, no queue id): none */
+	record = rec != NULL && strcmp(ct->record_window, "0") != 0 &&
+	    ctr_record_key(ct->prefix, primary, sender, msgid_hash, rec->qid,
+	    rkey, sizeof(rkey)) == 0;
+	nwarn = warned != NULL ? ct->nwarn : 0;
 	/* by argument vector: no format string to parse per message */
 	snprintf(num[0], sizeof(num[0]), "%ld", n);
 	snprintf(num[1], sizeof(num[1]), "%ld", slimit);
@@ -986,25 +1102,50 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	snprintf(num[5], sizeof(num[5]), "%ld", ct->dedupe_max_retries);
 	argv[argc++] = "EVALSHA";
 	argv[argc++] = ct->sha;
-	argv[argc++] = dedupe ? "3" : "2";
+	argv[argc++] = NULL;		/* the number of keys, below */
 	argv[argc++] = skey;
 	argv[argc++] = dkey;
 	if (dedupe)
 		argv[argc++] = mkey;
+	if (record)
+		argv[argc++] = rkey;
+	if (nwarn > 0) {
+		ctr_month(now, month);
+		for (i = 0; i < nwarn; i++) {
+			k = snprintf(wkey[2 * i], sizeof(wkey[0]),
+			    "%s:{%s}:w:s:%s:%s:%d", ct->prefix, primary, sender,
+			    month, ct->warn[i]);
+			if (k < 0 || (size_t)k >= sizeof(wkey[0]))
+				goto toolong;
+			k = snprintf(wkey[2 * i + 1], sizeof(wkey[0]),
+			    "%s:{%s}:w:d:%s:%d", ct->prefix, primary, month,
+			    ct->warn[i]);
+			if (k < 0 || (size_t)k >= sizeof(wkey[0]))
+				goto toolong;
+			argv[argc++] = wkey[2 * i];
+			argv[argc++] = wkey[2 * i + 1];
+		}
+	}
+	argv[2] = small_num(argc - 3);
 	for (i = 0; i < 5; i++)
 		argv[argc++] = num[i];
 	argv[argc++] = dedupe ? fingerprint : "";
 	argv[argc++] = num[5];
+	argv[argc++] = nwarn > 0 ? ct->nwarn_str : "0";
+	for (i = 0; i < nwarn; i++)
+		argv[argc++] = ct->warn_str[i];
+	if (record) {
+		argv[argc++] = ct->record_window;
+		argv[argc++] = rec->qid != NULL ? rec->qid : "";
+		/* the milter's own strings, as they are: no copy */
+		nr = rec->nrcpts < SG_RECORD_RCPTS ? rec->nrcpts :
+		    SG_RECORD_RCPTS;
+		for (j = 0; j < nr; j++)
+			if (rec->rcpts[j][0] != '#')
+				argv[argc++] = rec->rcpts[j];
+	}
 	if (warned != NULL)
 		warned->nsender = warned->ndomain = 0;
-	if (warned != NULL && ct->nwarn > 0) {
-		if (warn_args(ct, primary, sender, now, dedupe, argv, &argc,
-		    wkey, wnum) == -1) {
-			log_warnx("redis: no room for the warning marks of <%s>",
-			    sender);
-			goto out;
-		}
-	}
 	if ((r = run(ct, &cn, argc, argv, ctr_script, 0)) == NULL)
 		goto out;
 	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 3 &&
@@ -1025,6 +1166,9 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 			ret = CTR_FAILED;
 	} else
 		conn_give(ct, &cn);
+	goto out;
+toolong:
+	log_warnx("redis: no room for the warning marks of <%s>", sender);
 out:
 	memo_note(ct, primary, sender, now, ret != CTR_FAILED,
 	    ret != CTR_FAILED ? *scount : 0, ret != CTR_FAILED ? *dcount : 0,

@@ -2,10 +2,23 @@
  * counter.h - per-sender and per-domain monthly counters in Redis.
  *
  * Keys: <prefix>:{<primary>}:s:<sender>:<YYYY-MM>,
- *       <prefix>:{<primary>}:d:<YYYY-MM> and, for dedupe_window,
- *       <prefix>:{<primary>}:m:<sender>:<sha256 of the Message-ID>.
+ *       <prefix>:{<primary>}:d:<YYYY-MM>, for dedupe_window
+ *       <prefix>:{<primary>}:m:<sender>:<sha256 of the Message-ID>, and
+ *       for bounce_window the record of accepted messages (below).
  * The check and the increment of both counters run in one Lua script,
- * loaded once and called by SHA.
+ * loaded once and called by SHA; the same call writes the record.
+ *
+ * The record of accepted messages, for matching bounces (and, later,
+ * complaints) to what the relay really sent: a list under
+ *   <prefix>:{<primary>}:r:<sender>:<sha256 of the Message-ID>, or,
+ *   for a message without Message-ID,
+ *   <prefix>:{<primary>}:r:<sender>:q:<queue id>
+ * (ctr_record_key), newest first, of at most SG_RECORD_MESSAGES
+ * entries, one for each message accepted (counted, or forgiven as a
+ * retry) under that name: "<unix time>\n<queue id>\n<recipient>\n...",
+ * the recipients as the milter took them at RCPT TO (normalised), at
+ * most SG_RECORD_RCPTS of them. The list expires bounce_window after its
+ * newest entry; a reader ignores entries older than bounce_window.
  *
  * struct counters is one Redis (a server, or the master of a
  * Sentinel-monitored set) with the settings it was opened with: a pool
@@ -25,6 +38,8 @@
 #define SG_KEY_MAX	(32 + 2 * 256 + 64)
 #define SG_MSGID_HASH_LEN 65		/* SHA-256 in hex and NUL */
 #define SG_FINGERPRINT_LEN 65		/* a message's, in hex, and NUL */
+#define SG_RECORD_RCPTS	1000		/* recipients recorded a message */
+#define SG_RECORD_MESSAGES 8		/* entries kept under one name */
 
 struct counters;
 struct redisReply;
@@ -85,6 +100,17 @@ enum ctr_result ctr_commit(struct counters *, const char *primary,
 	    const char *fingerprint, time_t now, long n, long slimit,
 	    long dlimit, long *scount, long *dcount);
 
+/*
+ * What ctr_commit_warn records of an accepted message (see the record
+ * above). The caller's: nothing is kept after the call.
+ */
+struct ctr_record {
+	const char	*qid;		/* the MTA's queue id (i), "" unknown */
+	char *const	*rcpts;		/* normalised; ones starting with '#'
+					   (unparsable) are left out */
+	size_t		 nrcpts;	/* only the first SG_RECORD_RCPTS */
+};
+
 /* The quota_warn thresholds a counted message took its counts past. */
 struct ctr_warned {
 	int		 sender[SG_WARN_MAX];	/* percentages */
@@ -102,11 +128,17 @@ struct ctr_warned {
  * <prefix>:{<primary>}:w:s:<sender>:<YYYY-MM>:<percent> or
  * <prefix>:{<primary>}:w:d:<YYYY-MM>:<percent>, is set with SET NX in
  * the counting script and expires with the counters.
+ *
+ * rec (NULL: none) is recorded, in the same script, when the message is
+ * CTR_COUNTED or CTR_RETRY and bounce_window is not 0, under its
+ * Message-ID (msgid_hash) or, without one, its queue id; with neither,
+ * nothing is recorded. CTR_LIMIT and CTR_FAILED record nothing.
  */
 enum ctr_result ctr_commit_warn(struct counters *, const char *primary,
 	    const char *sender, const char *msgid_hash,
 	    const char *fingerprint, time_t now, long n, long slimit,
-	    long dlimit, long *scount, long *dcount, struct ctr_warned *warned);
+	    long dlimit, long *scount, long *dcount, struct ctr_warned *warned,
+	    const struct ctr_record *rec);
 
 /*
  * Set a sender's count of month ("YYYY-MM") to 0 and take it off its
@@ -143,6 +175,33 @@ int	ctr_keys(const char *prefix, const char *primary, const char *sender,
 /* The Message-ID (dedupe) key; 0, or -1 if the buffer is too small. */
 int	ctr_msgid_key(const char *prefix, const char *primary,
 	    const char *sender, const char *hash, char *mkey, size_t mlen);
+
+/*
+ * The record key of a message: by msgid_hash when it is not "", else by
+ * qid when that is not "". 0; -1 when neither is known or the buffer is
+ * too small.
+ */
+int	ctr_record_key(const char *prefix, const char *primary,
+	    const char *sender, const char *msgid_hash, const char *qid,
+	    char *rkey, size_t rlen);
+
+/* The entries of a message's record lists (ctr_record_read). */
+struct ctr_entries {
+	char		**v;		/* malloc'd, each NUL-terminated too */
+	size_t		 *len;
+	size_t		  n;
+};
+
+/*
+ * Read the record of a sender's message, newest first: the list under
+ * msgid_hash (if not ""), then the list under qid (if not ""), together
+ * into *e (ctr_entries_free it, also after -1). 0 (n may be 0: nothing
+ * recorded), or -1 when Redis failed (logged).
+ */
+int	ctr_record_read(struct counters *, const char *primary,
+	    const char *sender, const char *msgid_hash, const char *qid,
+	    struct ctr_entries *e);
+void	ctr_entries_free(struct ctr_entries *);
 
 /*
  * SHA-256 in lower-case hex of a Message-ID header value, leading and

@@ -7,12 +7,14 @@
 # sending EVALSHA the way ctr_commit does at the end of a message, with
 # the daemon's key layout and the defaults of sendergate.conf(5):
 #
-#   EVALSHA sha 3 sg:{dR.bench}:s:uR@dR.bench:YYYY-MM sg:{dR.bench}:d:YYYY-MM
-#       sg:{dR.bench}:m:uR@dR.bench:R  1 -1 -1 EXPIRY 86400000 FP 1
+#   EVALSHA sha 4 sg:{dR.bench}:s:uR@dR.bench:YYYY-MM sg:{dR.bench}:d:YYYY-MM
+#       sg:{dR.bench}:m:uR@dR.bench:R sg:{dR.bench}:r:uR@dR.bench:R
+#       1 -1 -1 EXPIRY 86400000 FP 1 0 518400000 QID rcpt@far.bench
 #
 # (R: redis-benchmark's __rand_int__, a new number in each place, up to
 # KEYS; no limit, so every call reads, counts, sets the expiry and writes
-# the Message-ID record: the longest path a counted message takes). For
+# the Message-ID key and the record of the message for its bounces,
+# bounce_window 6d: the longest path a counted message takes). For
 # scale, a GET of one key at the same concurrency: one round trip with
 # next to no work in Redis.
 #
@@ -53,10 +55,13 @@ month=$(date -u +%Y-%m)
 expiry=$(($(date -u +%s) + 40 * 86400))
 fp=$(printf 'redis_script.sh' | sha256sum | cut -d' ' -f1)
 # a call that counts, as ctr_commit sends it
-[ "$(rcli EVALSHA "$sha" 3 "sg:{d1.bench}:s:u1@d1.bench:$month" \
+[ "$(rcli EVALSHA "$sha" 4 "sg:{d1.bench}:s:u1@d1.bench:$month" \
     "sg:{d1.bench}:d:$month" "sg:{d1.bench}:m:u1@d1.bench:x" \
-    1 -1 -1 "$expiry" 86400000 "$fp" 1 | head -n 1)" = 1 ] ||
-	die "the script does not count"
+    "sg:{d1.bench}:r:u1@d1.bench:x" \
+    1 -1 -1 "$expiry" 86400000 "$fp" 1 0 518400000 QID rcpt@far.bench |
+    head -n 1)" = 1 ] || die "the script does not count"
+[ "$(rcli LLEN "sg:{d1.bench}:r:u1@d1.bench:x")" = 1 ] ||
+	die "the script does not record the message"
 
 echo "# redis_script.sh $(date -u '+%Y-%m-%d %H:%M UTC') on $(uname -srm)," \
     "$(nproc) cores, $(redis-server --version | cut -d' ' -f3)," \
@@ -71,11 +76,13 @@ while [ "$r" -lt "$REPEAT" ]; do
 	for c in $order; do
 		for what in script get; do
 			if [ "$what" = script ]; then
-				set -- EVALSHA "$sha" 3 \
+				set -- EVALSHA "$sha" 4 \
 				    "sg:{d__rand_int__.bench}:s:u__rand_int__@d.bench:$month" \
 				    "sg:{d__rand_int__.bench}:d:$month" \
 				    "sg:{d__rand_int__.bench}:m:u@d.bench:__rand_int__" \
-				    1 -1 -1 "$expiry" 86400000 "$fp" 1
+				    "sg:{d__rand_int__.bench}:r:u@d.bench:__rand_int__" \
+				    1 -1 -1 "$expiry" 86400000 "$fp" 1 0 518400000 \
+				    QID rcpt@far.bench
 			else
 				set -- GET "sg:{d1.bench}:d:$month"
 			fi

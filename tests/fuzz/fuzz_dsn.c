@@ -3,8 +3,9 @@
  * learn reads from a pipe (a bounce whose returned part the customer
  * wrote). Checks: it answers 0 or -1; on 0 every recipient's address
  * re-parses to itself, every status is a NUL-terminated string within its
- * buffer, and a recipient marked to learn has a status dsn_status_learn
- * agrees with.
+ * buffer, a recipient marked to learn has a status dsn_status_learn
+ * agrees with, each recipient belongs to a part that was read, and the
+ * Message-ID and queue ids end within their buffers.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -31,7 +32,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (r == -1)
 		return 0;
+	if (d.nparts > DSN_PARTS_MAX ||
+	    memchr(d.msgid, '\0', sizeof(d.msgid)) == NULL)
+		abort();
+	for (i = 0; i < d.nparts; i++)
+		if (memchr(d.parts[i].qid, '\0', sizeof(d.parts[i].qid)) ==
+		    NULL || memchr(d.parts[i].sender, '\0',
+		    sizeof(d.parts[i].sender)) == NULL)
+			abort();
 	for (i = 0; i < d.nrcpts; i++) {
+		if (d.rcpts[i].part >= d.nparts)
+			abort();
 		if (memchr(d.rcpts[i].status, '\0',
 		    sizeof(d.rcpts[i].status)) == NULL)
 			abort();

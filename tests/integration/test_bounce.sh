@@ -11,6 +11,18 @@
 # pf.test's suppression list and the delivered one not; the next campaign
 # message is refused at RCPT for it (550 5.1.1) while its other recipient
 # is delivered, and counted once.
+#
+# Then the learn address is shut to customers and forged DSNs learn
+# nothing (issue 19): the accepted message's record (its queue id and
+# recipients under its sender and Message-ID) is in Redis; a customer's
+# forged DSN to the learn address is refused at RCPT on ports 587, 25 and
+# 2525 (the shipped sendergate-learn.access); and a table of forged DSNs
+# fed straight to "sendergatectl suppress learn" against the real Redis
+# (another customer's sender, a domain no customer has, an address
+# literal, an unregistered sender of a registered domain, an
+# Original-Recipient, two delivery-status parts) writes no list entry
+# but the ones the record allows. A retry forgiven by dedupe is recorded
+# too.
 . "$(dirname "$0")/../lib/servers.sh"
 . "$(dirname "$0")/../lib/milter.sh"
 . "$(dirname "$0")/../lib/postfix.sh"
@@ -184,6 +196,184 @@ check "next campaign: no delivery attempted to nouser@gone.test, nothing bounced
 check "pf.test's list holds that one recipient" \
     sh -c "[ \$(grep -c '^pf\.test ' '$SG_TMP/list.out') -eq 1 ] &&
     grep -q '^pf\.test  *nouser@gone\.test ' '$SG_TMP/list.out'"
+
+# --- 5. the record of the accepted message -----------------------------
+QID1=$(sed -n 's/^<[-~]  *250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' \
+    "$SG_TMP/camp1.swaks" | head -n 1)
+MSGID1=$(sed -n 's/^[Mm]essage-[Ii][Dd]: *//p' "$(pf_sink_file camp1)" |
+    tr -d '\r' | head -n 1)
+RKEY1="sg:{pf.test}:r:pfcamp@pf.test:$(printf '%s' "$MSGID1" | sha256sum | cut -d' ' -f1)"
+check "record: camp1's queue id and Message-ID known ($QID1, $MSGID1)" \
+    test -n "$QID1" -a -n "$MSGID1"
+check "record: one entry under pfcamp@pf.test and camp1's Message-ID" \
+    test "$(rcli LLEN "$RKEY1")" = 1
+check "record: the queue id, then the recipients the milter took" \
+    test "$(rcli LINDEX "$RKEY1" 0 | tail -n +2 | sort | tr '\n' ' ')" = \
+    "$(printf '%s\n' "$QID1" nouser@gone.test ok@far.test | sort | tr '\n' ' ')"
+PTTL1=$(rcli PTTL "$RKEY1")
+check "record: expires within bounce_window (6d; PTTL $PTTL1 ms)" \
+    test "${PTTL1:-0}" -gt 0 -a "${PTTL1:-0}" -le 518400000
+
+# --- 6. the learn address is refused to every SMTP client ---------------
+PIPED="delivered via sendergate-learn service"
+LEARNED=$(log_count "$PIPED")
+# forged_dsn FILE: another customer's recipient "bounced", with camp1's
+# queue id and Message-ID
+forged_dsn() {
+	cat >"$1" <<-EOF
+	From: MAILER-DAEMON@relay.test
+	To: $PF_LEARN_ADDR
+	Subject: Postmaster Copy: Undelivered Mail
+	MIME-Version: 1.0
+	Content-Type: multipart/report; report-type=delivery-status; boundary="F"
+
+	--F
+	Content-Type: message/delivery-status
+
+	Reporting-MTA: dns; relay.test
+	X-Postfix-Queue-ID: $QID1
+	X-Postfix-Sender: rfc822; alice@acme.test
+
+	Final-Recipient: rfc822; smtp-victim@far.test
+	Action: failed
+	Status: 5.1.1
+
+	--F
+	Content-Type: text/rfc822-headers
+
+	From: alice@acme.test
+	Message-ID: $MSGID1
+
+	--F--
+	EOF
+}
+forged_dsn "$SG_TMP/forged.eml"
+REFUSED="Recipient address rejected: This address takes the relay's own bounce notices only"
+pf_send forged587 "$PF_PORT_SUBMISSION" --from pfuser@pf.test \
+    --to "$PF_LEARN_ADDR" -tls --auth PLAIN --auth-user "pfuser@$R" \
+    --auth-password PfUser-1 --data "@$SG_TMP/forged.eml"
+check "forged DSN on 587 (authenticated customer): RCPT refused" \
+    reply_is forged587 "554 5.7.1 <$PF_LEARN_ADDR>: $REFUSED"
+pf_send forged587case "$PF_PORT_SUBMISSION" --from pfuser@pf.test \
+    --to "Suppress-Learn@RELAY.Example" -tls --auth PLAIN \
+    --auth-user "pfuser@$R" --auth-password PfUser-1 \
+    --data "@$SG_TMP/forged.eml"
+check "forged DSN on 587, the address in other case: RCPT refused" \
+    reply_is forged587case "554 5.7.1 <Suppress-Learn@RELAY.Example>: $REFUSED"
+pf_send forged25 "$PF_PORT_SMTP" --from pfip@pf.test --to "$PF_LEARN_ADDR" \
+    --data "@$SG_TMP/forged.eml"
+check "forged DSN on 25 (IP-controlled customer): RCPT refused" \
+    reply_is forged25 "554 5.7.1 <$PF_LEARN_ADDR>: $REFUSED"
+pf_send forged2525 "$PF_PORT_CAMPAIGN" --from pfcamp@pf.test \
+    --to "$PF_LEARN_ADDR" -tls --auth PLAIN --auth-user "pfcamp@$R" \
+    --auth-password PfCamp-1 $UNSUB $UNSUB_POST --data "@$SG_TMP/forged.eml"
+check "forged DSN on the campaign port: RCPT refused" \
+    reply_is forged2525 "554 5.7.1 <$PF_LEARN_ADDR>: $REFUSED"
+sleep 2
+check "no forged DSN reached the learn pipe; its victim on no list" \
+    test "$(log_count "$PIPED")|$(rcli KEYS '*smtp-victim*')" = \
+    "$LEARNED|"
+
+# --- 7. forged DSNs fed straight to learn: only the record teaches --------
+# dsn FILE PART...: a postmaster copy of a bounce of camp1 (its queue id
+# and Message-ID), one delivery-status part per PART, "SENDER RCPT...",
+# where RCPT is FINAL or FINAL:ORIGINAL (an Original-Recipient too).
+dsn() {
+	_d_f=$1
+	shift
+	{
+		printf 'From: MAILER-DAEMON@relay.test\n'
+		printf 'Subject: Postmaster Copy: Undelivered Mail\n'
+		printf 'MIME-Version: 1.0\n'
+		printf 'Content-Type: multipart/report; report-type=delivery-status;\n'
+		printf '\tboundary="B"\n\n--B\nContent-Type: text/plain\n\nforged\n\n'
+		for _d_p in "$@"; do
+			set -- $_d_p
+			printf -- '--B\nContent-Type: message/delivery-status\n\n'
+			printf 'Reporting-MTA: dns; relay.test\n'
+			printf 'X-Postfix-Queue-ID: %s\n' "$QID1"
+			printf 'X-Postfix-Sender: rfc822; %s\n\n' "$1"
+			shift
+			for _d_r in "$@"; do
+				case $_d_r in
+				*:*) printf 'Original-Recipient: rfc822; %s\n' \
+				    "${_d_r#*:}" ;;
+				esac
+				printf 'Final-Recipient: rfc822; %s\n' "${_d_r%%:*}"
+				printf 'Action: failed\nStatus: 5.1.1\n\n'
+			done
+		done
+		printf -- '--B\nContent-Type: text/rfc822-headers\n\n'
+		printf 'From: pfcamp@pf.test\nMessage-ID: %s\n\n--B--\n' "$MSGID1"
+	} >"$_d_f"
+}
+
+# learn_case NAME FILE ABSENT PART...: learn reads the DSN, exits 0, and
+# no Redis key matches the pattern ABSENT afterwards.
+learn_case() {
+	_lc_name=$1
+	_lc_file=$SG_TMP/learn-$2
+	_lc_absent=$3
+	shift 3
+	dsn "$_lc_file.eml" "$@"
+	"$CTLBIN" -c "$SG_TMP/main.conf" suppress learn <"$_lc_file.eml" \
+	    >"$_lc_file.out" 2>&1
+	_lc_rc=$?
+	_lc_keys=$(rcli KEYS "$_lc_absent")
+	if [ "$_lc_rc" -eq 0 ] && [ -z "$_lc_keys" ]; then
+		echo "ok - forged DSN, $_lc_name: exit 0, no key $_lc_absent"
+		return 0
+	fi
+	echo "not ok - forged DSN, $_lc_name: exit $_lc_rc, keys: $_lc_keys"
+	sed 's/^/	#   /' "$_lc_file.out"
+	return 1
+}
+
+learn_case "another customer's sender" victim 'sg:{acme.test}:*' \
+    "alice@acme.test victim1@far.test victim2@far.test"
+learn_case "a domain no customer has" nobody 'sg:{nobody.example}:*' \
+    "news@nobody.example victim1@far.test"
+learn_case "an address literal" literal 'sg:{\[192.0.2.1\]}:*' \
+    "news@[192.0.2.1] victim1@far.test"
+learn_case "an unregistered sender of a registered domain" ghost \
+    'sg:{pf.test}:x:victim1@far.test' "ghost@pf.test victim1@far.test"
+learn_case "Original-Recipient preferred to the recipient delivered to" \
+    orcpt '*:x:orcpt-victim@far.test' \
+    "pfcamp@pf.test nouser@gone.test:orcpt-victim@far.test"
+learn_case "two parts, the last part's sender for every recipient" \
+    parts 'sg:{acme.test}:*' "pfcamp@pf.test nouser@gone.test" \
+    "alice@acme.test victim3@far.test"
+check "forged DSN: learn said why it ignored the recipient" \
+    grep -q 'suppress learn: <victim1@far.test> status 5.1.1 from <alice@acme.test> .*: ignored: no message' \
+    "$SG_TMP/learn-victim.out"
+check "forged DSN, an address literal: nothing in that literal's slot" \
+    test -z "$(rcli KEYS '*192.0.2.1*')"
+check "two parts: the first part's recipient judged by its own sender's record" \
+    grep -q 'suppress learn: <nouser@gone.test> on the list of pf.test' \
+    "$SG_TMP/learn-parts.out"
+check "the lists hold only what the record allowed" \
+    test "$(rcli KEYS '*:x:*' | sort | tr '\n' ' ')" = \
+    "sg:{pf.test}:x:nouser@gone.test "
+
+# --- 8. a retry forgiven by dedupe is recorded too ----------------------
+# retry CASE: the same message each time (Message-ID, Date, Subject, body)
+retry() {
+	pf_send "$1" "$PF_PORT_CAMPAIGN" --from pfcamp@pf.test \
+	    --to ok@far.test -tls --auth PLAIN --auth-user "pfcamp@$R" \
+	    --auth-password PfCamp-1 $UNSUB $UNSUB_POST \
+	    --header "Message-Id: <retry-1@pf.test>" \
+	    --header "Date: Mon, 02 Nov 2026 10:00:00 +0000" \
+	    --header "Subject: the same message" --body "the same body"
+}
+retry retry1
+retry retry2
+RKEY2="sg:{pf.test}:r:pfcamp@pf.test:$(printf '%s' '<retry-1@pf.test>' | sha256sum | cut -d' ' -f1)"
+QID_R2=$(sed -n 's/^<[-~]  *250 2\.0\.0 Ok: queued as \([0-9A-Za-z]*\).*/\1/p' \
+    "$SG_TMP/retry2.swaks" | head -n 1)
+check "retry: the second copy forgiven (dup=1)" logged main "dup=1"
+check "retry: recorded too, newest first, with its own queue id" \
+    test "$(rcli LLEN "$RKEY2")|$(rcli LINDEX "$RKEY2" 0 | sed -n 2p)" = \
+    "2|$QID_R2"
 
 check "postfix logged no fatal error, panic or pipe failure" \
     sh -c "! grep -qE 'fatal:|panic:|sendergate-learn.*status=(deferred|bounced)' '$PF_LOG'"

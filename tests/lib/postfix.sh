@@ -367,6 +367,9 @@ pf_prepare() {
 	: >"$PF_LOG"
 
 	cp "$PF_EXAMPLES/main.cf" "$PF_CONF/main.cf" || return 1
+	# the learn address refused to SMTP clients: main.cf names it in
+	# $config_directory, here $PF_CONF
+	cp "$PF_EXAMPLES/sendergate-learn.access" "$PF_CONF/" || return 1
 	{
 		# the stock services without its smtp listener, then ours
 		sed '/^smtp[[:space:]]\{1,\}inet[[:space:]]/,/^[^[:space:]#]/{
@@ -452,7 +455,9 @@ pf_transport() {
 # address that transport_maps gives to a pipe(8) service running
 # COMMAND as USER with the notice on standard input. After pf_prepare,
 # before pf_launch.
-PF_LEARN_ADDR=suppress-learn@relay.test
+# The address is the one of the shipped sendergate-learn.access, which
+# smtpd refuses to every client.
+PF_LEARN_ADDR=suppress-learn@relay.example
 pf_learn_bounces() {
 	_lb_user=$1
 	shift

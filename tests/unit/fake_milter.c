@@ -209,10 +209,21 @@ enum ctr_result
 ctr_commit_warn(struct counters *c, const char *primary, const char *sender,
     const char *msgid_hash, const char *fingerprint, time_t now, long n,
     long slimit, long dlimit, long *scount, long *dcount,
-    struct ctr_warned *warned)
+    struct ctr_warned *warned, const struct ctr_record *rec)
 {
+	size_t	 i;
+
 	if (warned != NULL)
 		memset(warned, 0, sizeof(*warned));
+	fk.rec_n = 0;
+	fk.rec_qid[0] = '\0';
+	if (rec != NULL) {
+		snprintf(fk.rec_qid, sizeof(fk.rec_qid), "%s", rec->qid);
+		for (i = 0; i < rec->nrcpts && i < FK_REC_MAX; i++)
+			snprintf(fk.rec_rcpts[i], sizeof(fk.rec_rcpts[i]), "%s",
+			    rec->rcpts[i]);
+		fk.rec_n = rec->nrcpts;
+	}
 	return ctr_commit(c, primary, sender, msgid_hash, fingerprint, now, n,
 	    slimit, dlimit, scount, dcount);
 }

@@ -12,6 +12,7 @@
 #include "dir/dir.h"
 
 #define FAKE_MAX	16
+#define FK_REC_MAX	8
 
 struct fake {
 	/* set by the test */
@@ -34,6 +35,9 @@ struct fake {
 	char		 c_primary[256], c_sender[256];
 	char		 c_msgid[SG_MSGID_HASH_LEN], c_fp[SG_FINGERPRINT_LEN];
 	long		 c_n;
+	char		 rec_qid[64];		/* the record asked for */
+	char		 rec_rcpts[FK_REC_MAX][256];
+	size_t		 rec_n;
 };
 
 extern struct fake fk;

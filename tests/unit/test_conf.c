@@ -95,6 +95,7 @@ static const struct expect defaults[] = {
 	E_STR(notify_operator, ""),
 	E_STR(customer_smtp_hosts, ""),
 	E_STR(customer_ports, ""),
+	E_LONG(bounce_window, 6 * 86400000L),
 };
 
 struct good {				/* a line after BASE, and its effect */
@@ -157,6 +158,9 @@ static const struct good goods[] = {
 	{ "dedupe_window = 0", E_LONG(dedupe_window, 0) },
 	{ "dedupe_window = 2s", E_LONG(dedupe_window, 2000) },
 	{ "dedupe_window = 30d", E_LONG(dedupe_window, 2592000000L) },
+	{ "bounce_window = 0", E_LONG(bounce_window, 0) },
+	{ "bounce_window = 12h", E_LONG(bounce_window, 43200000) },
+	{ "bounce_window = 60d", E_LONG(bounce_window, 5184000000L) },
 	{ "dedupe_max_retries = 0", E_LONG(dedupe_max_retries, 0) },
 	{ "dedupe_max_retries = 100", E_LONG(dedupe_max_retries, 100) },
 	{ "redis_sentinels = 127.0.0.1:26379 [::1]:26380 s.example:1\n"
@@ -447,6 +451,8 @@ static const struct bad bads[] = {
 	    ":2: bad value \"61s\" for redis_timeout: out of range 1ms..1m" },
 	{ BASE "redis_timeout = 0ms\n", 0,
 	    ":2: bad value \"0ms\" for redis_timeout: out of range 1ms..1m" },
+	{ BASE "bounce_window = 61d\n", 0,
+	    ":2: bad value \"61d\" for bounce_window: out of range 0..60d" },
 	{ BASE "dedupe_window = 31d\n", 0,
 	    ":2: bad value \"31d\" for dedupe_window: out of range 0..30d" },
 	{ BASE "dedupe_window = yes\n", 0, ":2: bad value \"yes\" for "
@@ -1317,7 +1323,7 @@ test_example(void **state)
 		fail_msg("uncommented example: got \"%s\", want success", err);
 	}
 	free(text);
-	bad += differ_l("uncommented example", "keys", keys, 55);
+	bad += differ_l("uncommented example", "keys", keys, 56);
 	bad += check_defaults("uncommented example", &c);
 	bad += differ("uncommented example", "ldap_base", c.ldap_base,
 	    BASE_DN);
@@ -1380,6 +1386,7 @@ test_diff(void **state)
 		{ "redis_sentinels = 127.0.0.1:26379\nredis_master_name = m",
 		    "redis_sentinels redis_master_name", CONF_REDIS },
 		{ "redis_wait_replicas = 1", "redis_wait_replicas", CONF_REDIS },
+		{ "bounce_window = 2d", "bounce_window", CONF_REDIS },
 		{ "header_from_policy = exact", "header_from_policy", 0 },
 		{ "customer_smtp_hosts = h\ncustomer_ports = 25:none:smtp",
 		    "customer_smtp_hosts customer_ports", 0 },

@@ -154,6 +154,26 @@ test_msgid_key(void **state)
 	    "john@acmecorp.com", "00ff", small, sizeof(small)), -1);
 }
 
+/* The record key: by Message-ID, else by queue id, else none. */
+static void
+test_record_key(void **state)
+{
+	char	 k[SG_KEY_MAX + SG_MSGID_HASH_LEN + 64], small[30];
+
+	(void)state;
+	assert_int_equal(ctr_record_key("sg", "acmecorp.com",
+	    "john@acmecorp.com", "00ff", "4F3A12", k, sizeof(k)), 0);
+	assert_string_equal(k, "sg:{acmecorp.com}:r:john@acmecorp.com:00ff");
+	assert_int_equal(ctr_record_key("sg", "acmecorp.com",
+	    "john@acmecorp.com", "", "4F3A12", k, sizeof(k)), 0);
+	assert_string_equal(k, "sg:{acmecorp.com}:r:john@acmecorp.com:q:"
+	    "4F3A12");
+	assert_int_equal(ctr_record_key("sg", "acmecorp.com",
+	    "john@acmecorp.com", NULL, "", k, sizeof(k)), -1);
+	assert_int_equal(ctr_record_key("sg", "acmecorp.com",
+	    "john@acmecorp.com", "00ff", "Q", small, sizeof(small)), -1);
+}
+
 int
 main(void)
 {
@@ -163,6 +183,7 @@ main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_msgid_hash),
 		cmocka_unit_test(test_msgid_key),
+		cmocka_unit_test(test_record_key),
 	};
 
 	return cmocka_run_group_tests_name("counter", tests, NULL, NULL);

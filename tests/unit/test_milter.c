@@ -143,6 +143,10 @@ test_accepted(void **state)
 	assert_string_equal(fk.c_msgid, "<1@client.example>");
 	assert_int_equal(strlen(fk.c_fp), 64);
 	assert_int_equal(fk.c_n, 1);
+	/* recorded for its bounces: the queue id and the recipient taken */
+	assert_string_equal(fk.rec_qid, "QID1");
+	assert_int_equal(fk.rec_n, 1);
+	assert_string_equal(fk.rec_rcpts[0], "rcpt@far.test");
 	assert_int_equal(fk.nadded, 1);
 	assert_string_equal(fk.added[0], "<bcc@copies.test> NOTIFY=NEVER");
 	assert_string_equal(fk.header, "Reply-To: replies@acmecorp.com");
@@ -343,6 +347,17 @@ test_suppressed(void **state)
 	fk.sup_fails = 1;
 	assert_int_equal(milter_desc.xxfi_envrcpt(fake_ctx(), argv),
 	    SMFIS_CONTINUE);
+	fk.sup_fails = 0;
+	argv[0] = (char[]){ "<Other@Far.test>" };
+	assert_int_equal(milter_desc.xxfi_envrcpt(fake_ctx(), argv),
+	    SMFIS_CONTINUE);
+	/* the record holds the recipients taken, not the refused one */
+	(void)milter_desc.xxfi_header(fake_ctx(), (char[]){ "From" },
+	    (char[]){ "john@acmecorp.com" });
+	assert_int_equal(milter_desc.xxfi_eom(fake_ctx()), SMFIS_CONTINUE);
+	assert_int_equal(fk.rec_n, 2);
+	assert_string_equal(fk.rec_rcpts[0], "gone@far.test");
+	assert_string_equal(fk.rec_rcpts[1], "other@far.test");
 	(void)milter_desc.xxfi_close(fake_ctx());
 }
 
