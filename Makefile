@@ -39,14 +39,17 @@ DAEMON_LIBS = $(LIBS) -lsystemd -lmicrohttpd
 # LDAP, Redis or libmilter; dir/ and redis/ are the backends; daemon/ and
 # ctl/ are the two programs. mailfrom.o (daemon/) is linked into
 # sendergatectl on purpose: explain runs the milter's own decision.
-LIB	= milter/lib/log.o milter/lib/conf.o milter/lib/conf_customer.o \
+LIB	= milter/lib/log.o milter/lib/conf.o milter/lib/conf_params.o \
+	  milter/lib/conf_check.o milter/lib/conf_secret.o milter/lib/conf_diff.o \
+	  milter/lib/conf_customer.o \
 	  milter/lib/addr.o milter/lib/cidr.o \
 	  milter/lib/dirval.o milter/lib/policy.o milter/lib/siphash.o \
 	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/metrics.o \
 	  milter/lib/entry.o milter/lib/bounce.o
 DIR	= milter/dir/dir.o milter/dir/dir_ldap.o milter/dir/dir_query.o \
 	  milter/dir/dir_mirror.o milter/dir/mirror_index.o \
-	  milter/dir/mirror_model.o milter/dir/mirror_cookie.o
+	  milter/dir/mirror_model.o milter/dir/mirror_cookie.o \
+	  milter/dir/mirror_sync.o
 REDIS	= milter/redis/counter.o milter/redis/sentinel.o milter/redis/suppress.o
 COMMON	= $(LIB) $(DIR) $(REDIS) milter/daemon/mailfrom.o
 DAEMON	= milter/daemon/sendergate.o milter/daemon/sendergate_check.o \
@@ -240,7 +243,8 @@ FUZZ_SRC_addr = milter/lib/addr.c
 FUZZ_SRC_from = milter/lib/addr.c
 FUZZ_SRC_cidr = milter/lib/cidr.c
 FUZZ_SRC_dsn = milter/lib/dsn.c milter/lib/addr.c
-FUZZ_SRC_conf = milter/lib/conf.c milter/lib/conf_customer.c milter/lib/log.c milter/lib/cidr.c milter/lib/dirval.c \
+FUZZ_SRC_conf = milter/lib/conf.c milter/lib/conf_params.c \
+		milter/lib/conf_check.c milter/lib/conf_secret.c milter/lib/conf_customer.c milter/lib/log.c milter/lib/cidr.c milter/lib/dirval.c \
 		milter/lib/hostport.c
 
 .PHONY: fuzz fuzz-smoke fuzz-build tsan-check

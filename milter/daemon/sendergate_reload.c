@@ -139,6 +139,14 @@ reload(int sigfd)
 	old = snap_current();
 	memset(&ch, 0, sizeof(ch));
 	what = conf_diff(&old->conf, &s->conf, note_key, &ch);
+	/* what needs a restart keeps its running value, so that the next
+	   reload compares with what runs, not with this file */
+	if ((what & CONF_RESTART) &&
+	    conf_keep(&s->conf, &old->conf, CONF_RESTART) == -1) {
+		log_error("reload: out of memory: keeping the running "
+		    "configuration");
+		goto out;
+	}
 	if (what & CONF_DIR) {
 		if ((s->dir = dir_open(&s->conf, err, sizeof(err))) == NULL) {
 			log_error("reload: directory: %s: keeping the running "

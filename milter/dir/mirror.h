@@ -13,15 +13,21 @@
  *                   its domain, malformed entries fail) that decide what
  *                   the index says. No LDAP, no locks of its own: one
  *                   thread drives it, so tests can drive it directly.
- *   dir_mirror.c    the backend: the RFC 4533 consumer thread feeding the
- *                   model, staleness, and the fall-back to query mode.
+ *   mirror_sync.c   one RFC 4533 session (refreshAndPersist) feeding the
+ *                   model: callbacks, full loads built aside, cookies.
+ *   dir_mirror.c    the backend: the sync thread around the sessions
+ *                   (connect, back off), staleness, lookups, and the
+ *                   fall-back to query mode.
  *   mirror_cookie.c the sync cookie kept across servers: the newest CSN of
  *                   each serverID, as slapd's multi-provider setups need.
  */
 #ifndef SG_MIRROR_H
 #define SG_MIRROR_H
 
+#include <ldap.h>
+#include <pthread.h>
 #include <stddef.h>
+
 #include "dir/dir.h"
 
 #define MIRROR_UUID_LEN	16		/* entryUUID, raw octets */
@@ -108,5 +114,47 @@ void	mm_count_kinds(const struct mirror_model *, size_t *domains,
  * the caller frees; NULL when out of memory.
  */
 char	*mirror_cookie_merge(const char *have, const char *got);
+
+/* ---- mirror_sync.c ---------------------------------------------------- */
+
+/* How a session ended: connection lost, no sync on the server, close. */
+enum session_end { S_LOST, S_FALLBACK, S_STOP };
+
+/* The backend's state: the thread's and the lookups' (dir_mirror.c). */
+struct mirror {
+	const struct sg_conf	*conf;
+	struct mirror_index	*idx;
+	pthread_t		 thread;
+	pthread_mutex_t		 lock;		/* fd, stop, loaded */
+	pthread_cond_t		 cond;
+	int			 fd;		/* sync socket, or -1 */
+	int			 stop;
+	int			 loaded;	/* first copy in place */
+	long long		 lost_at;	/* atomic; ms, 0 = current */
+	void			*fallback;	/* atomic; query backend */
+
+	/* the sync thread's own */
+	struct mirror_model	*live;		/* what the index shows */
+	struct mirror_model	*building;	/* a full load, or NULL */
+	struct berval		 cookie;
+	char			*kept;		/* what we left in ls_cookie */
+	char			*uri;		/* the server of this session */
+	size_t			 got_entries;	/* this refresh: added, changed */
+	size_t			 got_deletes;
+	int			 refresh_done;
+	int			 present_end;
+	int			 search_ended;
+	long long		 refresh_start;
+};
+
+/* Monotonic milliseconds. */
+long long mirror_now_ms(void);
+/* 1 once close has begun. */
+int	mirror_stopping(struct mirror *);
+/* One connection's life: refresh, then persist until something ends it. */
+enum session_end mirror_session(struct mirror *, LDAP *);
+/* Forget an unfinished full load; drop the cookie (next: a full load). */
+void	mirror_building_drop(struct mirror *);
+void	mirror_cookie_drop(struct mirror *);
 
 #endif

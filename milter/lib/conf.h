@@ -147,6 +147,14 @@ void	conf_free(struct sg_conf *c);
 int	conf_diff(const struct sg_conf *a, const struct sg_conf *b,
 	    void (*each)(const char *key, int what, void *arg), void *arg);
 
+/*
+ * Give the keys of reload class what (CONF_RESTART ...) in dst the
+ * values they have in src: a reload keeps what runs for the keys it
+ * cannot apply, so that the next reload compares with what runs. 0, or
+ * -1 when out of memory (dst unchanged).
+ */
+int	conf_keep(struct sg_conf *dst, const struct sg_conf *src, int what);
+
 /* Method of a listener name (the {daemon_name} macro; NULL = unknown). */
 int	conf_listener_method(const struct sg_conf *c, const char *name);
 

@@ -121,6 +121,15 @@ for mode in mirror query; do
 	$(nofrom R1)
 	expect continue
 	EOF
+	# compared with what runs, not with the file read last: the socket
+	# set back to the running one is no change at all
+	sc=$(grep -c "reload: socket changed" "$SG_TMP/$m.log")
+	milter_set $m "socket = $sock"
+	hup $m "reloaded " >/dev/null
+	check "$mode: socket set back to the running one: nothing changed" \
+	    test "$(grep 'reloaded ' "$SG_TMP/$m.log" | tail -n 1 |
+	    sed 's/.*: //')" = "nothing changed" -a \
+	    "$(grep -c "reload: socket changed" "$SG_TMP/$m.log")" = "$sc"
 
 	# --- Redis: connections made anew --------------------------------
 	rcli FLUSHALL >/dev/null

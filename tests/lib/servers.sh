@@ -525,6 +525,8 @@ redis_write_conf() {
 	dir $SG_TMP/redis
 	save ""
 	appendonly no
+	# a replica (redis_replica_start) syncs at once, not 5 s later
+	repl-diskless-sync-delay 0
 	$sg_pass
 	EOF
 }
