@@ -4,7 +4,8 @@
 # depend on this machine's installed pages aside) and groff -ww, a fixed
 # .Dd and ".Os sendergate", sendergatectl(8) in the SEE ALSO of the other
 # pages; README.md opening with the two commands; every repository file a
-# document names existing; the bash completion knowing every command.
+# document names existing; the bash completion knowing every command;
+# the includes of milter/ running downward between its rooms.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 
@@ -80,3 +81,29 @@ smtp campaign"
 else
 	echo "not ok - $comp or milter/sendergatectl missing"
 fi
+
+# The rooms of milter/ (each folder's README.md): every include of ours
+# runs downward. lib/ includes lib/ alone; dir/ and redis/ add lib/;
+# daemon/ never ctl/; ctl/ of daemon/ only mailfrom.h (explain).
+# allowed ROOM: the rooms its files may include, as an ERE.
+allowed() {
+	case $1 in
+	lib) echo 'lib' ;;
+	dir) echo 'lib|dir' ;;
+	redis) echo 'lib|redis' ;;
+	daemon) echo 'lib|dir|redis|daemon' ;;
+	ctl) echo 'lib|dir|redis|ctl|daemon/mailfrom\.h' ;;
+	esac
+}
+bad_inc=
+for room in lib dir redis daemon ctl; do
+	check "milter/$room/README.md exists" test -f "milter/$room/README.md"
+	bad=$(grep -Hn '^#include "' milter/$room/*.[ch] |
+	    grep -vE "#include \"($(allowed $room))(/|\")")
+	[ -z "$bad" ] || bad_inc="$bad_inc
+$bad"
+done
+check "every include of milter/ runs downward (lib < dir, redis < daemon, ctl)" \
+    test -z "$bad_inc"
+[ -z "$bad_inc" ] || echo "$bad_inc" | sed 's/^/	# /'
+check "no .c file at the top of milter/" test -z "$(ls milter/*.c 2>/dev/null)"
