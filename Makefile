@@ -41,23 +41,27 @@ DAEMON_LIBS = $(LIBS) -lsystemd -lmicrohttpd
 # sendergatectl on purpose: explain runs the milter's own decision.
 LIB	= milter/lib/log.o milter/lib/conf.o milter/lib/conf_params.o \
 	  milter/lib/conf_check.o milter/lib/conf_secret.o milter/lib/conf_diff.o \
+	  milter/lib/conf_copy.o \
 	  milter/lib/conf_customer.o \
 	  milter/lib/addr.o milter/lib/cidr.o \
 	  milter/lib/dirval.o milter/lib/policy.o milter/lib/siphash.o \
 	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/metrics.o \
-	  milter/lib/entry.o milter/lib/bounce.o
+	  milter/lib/entry.o milter/lib/bounce.o milter/lib/fingerprint.o
 DIR	= milter/dir/dir.o milter/dir/dir_ldap.o milter/dir/dir_query.o \
 	  milter/dir/dir_mirror.o milter/dir/mirror_index.o \
 	  milter/dir/mirror_model.o milter/dir/mirror_cookie.o \
 	  milter/dir/mirror_sync.o
-REDIS	= milter/redis/counter.o milter/redis/sentinel.o milter/redis/suppress.o
+REDIS	= milter/redis/counter.o milter/redis/counter_script.o \
+	  milter/redis/counter_pool.o milter/redis/counter_keys.o \
+	  milter/redis/counter_record.o milter/redis/sentinel.o \
+	  milter/redis/suppress.o
 COMMON	= $(LIB) $(DIR) $(REDIS) milter/daemon/mailfrom.o
 DAEMON	= milter/daemon/sendergate.o milter/daemon/sendergate_check.o \
 	  milter/daemon/sendergate_pidfile.o milter/daemon/sendergate_reload.o \
 	  milter/daemon/sendergate_socket.o milter/daemon/sendergate_version.o \
 	  milter/daemon/snap.o milter/daemon/milter.o milter/daemon/metrics_http.o \
 	  milter/lib/notify.o milter/daemon/notify_queue.o \
-	  milter/daemon/milter_notice.o
+	  milter/daemon/milter_notice.o milter/daemon/milter_log.o
 CTL	= milter/ctl/sendergatectl.o milter/ctl/ctl_args.o milter/ctl/ctl_entry.o \
 	  milter/ctl/ctl_list.o milter/ctl/ctl_json.o milter/ctl/ctl_rec.o \
 	  milter/ctl/ctl_validate.o milter/ctl/ctl_ldap.o milter/ctl/ctl_passwd.o \
@@ -125,9 +129,10 @@ tests/unit/test_dirval: tests/unit/%: tests/unit/%.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 tests/unit/test_siphash: tests/unit/test_siphash.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
-tests/unit/test_counter: tests/unit/test_counter.o milter/redis/counter.o \
-		milter/redis/sentinel.o $(LIBA)
-	$(CC) $(SG_LDFLAGS) -o $@ $^ -lhiredis -lcrypto -lcmocka
+# the counters' key names, pure: linked without hiredis
+tests/unit/test_counter: tests/unit/test_counter.o milter/redis/counter_keys.o \
+		$(LIBA)
+	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
 tests/unit/test_ctl_validate: tests/unit/test_ctl_validate.o \
 		milter/ctl/ctl_validate.o milter/ctl/ctl_rec.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
@@ -141,7 +146,8 @@ tests/unit/test_ctl_passwd: tests/unit/test_ctl_passwd.o milter/ctl/ctl_passwd.o
 # milter.c with libmilter, the directory and the counters faked
 tests/unit/test_milter: tests/unit/test_milter.o tests/unit/fake_milter.o \
 		milter/daemon/milter.o milter/daemon/mailfrom.o \
-		milter/daemon/snap.o milter/daemon/milter_notice.o $(LIBA)
+		milter/daemon/snap.o milter/daemon/milter_notice.o \
+		milter/daemon/milter_log.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
 tests/unit/test_milter.o tests/unit/fake_milter.o: tests/unit/fake_milter.h
 tests/unit/fake_milter.o: tests/unit/fake_milter.c tests/unit/fake_milter.h $(HEADERS)
@@ -244,7 +250,8 @@ FUZZ_SRC_from = milter/lib/addr.c
 FUZZ_SRC_cidr = milter/lib/cidr.c
 FUZZ_SRC_dsn = milter/lib/dsn.c milter/lib/addr.c
 FUZZ_SRC_conf = milter/lib/conf.c milter/lib/conf_params.c \
-		milter/lib/conf_check.c milter/lib/conf_secret.c milter/lib/conf_customer.c milter/lib/log.c milter/lib/cidr.c milter/lib/dirval.c \
+		milter/lib/conf_check.c milter/lib/conf_secret.c milter/lib/conf_copy.c \
+		milter/lib/conf_customer.c milter/lib/log.c milter/lib/cidr.c milter/lib/dirval.c \
 		milter/lib/hostport.c
 
 .PHONY: fuzz fuzz-smoke fuzz-build tsan-check

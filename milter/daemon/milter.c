@@ -1,6 +1,7 @@
 /*
  * milter.c - libmilter callbacks: per-connection state, facts for the
- * policy, replies and the one log line per decision.
+ * policy, and the replies; the log line of a decision is milter_log.c's,
+ * the dedupe fingerprint lib/fingerprint.c's.
  *
  * State: a struct conn per SMTP connection (smfi_setpriv), made in
  * negotiate or connect and freed in close (which may come without
@@ -18,6 +19,7 @@
 #include <openssl/evp.h>
 
 #include "lib/addr.h"
+#include "lib/fingerprint.h"
 #include "redis/counter.h"
 #include "lib/log.h"
 #include "daemon/mailfrom.h"
@@ -52,8 +54,6 @@ struct msg {
 	int		 nomem;		/* a header could not be kept */
 	int		 unsub, unsub_post;
 	char		 msgid[SG_MSGID_HASH_LEN];	/* "" = none */
-	int		 fp_on;		/* fingerprinting this message */
-	int		 body_seen;	/* the body's first chunk came */
 };
 
 struct conn {
@@ -66,7 +66,7 @@ struct conn {
 	char		*rcptmem;
 	size_t		 rcptcap;
 	char		(*fromv)[SG_ADDR_MAX + 1];	/* SG_FROM_MAX */
-	EVP_MD_CTX	*fp;		/* the message's fingerprint */
+	struct fingerprint fp;		/* the message's (dedupe) */
 	int		 body;		/* the MTA sends bodies (negotiated) */
 	struct msg	 m;
 };
@@ -132,18 +132,6 @@ conn_get(SMFICTX *ctx)
 	return cn;
 }
 
-/* Copy s, printable ASCII only ('?' for the rest), '"' as '\''. */
-static void
-printable(const char *s, char *out, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < len; i++)
-		out[i] = !isprint((unsigned char)s[i]) ? '?' :
-		    s[i] == '"' ? '\'' : s[i];
-	out[i] = '\0';
-}
-
 /* Copy a macro value, printable ASCII only ('?' for the rest). */
 static void
 macro_copy(SMFICTX *ctx, const char *name, char *out, size_t len)
@@ -171,20 +159,6 @@ auth_copy(SMFICTX *ctx, char *out, size_t len)
 	snprintf(out, len, "%s", v != NULL ? v : "");
 }
 
-/* Text for smfi_setreply: '%' doubled, as libmilter requires. */
-static void
-reply_escape(const char *in, char *out, size_t len)
-{
-	size_t	 o = 0;
-
-	for (; *in != '\0' && o + 2 < len; in++) {
-		if (*in == '%')
-			out[o++] = '%';
-		out[o++] = isprint((unsigned char)*in) ? *in : '?';
-	}
-	out[o] = '\0';
-}
-
 /* "-" for a missing limit, else the number. */
 static const char *
 limit_str(long l, char *buf, size_t len)
@@ -195,46 +169,6 @@ limit_str(long l, char *buf, size_t len)
 	return buf;
 }
 
-/* The log line of a decision; extra is appended (may be ""). */
-static void
-log_decision(const struct conn *cn, const struct decision *d,
-    const char *from, const char *extra)
-{
-	const struct sg_entry	*e = cn->m.mf.ans.entry;
-	const char		*reason = NULL;
-	char			 reply[sizeof(d->text) + 32], why[256];
-	char			 auth[SG_LOGIN_SHOW_MAX];
-	int			 st = -1;
-
-	/* the reason of the status that decided: the sender's first */
-	if (e != NULL && d->rule == RULE_DISABLED)
-		st = STATUS_DISABLED;
-	else if (e != NULL && d->rule == RULE_SUSPENDED)
-		st = STATUS_SUSPENDED;
-	if (st != -1) {
-		reason = e->snd.status == st ? e->snd.reason : e->dom.reason;
-		if (reason != NULL) {
-			printable(reason, why, sizeof(why));
-			reason = why;
-		}
-	}
-	reply[0] = '\0';
-	if (d->code[0] != '\0')
-		snprintf(reply, sizeof(reply), ": %s %s %s", d->code,
-		    d->xcode, d->text);
-	metrics_decision(d->rule, d->action);
-	/* a refusal at the limit is a warning: someone should hear of it */
-	(d->rule == RULE_QUOTA || d->rule == RULE_RCPT_QUOTA ? log_warnx :
-	    log_info)("%s: %s rule=%s from=<%s> auth=%s client=%s method=%s"
-	    "%s%s%s%s%s",
-	    cn->m.qid[0] ? cn->m.qid : "NOQUEUE",
-	    policy_action_name(d->action), policy_rule_name(d->rule), from,
-	    cn->auth[0] ? dv_login_show(cn->auth, auth, sizeof(auth)) : "-",
-	    cn->client, conf_method_name(cn->sess.method),
-	    reason ? " reason=\"" : "", reason ? reason : "",
-	    reason ? "\"" : "", extra, reply);
-}
-
 /* Obey a decision: log it, set the reply, map it to a return code. */
 static sfsistat
 obey(SMFICTX *ctx, struct conn *cn, const struct decision *d,
@@ -243,13 +177,14 @@ obey(SMFICTX *ctx, struct conn *cn, const struct decision *d,
 	char	 text[sizeof(d->text) * 2];
 
 	if (d->action != POL_CONTINUE || d->rule != RULE_OK)
-		log_decision(cn, d, from, extra);
+		milter_log_decision(cn->m.qid, d, cn->m.mf.ans.entry, from,
+		    cn->auth, cn->client, cn->sess.method, extra);
 	switch (d->action) {
 	case POL_ACCEPT:
 		return SMFIS_ACCEPT;
 	case POL_REJECT:
 	case POL_TEMPFAIL:
-		reply_escape(d->text, text, sizeof(text));
+		milter_reply_escape(d->text, text, sizeof(text));
 		if (smfi_setreply(ctx, (char *)(uintptr_t)d->code,
 		    (char *)(uintptr_t)d->xcode, text) != MI_SUCCESS)
 			log_warnx("%s: cannot set reply \"%s %s %s\"",
@@ -337,79 +272,6 @@ cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 	return SMFIS_NOREPLY;
 }
 
-/*
- * The fingerprint of a message, which tells a retry from another
- * message under the same Message-ID (whose trimmed value names the
- * Redis key already): SHA-256 over the values of the headers below
- * (each occurrence, in order, with its name), the body as the MTA passes
- * it, and at end of message the count of recipients and the envelope
- * recipients sorted. Made only while dedupe is on.
- */
-static const char *const fp_headers[] = {
-	"From", "To", "Cc", "Date", "Subject", NULL
-};
-
-/* Start a message's fingerprint; off when dedupe is off or no memory. */
-static void
-fp_start(struct conn *cn)
-{
-	const struct sg_conf	*mc = &cn->m.snap->conf;
-
-	/* no body from the MTA (negotiated before a reload): no dedupe */
-	cn->m.fp_on = 0;
-	if (mc->dedupe_window == 0 || mc->dedupe_max_retries == 0 ||
-	    !cn->body)
-		return;
-	if (cn->fp == NULL && (cn->fp = EVP_MD_CTX_new()) == NULL)
-		return;
-	cn->m.fp_on = EVP_DigestInit_ex(cn->fp, EVP_sha256(), NULL) == 1;
-}
-
-/* Add len octets (and a NUL, to end a field, when sep) to it. */
-static void
-fp_add(struct conn *cn, const void *p, size_t len, int sep)
-{
-	if (!cn->m.fp_on)
-		return;
-	if (EVP_DigestUpdate(cn->fp, p, len) != 1 ||
-	    (sep && EVP_DigestUpdate(cn->fp, "", 1) != 1))
-		cn->m.fp_on = 0;
-}
-
-/* Order of recipients for the fingerprint. */
-static int
-fp_rcpt_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Finish: hex into out, or "" (no dedupe for this message). */
-static void
-fp_finish(struct conn *cn, char out[SG_FINGERPRINT_LEN])
-{
-	static const char hex[] = "0123456789abcdef";
-	struct msg	*m = &cn->m;
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned	 mdlen = 0, i;
-	char		 count[32];
-	size_t		 j;
-
-	out[0] = '\0';
-	snprintf(count, sizeof(count), "rcpts %ld", m->accepted);
-	fp_add(cn, count, strlen(count), 1);
-	qsort(m->rcpts, m->nrcpts, sizeof(*m->rcpts), fp_rcpt_cmp);
-	for (j = 0; j < m->nrcpts; j++)
-		fp_add(cn, m->rcpts[j], strlen(m->rcpts[j]), 1);
-	if (!m->fp_on || EVP_DigestFinal_ex(cn->fp, md, &mdlen) != 1 ||
-	    mdlen != 32)
-		return;
-	for (i = 0; i < mdlen; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[2 * i] = '\0';
-}
-
 /* MAIL FROM: rules 1 to 11 (mailfrom.c). */
 static sfsistat
 cb_envfrom(SMFICTX *ctx, char **argv)
@@ -437,7 +299,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	    &m->mf, &d);
 	if (m->mf.r != ADDR_OK) {
 		/* log what was refused, printable and bounded */
-		printable(arg, raw, sizeof(raw));
+		milter_printable(arg, raw, sizeof(raw));
 		return obey(ctx, cn, &d, m->mf.r == ADDR_NULL ? "" : raw, "");
 	}
 	if (d.action != POL_CONTINUE)
@@ -445,7 +307,8 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		    " directory=stale" : "");
 	if (d.rule != RULE_OK)
 		obey(ctx, cn, &d, m->mf.addr, "");	/* logs counter_error */
-	fp_start(cn);
+	fp_start(&cn->fp, m->snap->conf.dedupe_window != 0 &&
+	    m->snap->conf.dedupe_max_retries != 0 && cn->body);
 	m->active = 1;
 	return SMFIS_CONTINUE;
 }
@@ -549,22 +412,6 @@ value_is(const char *v, const char *want)
 	return 1;
 }
 
-/* Add a header to the fingerprint if it is one of fp_headers. */
-static void
-fp_header(struct conn *cn, const char *name, const char *value)
-{
-	size_t	 i;
-
-	if (!cn->m.fp_on)
-		return;
-	for (i = 0; fp_headers[i] != NULL; i++)
-		if (strcasecmp(name, fp_headers[i]) == 0) {
-			fp_add(cn, fp_headers[i], strlen(fp_headers[i]), 1);
-			fp_add(cn, value, strlen(value), 1);
-			return;
-		}
-}
-
 /*
  * Headers: From, Reply-To, List-Unsubscribe(-Post), Message-ID, and the
  * fingerprint's. No reply (SMFIP_NR_HDR): out of memory is answered at
@@ -580,7 +427,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	if (cn == NULL || !cn->m.active || name == NULL || value == NULL)
 		return SMFIS_NOREPLY;
 	m = &cn->m;
-	fp_header(cn, name, value);
+	fp_header(&cn->fp, name, value);
 	if (strcasecmp(name, "From") == 0) {
 		if (m->nfrom++ > 0)
 			return SMFIS_NOREPLY;	/* two Froms: rule 12 */
@@ -619,14 +466,7 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 
 	if (cn == NULL || !cn->m.active || chunk == NULL)
 		return SMFIS_NOREPLY;
-	if (cn->m.fp_on) {
-		/* a mark where the headers end and the body starts */
-		if (!cn->m.body_seen) {
-			fp_add(cn, "body", 4, 1);
-			cn->m.body_seen = 1;
-		}
-		fp_add(cn, chunk, len, 0);
-	}
+	fp_body(&cn->fp, chunk, len);
 	return SMFIS_NOREPLY;
 }
 
@@ -738,7 +578,7 @@ cb_eom(SMFICTX *ctx)
 	 * counted under the registered sender's canonical name, and
 	 * recorded for its bounces (the recipients the milter took)
 	 */
-	fp_finish(cn, fp);
+	fp_finish(&cn->fp, m->accepted, m->rcpts, m->nrcpts, fp);
 	rec.qid = m->qid;
 	rec.rcpts = m->rcpts;
 	rec.nrcpts = m->nrcpts;
@@ -765,7 +605,8 @@ cb_eom(SMFICTX *ctx)
 		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
 		    " directory=stale");
 	d.action = POL_ACCEPT;
-	log_decision(cn, &d, mf->addr, extra);
+	milter_log_decision(m->qid, &d, e, mf->addr, cn->auth, cn->client,
+	    cn->sess.method, extra);
 	milter_accepted(mc, e, m->qid[0] ? m->qid : "NOQUEUE", r, &warned,
 	    mf->scount, mf->dcount, &mf->lim, copies, ncopies);
 	msg_reset(m);
@@ -795,7 +636,7 @@ cb_close(SMFICTX *ctx)
 	free(cn->rcptv);
 	free(cn->rcptmem);
 	free(cn->fromv);
-	EVP_MD_CTX_free(cn->fp);
+	fp_free(&cn->fp);
 	free(cn);
 	smfi_setpriv(ctx, NULL);
 	__atomic_sub_fetch(&msessions, 1, __ATOMIC_RELEASE);

@@ -59,6 +59,20 @@ void	milter_accepted(const struct sg_conf *, const struct sg_entry *,
 	    long scount, long dcount, const struct pol_limits *,
 	    const char *const *copies, size_t ncopies);
 
+/*
+ * milter_log.c: the log line of a decision (and its metrics): queue id
+ * (or NOQUEUE), rule, sender, login (shown escaped; "" = none), client,
+ * method, the status reason of a disabled or suspended sender, extra
+ * (may be ""), and the reply.
+ */
+void	milter_log_decision(const char *qid, const struct decision *,
+	    const struct sg_entry *, const char *from, const char *auth,
+	    const char *client, int method, const char *extra);
+/* Text for smfi_setreply: printable, '%' doubled as libmilter needs. */
+void	milter_reply_escape(const char *in, char *out, size_t len);
+/* Copy s, printable ASCII only ('?' for the rest), '"' as '\''. */
+void	milter_printable(const char *s, char *out, size_t len);
+
 /* The filter description to pass to smfi_register(). */
 extern struct smfiDesc milter_desc;
 

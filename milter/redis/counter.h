@@ -32,12 +32,12 @@
 #include <stddef.h>
 #include <time.h>
 #include "lib/count.h"
+#include "lib/fingerprint.h"
 #include "lib/conf.h"
 
 #define SG_MONTH_LEN	8		/* "YYYY-MM" and NUL */
 #define SG_KEY_MAX	(32 + 2 * 256 + 64)
 #define SG_MSGID_HASH_LEN 65		/* SHA-256 in hex and NUL */
-#define SG_FINGERPRINT_LEN 65		/* a message's, in hex, and NUL */
 #define SG_RECORD_RCPTS	1000		/* recipients recorded a message */
 #define SG_RECORD_MESSAGES 8		/* entries kept under one name */
 

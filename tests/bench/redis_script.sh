@@ -2,7 +2,7 @@
 # redis_script.sh: how many counting scripts one Redis runs a second, the
 # ceiling of one Redis (or one Cluster shard) for sendergate. A private
 # redis-server on loopback (tests/lib/servers.sh), sendergate's script as
-# the daemon has it (read out of milter/redis/counter.c's ctr_script and loaded
+# the daemon has it (read out of milter/redis/counter_script.c's ctr_count_script and loaded
 # with SCRIPT LOAD; its SHA-1 must match the text's), then redis-benchmark
 # sending EVALSHA the way ctr_commit does at the end of a message, with
 # the daemon's key layout and the defaults of sendergate.conf(5):
@@ -42,10 +42,10 @@ redis_start || die "redis did not start"
 
 # The script: the C string literal, unquoted, its \n made newlines (the
 # script has no other escapes and no quote inside a line).
-awk '/^static const char ctr_script\[\] =/ { on = 1; next }
+awk '/^const char ctr_count_script\[\] =/ { on = 1; next }
     on { line = $0; sub(/^[ \t]*"/, "", line); end = line ~ /;$/
 	sub(/";?$/, "", line); sub(/\\n$/, "", line); print line
-	if (end) exit }' "$SG_ROOT/milter/redis/counter.c" >"$SG_TMP/script.lua"
+	if (end) exit }' "$SG_ROOT/milter/redis/counter_script.c" >"$SG_TMP/script.lua"
 # the file is the C string byte for byte: its SHA-1 is ctr_sha
 want=$(sha1sum <"$SG_TMP/script.lua" | cut -d' ' -f1)
 sha=$(rcli -x SCRIPT LOAD <"$SG_TMP/script.lua") || die "SCRIPT LOAD failed"

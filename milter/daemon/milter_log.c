@@ -1,0 +1,79 @@
+/*
+ * milter_log.c - the one log line of each decision (SPEC: queue id,
+ * rule, sender, login, client, method, and the reply or the counts), the
+ * decisions' metrics, and the text of a reply made safe for libmilter.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "daemon/milter.h"
+#include "lib/dirval.h"
+#include "lib/log.h"
+#include "lib/metrics.h"
+
+/* Copy s, printable ASCII only ('?' for the rest), '"' as '\''. */
+void
+milter_printable(const char *s, char *out, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; s != NULL && s[i] != '\0' && i + 1 < len; i++)
+		out[i] = !isprint((unsigned char)s[i]) ? '?' :
+		    s[i] == '"' ? '\'' : s[i];
+	out[i] = '\0';
+}
+
+/* Text for smfi_setreply: '%' doubled, as libmilter requires. */
+void
+milter_reply_escape(const char *in, char *out, size_t len)
+{
+	size_t	 o = 0;
+
+	for (; *in != '\0' && o + 2 < len; in++) {
+		if (*in == '%')
+			out[o++] = '%';
+		out[o++] = isprint((unsigned char)*in) ? *in : '?';
+	}
+	out[o] = '\0';
+}
+
+/* The log line of a decision; see milter.h. */
+void
+milter_log_decision(const char *qid, const struct decision *d,
+    const struct sg_entry *e, const char *from, const char *auth,
+    const char *client, int method, const char *extra)
+{
+	const char		*reason = NULL;
+	char			 reply[sizeof(d->text) + 32], why[256];
+	char			 shown[SG_LOGIN_SHOW_MAX];
+	int			 st = -1;
+
+	/* the reason of the status that decided: the sender's first */
+	if (e != NULL && d->rule == RULE_DISABLED)
+		st = STATUS_DISABLED;
+	else if (e != NULL && d->rule == RULE_SUSPENDED)
+		st = STATUS_SUSPENDED;
+	if (st != -1) {
+		reason = e->snd.status == st ? e->snd.reason : e->dom.reason;
+		if (reason != NULL) {
+			milter_printable(reason, why, sizeof(why));
+			reason = why;
+		}
+	}
+	reply[0] = '\0';
+	if (d->code[0] != '\0')
+		snprintf(reply, sizeof(reply), ": %s %s %s", d->code,
+		    d->xcode, d->text);
+	metrics_decision(d->rule, d->action);
+	/* a refusal at the limit is a warning: someone should hear of it */
+	(d->rule == RULE_QUOTA || d->rule == RULE_RCPT_QUOTA ? log_warnx :
+	    log_info)("%s: %s rule=%s from=<%s> auth=%s client=%s method=%s"
+	    "%s%s%s%s%s",
+	    qid[0] ? qid : "NOQUEUE",
+	    policy_action_name(d->action), policy_rule_name(d->rule), from,
+	    auth[0] ? dv_login_show(auth, shown, sizeof(shown)) : "-",
+	    client, conf_method_name(method),
+	    reason ? " reason=\"" : "", reason ? reason : "",
+	    reason ? "\"" : "", extra, reply);
+}

@@ -1,0 +1,103 @@
+/*
+ * counter_int.h - inside the counters module (redis/counter*.c); its
+ * interface to the rest is counter.h.
+ *
+ *   counter.c         open, close, the quota_precheck memo, read,
+ *                     commit (the count, its warnings and WAIT), reset
+ *   counter_script.c  the Lua scripts the counting runs, and their SHA-1
+ *   counter_pool.c    connections: the pool, Sentinel, the retry rules,
+ *                     and ctr_command for the other modules' keys
+ *   counter_keys.c    key names and months, pure (no Redis)
+ *   counter_record.c  reading the record of accepted messages (learn)
+ */
+#ifndef SG_COUNTER_INT_H
+#define SG_COUNTER_INT_H
+
+#include <pthread.h>
+
+#include <hiredis/hiredis.h>
+#include <openssl/sha.h>
+
+#include "redis/counter.h"
+
+#define CTR_IDLE_MAX	64		/* idle connections kept */
+#define MEMO_SLOTS	4096		/* quota_precheck memo */
+#define HOST_MAX	256
+
+struct counters {
+	int		 refs;			/* atomic; see ctr_ref */
+	/* where */
+	char		*unix_path;		/* or NULL: host, port */
+	char		 host[HOST_MAX];
+	int		 port;
+	struct sentinel	*sentinel;		/* or NULL */
+	char		*where;			/* for log lines */
+	/* how */
+	char		*password;		/* or NULL */
+	long		 db;
+	char		*prefix;
+	long		 timeout;		/* ms */
+	long		 dedupe_window;		/* ms */
+	long		 dedupe_max_retries;
+	int		 precheck;		/* enum sg_precheck */
+	int		 warn[SG_WARN_MAX];	/* quota_warn percentages */
+	int		 nwarn;
+	/* the script's constant arguments, formatted once */
+	char		 warn_str[SG_WARN_MAX][12];
+	char		 nwarn_str[12];
+	char		 record_window[24];	/* ms, "0": no record */
+	long		 wait_replicas;		/* 0: no WAIT */
+	long		 wait_timeout;		/* ms */
+	char		 sha[2 * SHA_DIGEST_LENGTH + 1];
+	char		 reset_sha[2 * SHA_DIGEST_LENGTH + 1];
+	/* the pool: connections of older generations are closed on return */
+	pthread_mutex_t	 mtx;
+	redisContext	*idle[CTR_IDLE_MAX];
+	unsigned	 idle_gen[CTR_IDLE_MAX];
+	size_t		 nidle;
+	unsigned	 gen;
+	/*
+	 * quota_precheck = known: senders and domains seen at their limit
+	 * this month, as keyed hashes of "MONTH sender" and "MONTH @primary"
+	 * in slot hash % MEMO_SLOTS (0: empty). Lossy both ways, and safe
+	 * both ways: a collision or a stale mark costs one read at MAIL FROM;
+	 * an overwritten mark lets one message reach end of message, where
+	 * the atomic commit refuses it with rule 10's reply and marks it
+	 * again. failing: the last call failed, so MAIL FROM reads (and gives
+	 * rule 11) until one succeeds.
+	 */
+	unsigned	 memo[MEMO_SLOTS];
+	int		 failing;
+	unsigned char	 memo_key[16];
+};
+
+/* A connection taken from the pool or made, with its generation. */
+struct conn {
+	redisContext	*rc;
+	unsigned	 gen;
+	int		 fresh;			/* made for this call */
+};
+
+/* counter_script.c: the counting script and the reset script. */
+extern const char ctr_count_script[];
+extern const char ctr_reset_script[];
+/* The hex SHA-1 of a script, as EVALSHA names it. */
+void	ctr_script_sha(const char *script, char out[2 * SHA_DIGEST_LENGTH + 1]);
+
+/* counter_pool.c */
+/* Close the idle connections (newgen: and retire the ones lent out). */
+void	ctr_pool_flush(struct counters *, int newgen);
+/*
+ * Run a command (script: the script text, to load on NOSCRIPT) under
+ * the retry rules of counter_pool.c. The reply, or NULL (failed,
+ * logged, no connection held); on a reply the connection is in *cn:
+ * give it back with ctr_conn_give.
+ */
+redisReply *ctr_run(struct counters *, struct conn *, int argc,
+	    const char **argv, const char *script, int idempotent);
+/* Close a connection after a transport error (logged). */
+void	ctr_conn_drop(struct counters *, struct conn *);
+/* Give a connection back to the pool (closed if of an older generation). */
+void	ctr_conn_give(struct counters *, struct conn *);
+
+#endif
