@@ -451,7 +451,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 }
 
 /*
- * Keep a recipient: its normalised address or, when it does not parse,
+ * Keep a recipient: the address it is delivered to or, when it does not parse,
  * "#" and the SHA-256 of what the MTA passed (the fingerprint must see
  * every recipient). 0, or -1 when out of memory.
  */
@@ -469,7 +469,7 @@ rcpt_keep(struct conn *cn, const char *arg)
 		return -1;
 	m->rcpts = cn->rcptv;
 	slot = m->rcpts[m->nrcpts];
-	if (addr_parse_envelope(arg, slot, SG_ADDR_MAX + 1, &dom) != ADDR_OK) {
+	if (addr_parse_rcpt(arg, slot, SG_ADDR_MAX + 1, &dom) != ADDR_OK) {
 		if (EVP_Digest(arg, strlen(arg), md, &mdlen, EVP_sha256(),
 		    NULL) != 1)
 			return -1;
@@ -483,7 +483,9 @@ rcpt_keep(struct conn *cn, const char *arg)
 
 /*
  * The suppression lists for one recipient (one round trip); the
- * decision in d. A failed lookup lets the recipient pass, logged.
+ * decision in d. A failed lookup lets the recipient pass, logged; a
+ * recipient that does not parse is refused (it could be a spelling of
+ * a listed one that the MTA delivers all the same).
  */
 static int
 rcpt_check_suppressed(struct conn *cn, char **argv, struct decision *d)
@@ -495,6 +497,10 @@ rcpt_check_suppressed(struct conn *cn, char **argv, struct decision *d)
 	found = sup_check_arg(m->snap->ctrs, m->mf.ans.entry->dom.primary,
 	    argv != NULL && argv[0] != NULL ? argv[0] : "", norm,
 	    sizeof(norm));
+	if (found == SUP_BAD_ADDRESS) {
+		policy_rcpt_syntax(&m->snap->conf, d);
+		return d->action;
+	}
 	if (found == -1)
 		log_warnx("%s: suppression lists unavailable: <%s> not "
 		    "checked", m->qid[0] ? m->qid : "NOQUEUE", norm);

@@ -431,6 +431,15 @@ policy_suppressed(const struct sg_conf *c, const char *rcpt, int found,
 	    "Recipient <%s> is on the suppression list", rcpt);
 }
 
+/* A recipient the lists cannot be asked about is refused. */
+void
+policy_rcpt_syntax(const struct sg_conf *c, struct decision *d)
+{
+	(void)c;
+	decide(d, POL_REJECT, RULE_RCPT_SYNTAX, "550 5.1.3",
+	    "Bad recipient address syntax");
+}
+
 /* Reply-To is added only when the sender has one, verified (by default). */
 enum pol_replyto
 policy_replyto(const struct sg_conf *c, const struct sg_sender *s,
@@ -484,6 +493,7 @@ static const char *const rule_names[] = {
 	"header_from",
 	"unsubscribe",
 	"suppressed",
+	"rcpt_syntax",
 };
 
 /* Name of a rule for the log line, "rule=NAME". */

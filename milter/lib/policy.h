@@ -43,6 +43,7 @@ enum pol_rule {
 	RULE_HEADER_FROM,
 	RULE_UNSUBSCRIBE,
 	RULE_SUPPRESSED,
+	RULE_RCPT_SYNTAX,
 };
 
 struct decision {
@@ -139,6 +140,13 @@ int	policy_suppress_applies(const struct sg_conf *, int method);
  */
 void	policy_suppressed(const struct sg_conf *, const char *rcpt, int found,
 	    struct decision *);
+
+/*
+ * RCPT TO, while the suppression lists apply: a recipient that does not
+ * parse cannot be looked up, and is refused rather than waved through:
+ * 550 5.1.3 Bad recipient address syntax.
+ */
+void	policy_rcpt_syntax(const struct sg_conf *, struct decision *);
 
 /* Whether end of message adds Reply-To: <sgReplyTo>, and why (not). */
 enum pol_replyto {

@@ -187,6 +187,45 @@ $(printf 'header From: %s\neoh\nbody hi\neom\nexpect continue\n' $A)
 EOF
 check "suppression = all, quota_unit = recipient: refused ones not counted" \
     test "$(rcli GET "sg:{acme.test}:s:$A:$MONTH")" -eq $((${R0:-0} + 1))
+# issue 19, item 2: every spelling the MTA delivers to a listed address
+# is refused, and what does not parse is never waved through
+ctl suppress add victim@far.test --domain acme.test --reason "bounced"
+# spelling | the reply at RCPT (libmilter doubles a '%' on the wire)
+cat >"$SG_TMP/spellings" <<'EOF'
+<victim@far.test>|550 5.1.1 Recipient <victim@far.test> is on the suppression list
+<victim@far.test.>|550 5.1.1 Recipient <victim@far.test> is on the suppression list
+<Victim@FAR.Test.>|550 5.1.1 Recipient <victim@far.test> is on the suppression list
+<"victim"@far.test.>|550 5.1.1 Recipient <victim@far.test> is on the suppression list
+<@relay.test:victim@far.test.>|550 5.1.1 Recipient <victim@far.test> is on the suppression list
+<victim@far.test.> NOTIFY=NEVER|550 5.1.1 Recipient <victim@far.test> is on the suppression list
+<victim%far.test@relay.test>|550 5.1.1 Recipient <victim%%far.test@relay.test> is on the suppression list
+<far.test!victim@relay.test.>|550 5.1.1 Recipient <far.test!victim@relay.test> is on the suppression list
+<victim@far.test..>|550 5.1.3 Bad recipient address syntax
+<victim.@far.test>|550 5.1.3 Bad recipient address syntax
+<victim>|550 5.1.3 Bad recipient address syntax
+<victim@far.test|550 5.1.3 Bad recipient address syntax
+EOF
+R0=$(rcli GET "sg:{acme.test}:s:$A:$MONTH")
+{
+	tx_head S5 $A 192.0.2.7 $AL
+	echo "expect continue"
+	while IFS='|' read -r sp reply; do
+		printf 'rcpt %s\nexpect %s\n' "$sp" "$reply"
+	done <"$SG_TMP/spellings"
+	printf 'rcpt <ok@far.test.>\nexpect continue\n'
+	printf 'header From: %s\neoh\nbody hi\neom\nexpect continue\n' $A
+} >"$SG_TMP/spellings.mt"
+ok_mt rcpt suppressed-spellings <"$SG_TMP/spellings.mt"
+check "spellings: only the one recipient left counted" \
+    test "$(rcli GET "sg:{acme.test}:s:$A:$MONTH")" -eq $((${R0:-0} + 1))
+check "the log names the rule rcpt_syntax" logged rcpt "rule=rcpt_syntax"
+ok_mt main unparsable-lists-off <<EOF
+$(tx_head S6 $A 192.0.2.7 $AL)
+expect continue
+rcpt <victim@far.test..>
+expect continue
+EOF
+ctl suppress remove victim@far.test --domain acme.test
 milter_stop rcpt
 milter_conf offs "suppression = off"
 milter_start offs || echo "not ok - milter offs did not start"
