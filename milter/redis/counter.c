@@ -652,15 +652,19 @@ ctr_keys(const char *prefix, const char *primary, const char *sender,
 	return 0;
 }
 
-/* The Message-ID key of a sender; 0, or -1 if the buffer is too small. */
+/*
+ * The Message-ID key of a sender in a month; 0, or -1 if the buffer is
+ * too small. The month is in the key so that a retry in a new month is
+ * counted in it: a message forgiven in one month was counted in that one.
+ */
 int
 ctr_msgid_key(const char *prefix, const char *primary, const char *sender,
-    const char *hash, char *mkey, size_t mlen)
+    const char *month, const char *hash, char *mkey, size_t mlen)
 {
 	int	 n;
 
-	n = snprintf(mkey, mlen, "%s:{%s}:m:%s:%s", prefix, primary, sender,
-	    hash);
+	n = snprintf(mkey, mlen, "%s:{%s}:m:%s:%s:%s", prefix, primary,
+	    sender, month, hash);
 	if (n < 0 || (size_t)n >= mlen)
 		return -1;
 	return 0;
@@ -945,7 +949,8 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
     struct ctr_warned *warned)
 {
 	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
-	char		 mkey[SG_KEY_MAX + SG_MSGID_HASH_LEN];
+	char		 mkey[SG_KEY_MAX + SG_MSGID_HASH_LEN + SG_MONTH_LEN];
+	char		 month[SG_MONTH_LEN];
 	char		 num[6][24], wnum[2 + SG_WARN_MAX][12];
 	char		 wkey[2 * SG_WARN_MAX][SG_KEY_MAX + 16];
 	const char	*argv[14 + 3 * SG_WARN_MAX];
@@ -960,8 +965,9 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	dedupe = msgid_hash != NULL && msgid_hash[0] != '\0' &&
 	    fingerprint != NULL && fingerprint[0] != '\0' &&
 	    ct->dedupe_window > 0 && ct->dedupe_max_retries > 0;
-	if (dedupe && ctr_msgid_key(ct->prefix, primary, sender, msgid_hash,
-	    mkey, sizeof(mkey)) == -1) {
+	ctr_month(now, month);
+	if (dedupe && ctr_msgid_key(ct->prefix, primary, sender, month,
+	    msgid_hash, mkey, sizeof(mkey)) == -1) {
 		log_warnx("redis key too long for <%s>", sender);
 		goto out;
 	}

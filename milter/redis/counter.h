@@ -3,7 +3,8 @@
  *
  * Keys: <prefix>:{<primary>}:s:<sender>:<YYYY-MM>,
  *       <prefix>:{<primary>}:d:<YYYY-MM> and, for dedupe_window,
- *       <prefix>:{<primary>}:m:<sender>:<sha256 of the Message-ID>.
+ *       <prefix>:{<primary>}:m:<sender>:<YYYY-MM>:<sha256 of the
+ *       Message-ID> (a retry in a new month is counted in it).
  * The check and the increment of both counters run in one Lua script,
  * loaded once and called by SHA.
  *
@@ -138,9 +139,13 @@ time_t	ctr_expiry(time_t t);
 int	ctr_keys(const char *prefix, const char *primary, const char *sender,
 	    const char *month, char *skey, size_t slen, char *dkey, size_t dlen);
 
-/* The Message-ID (dedupe) key; 0, or -1 if the buffer is too small. */
+/*
+ * The Message-ID (dedupe) key of month ("YYYY-MM"); 0, or -1 if the
+ * buffer is too small.
+ */
 int	ctr_msgid_key(const char *prefix, const char *primary,
-	    const char *sender, const char *hash, char *mkey, size_t mlen);
+	    const char *sender, const char *month, const char *hash,
+	    char *mkey, size_t mlen);
 
 /*
  * SHA-256 in lower-case hex of a Message-ID header value, leading and
