@@ -746,6 +746,9 @@ cb_eom(SMFICTX *ctx)
 	    m->accepted, mf->lim.sender, mf->lim.domain, &mf->scount,
 	    &mf->dcount, &warned);
 	policy_commit(mc, e->snd.mail, r, &d);
+	if (r == CTR_RETRY)
+		policy_retry(mc, e->snd.mail, mf->read, mf->scount, mf->dcount,
+		    &mf->lim, &d);
 	if (d.action != POL_CONTINUE) {
 		ret = obey(ctx, cn, &d, mf->addr, "");
 		msg_reset(m);

@@ -369,6 +369,18 @@ policy_commit(const struct sg_conf *c, const char *addr, int r,
 		pass(d, RULE_OK);
 }
 
+/* Rule 10 for a retry that MAIL FROM let by unread (quota_precheck). */
+void
+policy_retry(const struct sg_conf *c, const char *addr, int read,
+    long scount, long dcount, const struct pol_limits *l, struct decision *d)
+{
+	if (read) {			/* rule 10 was asked at MAIL FROM */
+		pass(d, RULE_OK);
+		return;
+	}
+	policy_quota(c, addr, 0, scount, dcount, l, d);
+}
+
 /* Add a copy unless it is a recipient or already chosen. */
 static size_t
 add_copy(const char *a, char *const *rcpts, size_t nrcpts, const char **out,

@@ -119,6 +119,17 @@ void	policy_commit(const struct sg_conf *, const char *addr, int r,
 	    struct decision *);
 
 /*
+ * A retry (ctr_commit's CTR_RETRY, counts in scount, dcount) of a
+ * message whose MAIL FROM did not read the counters (read 0:
+ * quota_precheck = known): it gets rule 10 now, as it would have at
+ * MAIL FROM, when the count is at a limit. A retry is subject to rule
+ * 10 whatever quota_precheck says.
+ */
+void	policy_retry(const struct sg_conf *, const char *addr, int read,
+	    long scount, long dcount, const struct pol_limits *,
+	    struct decision *);
+
+/*
  * The copies to add on acceptance: each sgBccAddress, and the archive
  * when sgArchive is TRUE, once each and none already among rcpts
  * (normalised addresses). Up to max pointers into entry/conf go to out;
