@@ -22,14 +22,17 @@
 
 #define LEARN_MAX	(10 * 1024 * 1024)	/* octets of a DSN read */
 
-/* The normalised recipient operand into out; 0, or CTL_USAGE. */
+/*
+ * The recipient operand into out, in the form the milter looks up (the
+ * one delivered to: "a@b.test." is a@b.test); 0, or CTL_USAGE.
+ */
 static int
 recipient(const char *cmd, const char *arg, char *out, size_t len)
 {
 	const char	*dom;
 
 	if (strpbrk(arg, " \t") != NULL ||
-	    addr_parse_envelope(arg, out, len, &dom) != ADDR_OK)
+	    addr_parse_rcpt(arg, out, len, &dom) != ADDR_OK)
 		return ctl_usage_error(cmd, "<%s>: not a valid address", arg);
 	return 0;
 }

@@ -9,10 +9,16 @@
  *   <prefix>:{<primary>}:v:<sender>   "SHA-256(sender, code) sgReplyTo",
  *                                     TTL 600 s, set only if absent: a
  *                                     new code once the last has expired
- *   <prefix>:{<primary>}:vt:<sender>  wrong codes tried (5 burn the code)
+ *   <prefix>:{<primary>}:vt:<sender>  wrong codes tried (5 burn the code),
+ *                                     expiring with the code
  *
  * confirm-reply-to checks the code against the hash and the address it
- * was sent to, deletes it, and sets sgReplyToVerified: TRUE.
+ * was sent to and counts a wrong one in one Lua script (confirm_script):
+ * guesses sent at once are counted one after the other, and none is
+ * compared once five were wrong. The fifth wrong code replaces the hash
+ * with "burnt", keeping the key's expiry: no new code is sent before
+ * the 10 minutes of the burnt one are over, and then one may be. A right
+ * code sets sgReplyToVerified: TRUE, then the key is deleted.
  */
 #include <sys/random.h>
 
@@ -34,6 +40,38 @@
 #define CODE_TTL	600		/* seconds: the code's life */
 #define TRIES_MAX	5		/* wrong codes before it is burnt */
 #define KEY_MAX		(64 + 2 * 256 + 8)
+
+/*
+ * Check a code and count a wrong one, atomically.
+ * KEYS: the code's key, the tries' key. ARGV: the hash of the code
+ * given, the reply-to address it must have been sent to, TRIES_MAX,
+ * CODE_TTL. Answers "ok", "other" (right code, sent to another
+ * address), "none" (no code), "void" (burnt before), "wrong" or
+ * "burnt" (this was the last wrong code). A burnt key keeps what was
+ * left of its life; one found without (an older sendergatectl's) gets
+ * CODE_TTL again.
+ */
+static const char confirm_script[] =
+	"local v = redis.call('GET', KEYS[1])\n"
+	"if not v then return 'none' end\n"
+	"local ttl = redis.call('PTTL', KEYS[1])\n"
+	"if ttl < 0 then\n"
+	"  ttl = tonumber(ARGV[4]) * 1000\n"
+	"  redis.call('PEXPIRE', KEYS[1], ttl)\n"
+	"end\n"
+	"local tries = tonumber(redis.call('GET', KEYS[2]) or '0')\n"
+	"if v == 'burnt' or tries >= tonumber(ARGV[3]) then\n"
+	"  return 'void'\n"
+	"end\n"
+	"if string.sub(v, 1, 65) == ARGV[1] .. ' ' then\n"
+	"  if string.sub(v, 66) ~= ARGV[2] then return 'other' end\n"
+	"  return 'ok'\n"
+	"end\n"
+	"tries = redis.call('INCR', KEYS[2])\n"
+	"redis.call('PEXPIRE', KEYS[2], ttl)\n"
+	"if tries < tonumber(ARGV[3]) then return 'wrong' end\n"
+	"redis.call('SET', KEYS[1], 'burnt', 'PX', ttl)\n"
+	"return 'burnt'\n";
 
 /* The sender's entry and reply-to; 0, or an exit code (reported). */
 static int
@@ -174,6 +212,14 @@ ctl_cmd_verify_reply_to(struct ctl_ctx *x, const struct ctl_args *a,
 		if ((rep = cmd(x, 2, argv)) != NULL &&
 		    rep->type == REDIS_REPLY_INTEGER && rep->integer > 0)
 			left = rep->integer;
+		else if (rep != NULL && rep->type == REDIS_REPLY_INTEGER &&
+		    rep->integer == -1) {
+			/* burnt by an older sendergatectl: give it an end */
+			freeReplyObject(rep);
+			argv[0] = "EXPIRE";
+			argv[2] = "600";
+			rep = cmd(x, 3, argv);
+		}
 		freeReplyObject(rep);
 		fprintf(stderr, "sendergatectl: a code was sent to <%s> less "
 		    "than 10 minutes ago: ask again in %lld min %lld s\n", to,
@@ -229,10 +275,10 @@ ctl_cmd_confirm_reply_to(struct ctl_ctx *x, const struct ctl_args *a,
 	struct ctl_rec	*r = NULL, *nr = NULL;
 	redisReply	*rep;
 	char		 mail[SG_ADDR_MAX + 1], hash[65], k[KEY_MAX], kt[KEY_MAX];
-	char		 code[64];
-	const char	*argv[3], *to, *sp;
+	char		 code[64], tries[16], ttl[16], said[16];
+	const char	*argv[9], *to;
 	size_t		 i;
-	int		 ret, ok;
+	int		 ret;
 
 	(void)a;
 	(void)n;
@@ -250,55 +296,62 @@ ctl_cmd_confirm_reply_to(struct ctl_ctx *x, const struct ctl_args *a,
 		    v[1][i] - 'a' + 'A' : v[1][i]);
 	code[i] = '\0';
 	code_hash(mail, code, hash);
-	argv[0] = "GET";
-	argv[1] = k;
-	if ((rep = cmd(x, 2, argv)) == NULL)
+	snprintf(tries, sizeof(tries), "%d", TRIES_MAX);
+	snprintf(ttl, sizeof(ttl), "%d", CODE_TTL);
+	argv[0] = "EVAL";
+	argv[1] = confirm_script;
+	argv[2] = "2";
+	argv[3] = k;
+	argv[4] = kt;
+	argv[5] = hash;
+	argv[6] = to;
+	argv[7] = tries;
+	argv[8] = ttl;
+	/* not idempotent: a wrong code counts once */
+	if ((rep = ctr_command(x->ctrs, 9, argv, 0)) == NULL) {
+		fprintf(stderr, "sendergatectl: redis failed: the code was "
+		    "not checked\n");
 		goto out;
+	}
 	if (rep->type != REDIS_REPLY_STRING) {
+		fprintf(stderr, "sendergatectl: redis: %s: the code was not "
+		    "checked\n", rep->type == REDIS_REPLY_ERROR ? rep->str :
+		    "unexpected reply");
 		freeReplyObject(rep);
+		goto out;
+	}
+	snprintf(said, sizeof(said), "%s", rep->str);
+	freeReplyObject(rep);
+	if (strcmp(said, "none") == 0) {
 		fprintf(stderr, "sendergatectl: no code pending for <%s> "
 		    "(expired after 10 minutes, or never asked for): ask "
 		    "with sender verify-reply-to\n", mail);
 		ret = CTL_NOTFOUND;
 		goto out;
 	}
-	sp = strchr(rep->str, ' ');
-	ok = sp != NULL && (size_t)(sp - rep->str) == 64 &&
-	    CRYPTO_memcmp(rep->str, hash, 64) == 0;
-	if (ok && strcmp(sp + 1, to) != 0) {
-		freeReplyObject(rep);
+	ret = CTL_INVALID;
+	if (strcmp(said, "other") == 0) {
 		fprintf(stderr, "sendergatectl: the code was sent to another "
 		    "address than <%s>: ask again\n", to);
-		ret = CTL_INVALID;
 		goto out;
 	}
-	freeReplyObject(rep);
-	if (!ok) {
-		argv[0] = "INCR";
-		argv[1] = kt;
-		if ((rep = cmd(x, 2, argv)) == NULL)
-			goto out;
-		if (rep->type == REDIS_REPLY_INTEGER &&
-		    rep->integer >= TRIES_MAX) {
-			/* burnt: the key stays, so no new code before it ends */
-			freeReplyObject(rep);
-			argv[0] = "SET";
-			argv[1] = k;
-			argv[2] = "burnt";
-			rep = ctr_command(x->ctrs, 3, argv, 0);
-			fprintf(stderr, "sendergatectl: wrong code, %d times: "
-			    "the code is void\n", TRIES_MAX);
-		} else
-			fprintf(stderr, "sendergatectl: wrong code\n");
-		freeReplyObject(rep);
-		argv[0] = "EXPIRE";
-		argv[1] = kt;
-		argv[2] = "600";
-		if ((rep = ctr_command(x->ctrs, 3, argv, 0)) != NULL)
-			freeReplyObject(rep);
-		ret = CTL_INVALID;
+	if (strcmp(said, "void") == 0) {
+		fprintf(stderr, "sendergatectl: the code is void after %d "
+		    "wrong codes: ask for a new one with sender "
+		    "verify-reply-to once its 10 minutes are over\n",
+		    TRIES_MAX);
 		goto out;
 	}
+	if (strcmp(said, "burnt") == 0) {
+		fprintf(stderr, "sendergatectl: wrong code, %d times: the code "
+		    "is void\n", TRIES_MAX);
+		goto out;
+	}
+	if (strcmp(said, "ok") != 0) {
+		fprintf(stderr, "sendergatectl: wrong code\n");
+		goto out;
+	}
+	ret = CTL_BACKEND;
 	if ((nr = ctl_rec_dup(r)) == NULL ||
 	    ctl_rec_set(nr, "sgReplyToVerified", "TRUE") == -1) {
 		fprintf(stderr, "sendergatectl: out of memory\n");

@@ -314,7 +314,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 }
 
 /*
- * Keep a recipient: its normalised address or, when it does not parse,
+ * Keep a recipient: the address it is delivered to or, when it does not parse,
  * "#" and the SHA-256 of what the MTA passed (the fingerprint must see
  * every recipient). 0, or -1 when out of memory.
  */
@@ -332,7 +332,7 @@ rcpt_keep(struct conn *cn, const char *arg)
 		return -1;
 	m->rcpts = cn->rcptv;
 	slot = m->rcpts[m->nrcpts];
-	if (addr_parse_envelope(arg, slot, SG_ADDR_MAX + 1, &dom) != ADDR_OK) {
+	if (addr_parse_rcpt(arg, slot, SG_ADDR_MAX + 1, &dom) != ADDR_OK) {
 		if (EVP_Digest(arg, strlen(arg), md, &mdlen, EVP_sha256(),
 		    NULL) != 1)
 			return -1;
@@ -346,7 +346,9 @@ rcpt_keep(struct conn *cn, const char *arg)
 
 /*
  * The suppression lists for one recipient (one round trip); the
- * decision in d. A failed lookup lets the recipient pass, logged.
+ * decision in d. A failed lookup lets the recipient pass, logged; a
+ * recipient that does not parse is refused (it could be a spelling of
+ * a listed one that the MTA delivers all the same).
  */
 static int
 rcpt_check_suppressed(struct conn *cn, char **argv, struct decision *d)
@@ -358,6 +360,10 @@ rcpt_check_suppressed(struct conn *cn, char **argv, struct decision *d)
 	found = sup_check_arg(m->snap->ctrs, m->mf.ans.entry->dom.primary,
 	    argv != NULL && argv[0] != NULL ? argv[0] : "", norm,
 	    sizeof(norm));
+	if (found == SUP_BAD_ADDRESS) {
+		policy_rcpt_syntax(&m->snap->conf, d);
+		return d->action;
+	}
 	if (found == -1)
 		log_warnx("%s: suppression lists unavailable: <%s> not "
 		    "checked", m->qid[0] ? m->qid : "NOQUEUE", norm);
@@ -587,6 +593,9 @@ cb_eom(SMFICTX *ctx)
 	    m->accepted, mf->lim.sender, mf->lim.domain, &mf->scount,
 	    &mf->dcount, &warned, &rec);
 	policy_commit(mc, e->snd.mail, r, &d);
+	if (r == CTR_RETRY)
+		policy_retry(mc, e->snd.mail, mf->read, mf->scount, mf->dcount,
+		    &mf->lim, &d);
 	if (d.action != POL_CONTINUE) {
 		ret = obey(ctx, cn, &d, mf->addr, "");
 		msg_reset(m);

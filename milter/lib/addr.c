@@ -34,6 +34,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -43,6 +44,7 @@
 #define LABEL_MAX	63		/* RFC 1035 2.3.4 */
 
 #define SPEC_CFWS	1		/* RFC 5322: CFWS around the '@' */
+#define SPEC_RCPT	2		/* a recipient: one trailing dot dropped */
 
 /* Output under construction: octets beyond cap are counted, not stored. */
 struct sink {
@@ -295,9 +297,14 @@ domain_literal(const char *p, struct sink *sk)
 	return (end + 1);
 }
 
-/* Copy a domain (labels or an address literal) at p; returns its end or NULL. */
+/*
+ * Copy a domain (labels or an address literal) at p; returns its end or
+ * NULL. With SPEC_RCPT one trailing dot after the last label is dropped,
+ * as Postfix's trivial-rewrite drops it ("b.test." is b.test); "b.test.."
+ * stays bad (Postfix leaves dot-dot alone too).
+ */
 static const char *
-domain_parse(const char *p, struct sink *sk)
+domain_parse(const char *p, int flags, struct sink *sk)
 {
 	const unsigned char	*s = (const unsigned char *)p;
 	size_t			 label = 0, n;
@@ -309,6 +316,11 @@ domain_parse(const char *p, struct sink *sk)
 		if (*s == '.') {
 			if (label == 0 || last == '-')
 				return (NULL);
+			if ((flags & SPEC_RCPT) && !is_alnum(s[1]) &&
+			    s[1] != '-' && s[1] < 0x80) {
+				s++;		/* the trailing dot: dropped */
+				break;
+			}
 			label = 0;
 		} else if (*s < 0x80) {
 			if (!is_alnum(*s) && *s != '-')
@@ -352,7 +364,7 @@ route_skip(const char *p, int flags)
 		p++;
 		if ((flags & SPEC_CFWS) && (p = skip_cfws(p)) == NULL)
 			return (NULL);
-		if ((p = domain_parse(p, &none)) == NULL)
+		if ((p = domain_parse(p, 0, &none)) == NULL)
 			return (NULL);
 		if ((flags & SPEC_CFWS) && (p = skip_cfws(p)) == NULL)
 			return (NULL);
@@ -399,12 +411,12 @@ addr_spec(const char *p, int flags, struct sink *sk, size_t *domoff)
 	p++;
 	if ((flags & SPEC_CFWS) && (p = skip_cfws(p)) == NULL)
 		return (NULL);
-	return (domain_parse(p, sk));
+	return (domain_parse(p, flags, sk));
 }
 
-/* Parse a MAIL FROM argument; see addr.h. */
-enum addr_result
-addr_parse_envelope(const char *in, char *out, size_t outlen,
+/* Parse a MAIL FROM or RCPT TO argument; flags: SPEC_RCPT or 0. */
+static enum addr_result
+envelope(const char *in, int flags, char *out, size_t outlen,
     const char **domain)
 {
 	struct sink		 sk = { out, outlen, 0 };
@@ -436,7 +448,7 @@ addr_parse_envelope(const char *in, char *out, size_t outlen,
 			return (ADDR_BAD);
 		bracket = 1;
 	}
-	if ((p = addr_spec(p, 0, &sk, &domoff)) == NULL)
+	if ((p = addr_spec(p, flags, &sk, &domoff)) == NULL)
 		goto bad;
 	if (bracket && *p++ != '>')
 		goto bad;
@@ -452,6 +464,60 @@ bad:
 	if (outlen > 0)
 		out[0] = '\0';
 	return (ADDR_BAD);
+}
+
+/* Parse a MAIL FROM argument; see addr.h. */
+enum addr_result
+addr_parse_envelope(const char *in, char *out, size_t outlen,
+    const char **domain)
+{
+	return (envelope(in, 0, out, outlen, domain));
+}
+
+/* Parse a RCPT TO argument into the form it is delivered to; see addr.h. */
+enum addr_result
+addr_parse_rcpt(const char *in, char *out, size_t outlen,
+    const char **domain)
+{
+	return (envelope(in, SPEC_RCPT, out, outlen, domain));
+}
+
+/*
+ * The route a normalised recipient's local part names, when its domain
+ * is the MTA's own; see addr.h. Postfix's resolve(8) order: a '!' first
+ * ("site!user" is user@site), then the rightmost '%' ("user%site").
+ */
+int
+addr_rcpt_route(const char *addr, char *out, size_t outlen)
+{
+	char		 tmp[SG_ADDR_MAX + 3];
+	const char	*at, *bang, *pct;
+	size_t		 llen;
+	int		 n;
+
+	if (outlen > 0)
+		out[0] = '\0';
+	if (addr == NULL || addr[0] == '"' || (at = strrchr(addr, '@')) == NULL)
+		return (0);		/* a quoted '@', '!' or '%' is no route */
+	llen = (size_t)(at - addr);
+	bang = memchr(addr, '!', llen);
+	pct = NULL;
+	for (n = (int)llen - 1; n >= 0 && bang == NULL; n--)
+		if (addr[n] == '%') {
+			pct = addr + n;
+			break;
+		}
+	if (bang != NULL)
+		n = snprintf(tmp, sizeof(tmp), "%.*s@%.*s",
+		    (int)(at - bang - 1), bang + 1, (int)(bang - addr), addr);
+	else if (pct != NULL)
+		n = snprintf(tmp, sizeof(tmp), "%.*s@%.*s",
+		    (int)(pct - addr), addr, (int)(at - pct - 1), pct + 1);
+	else
+		return (0);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return (0);
+	return (addr_parse_rcpt(tmp, out, outlen, NULL) == ADDR_OK ? 1 : 0);
 }
 
 /* Domain part of a normalised address (after the last '@'), or NULL. */

@@ -29,6 +29,26 @@ enum addr_result {
 enum addr_result addr_parse_envelope(const char *in, char *out, size_t outlen,
 	    const char **domain);
 
+/*
+ * Parse a RCPT TO argument into the form the MTA delivers to: as
+ * addr_parse_envelope, and one trailing dot of the domain dropped, as
+ * Postfix's trivial-rewrite drops it ("<a@B.Test.>" is a@b.test; a
+ * dot-dot stays bad). The suppression lists are looked up in this form.
+ */
+enum addr_result addr_parse_rcpt(const char *in, char *out, size_t outlen,
+	    const char **domain);
+
+/*
+ * Where a normalised recipient is routed when its domain is one of the
+ * MTA's own: Postfix's trivial-rewrite then reads the local part as a
+ * route, "site!user" as user@site (swap_bangpath) or else "user%site"
+ * at its rightmost '%' as user@site (allow_percent_hack). 1 with the
+ * routed address in out (SG_ADDR_MAX + 1, normalised as
+ * addr_parse_rcpt), or 0 (out "") when the local part names no route.
+ * A quoted local part names none: Postfix keeps its '@', '!', '%'.
+ */
+int	addr_rcpt_route(const char *addr, char *out, size_t outlen);
+
 /* Domain part of a normalised address (after the last '@'), or NULL. */
 const char *addr_domain(const char *addr);
 

@@ -375,6 +375,18 @@ policy_commit(const struct sg_conf *c, const char *addr, enum ctr_result r,
 	}
 }
 
+/* Rule 10 for a retry that MAIL FROM let by unread (quota_precheck). */
+void
+policy_retry(const struct sg_conf *c, const char *addr, int read,
+    long scount, long dcount, const struct pol_limits *l, struct decision *d)
+{
+	if (read) {			/* rule 10 was asked at MAIL FROM */
+		pass(d, RULE_OK);
+		return;
+	}
+	policy_quota(c, addr, 0, scount, dcount, l, d);
+}
+
 /* Add a copy unless it is a recipient or already chosen. */
 static size_t
 add_copy(const char *a, char *const *rcpts, size_t nrcpts, const char **out,
@@ -437,6 +449,15 @@ policy_suppressed(const struct sg_conf *c, const char *rcpt, int found,
 	    "Recipient <%s> is on the suppression list", rcpt);
 }
 
+/* A recipient the lists cannot be asked about is refused. */
+void
+policy_rcpt_syntax(const struct sg_conf *c, struct decision *d)
+{
+	(void)c;
+	decide(d, POL_REJECT, RULE_RCPT_SYNTAX, "550 5.1.3",
+	    "Bad recipient address syntax");
+}
+
 /* Reply-To is added only when the sender has one, verified (by default). */
 enum pol_replyto
 policy_replyto(const struct sg_conf *c, const struct sg_sender *s,
@@ -490,6 +511,7 @@ static const char *const rule_names[] = {
 	"header_from",
 	"unsubscribe",
 	"suppressed",
+	"rcpt_syntax",
 };
 
 /* Name of a rule for the log line, "rule=NAME". */

@@ -44,6 +44,7 @@ enum pol_rule {
 	RULE_HEADER_FROM,
 	RULE_UNSUBSCRIBE,
 	RULE_SUPPRESSED,
+	RULE_RCPT_SYNTAX,
 };
 
 struct decision {
@@ -119,6 +120,17 @@ void	policy_commit(const struct sg_conf *, const char *addr,
 	    enum ctr_result r, struct decision *);
 
 /*
+ * A retry (ctr_commit's CTR_RETRY, counts in scount, dcount) of a
+ * message whose MAIL FROM did not read the counters (read 0:
+ * quota_precheck = known): it gets rule 10 now, as it would have at
+ * MAIL FROM, when the count is at a limit. A retry is subject to rule
+ * 10 whatever quota_precheck says.
+ */
+void	policy_retry(const struct sg_conf *, const char *addr, int read,
+	    long scount, long dcount, const struct pol_limits *,
+	    struct decision *);
+
+/*
  * The copies to add on acceptance: each sgBccAddress, and the archive
  * when sgArchive is TRUE, once each and none already among rcpts
  * (normalised addresses). Up to max pointers into entry/conf go to out;
@@ -140,6 +152,13 @@ int	policy_suppress_applies(const struct sg_conf *, int method);
  */
 void	policy_suppressed(const struct sg_conf *, const char *rcpt, int found,
 	    struct decision *);
+
+/*
+ * RCPT TO, while the suppression lists apply: a recipient that does not
+ * parse cannot be looked up, and is refused rather than waved through:
+ * 550 5.1.3 Bad recipient address syntax.
+ */
+void	policy_rcpt_syntax(const struct sg_conf *, struct decision *);
 
 /* Whether end of message adds Reply-To: <sgReplyTo>, and why (not). */
 enum pol_replyto {

@@ -365,7 +365,7 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
     struct ctr_warned *warned, const struct ctr_record *rec)
 {
 	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
-	char		 mkey[SG_KEY_MAX + SG_MSGID_HASH_LEN];
+	char		 mkey[SG_KEY_MAX + SG_MSGID_HASH_LEN + SG_MONTH_LEN];
 	char		 rkey[SG_KEY_MAX + SG_MSGID_HASH_LEN + 64];
 	char		 num[6][24], month[SG_MONTH_LEN];
 	char		 wkey[2 * SG_WARN_MAX][SG_KEY_MAX + 16];
@@ -383,8 +383,9 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	dedupe = msgid_hash != NULL && msgid_hash[0] != '\0' &&
 	    fingerprint != NULL && fingerprint[0] != '\0' &&
 	    ct->dedupe_window > 0 && ct->dedupe_max_retries > 0;
-	if (dedupe && ctr_msgid_key(ct->prefix, primary, sender, msgid_hash,
-	    mkey, sizeof(mkey)) == -1) {
+	ctr_month(now, month);
+	if (dedupe && ctr_msgid_key(ct->prefix, primary, sender, month,
+	    msgid_hash, mkey, sizeof(mkey)) == -1) {
 		log_warnx("redis key too long for <%s>", sender);
 		goto out;
 	}
@@ -411,7 +412,6 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	if (record)
 		argv[argc++] = rkey;
 	if (nwarn > 0) {
-		ctr_month(now, month);
 		for (i = 0; i < nwarn; i++) {
 			k = snprintf(wkey[2 * i], sizeof(wkey[0]),
 			    "%s:{%s}:w:s:%s:%s:%d", ct->prefix, primary, sender,

@@ -2,9 +2,10 @@
  * counter.h - per-sender and per-domain monthly counters in Redis.
  *
  * Keys: <prefix>:{<primary>}:s:<sender>:<YYYY-MM>,
- *       <prefix>:{<primary>}:d:<YYYY-MM>, for dedupe_window
- *       <prefix>:{<primary>}:m:<sender>:<sha256 of the Message-ID>, and
- *       for bounce_window the record of accepted messages (below).
+ *       <prefix>:{<primary>}:d:<YYYY-MM>; for dedupe_window
+ *       <prefix>:{<primary>}:m:<sender>:<YYYY-MM>:<sha256 of the
+ *       Message-ID> (a retry in a new month is counted in it); and for
+ *       bounce_window the record of accepted messages (below).
  * The check and the increment of both counters run in one Lua script,
  * loaded once and called by SHA; the same call writes the record.
  *
@@ -172,9 +173,13 @@ time_t	ctr_expiry(time_t t);
 int	ctr_keys(const char *prefix, const char *primary, const char *sender,
 	    const char *month, char *skey, size_t slen, char *dkey, size_t dlen);
 
-/* The Message-ID (dedupe) key; 0, or -1 if the buffer is too small. */
+/*
+ * The Message-ID (dedupe) key of month ("YYYY-MM"); 0, or -1 if the
+ * buffer is too small.
+ */
 int	ctr_msgid_key(const char *prefix, const char *primary,
-	    const char *sender, const char *hash, char *mkey, size_t mlen);
+	    const char *sender, const char *month, const char *hash,
+	    char *mkey, size_t mlen);
 
 /*
  * The record key of a message: by msgid_hash when it is not "", else by

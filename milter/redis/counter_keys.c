@@ -54,15 +54,19 @@ ctr_keys(const char *prefix, const char *primary, const char *sender,
 	return 0;
 }
 
-/* The Message-ID key of a sender; 0, or -1 if the buffer is too small. */
+/*
+ * The Message-ID key of a sender in a month; 0, or -1 if the buffer is
+ * too small. The month is in the key so that a retry in a new month is
+ * counted in it: a message forgiven in one month was counted in that one.
+ */
 int
 ctr_msgid_key(const char *prefix, const char *primary, const char *sender,
-    const char *hash, char *mkey, size_t mlen)
+    const char *month, const char *hash, char *mkey, size_t mlen)
 {
 	int	 n;
 
-	n = snprintf(mkey, mlen, "%s:{%s}:m:%s:%s", prefix, primary, sender,
-	    hash);
+	n = snprintf(mkey, mlen, "%s:{%s}:m:%s:%s:%s", prefix, primary,
+	    sender, month, hash);
 	if (n < 0 || (size_t)n >= mlen)
 		return -1;
 	return 0;

@@ -54,30 +54,50 @@ unexpected(redisReply *r, const char *what, const char *key)
 	return -1;
 }
 
+/* One EXISTS of both lists' keys for each of n addresses. */
+static int
+check_forms(struct counters *ct, const char *primary,
+    char forms[][SG_ADDR_MAX + 1], size_t n)
+{
+	char		 keys[2 * SUP_FORMS][KEY_MAX];
+	const char	*argv[1 + 2 * SUP_FORMS];
+	redisReply	*r;
+	size_t		 i;
+	int		 found;
+
+	argv[0] = "EXISTS";
+	for (i = 0; i < n && i < SUP_FORMS; i++) {
+		if (sup_key(ctr_prefix(ct), primary, forms[i], keys[2 * i],
+		    KEY_MAX) == -1 || sup_key(ctr_prefix(ct), NULL, forms[i],
+		    keys[2 * i + 1], KEY_MAX) == -1) {
+			log_warnx("suppression key too long for <%s>",
+			    forms[i]);
+			return -1;
+		}
+		argv[1 + 2 * i] = keys[2 * i];
+		argv[2 + 2 * i] = keys[2 * i + 1];
+	}
+	if ((r = ctr_command(ct, (int)(1 + 2 * i), argv, 1)) == NULL)
+		return -1;
+	if (r->type != REDIS_REPLY_INTEGER)
+		return unexpected(r, "EXISTS", keys[0]);
+	found = r->integer > 0;
+	freeReplyObject(r);
+	return found;
+}
+
 /* One EXISTS of both keys. */
 int
 sup_check(struct counters *ct, const char *primary, const char *rcpt)
 {
-	char		 k1[KEY_MAX], k2[KEY_MAX];
-	const char	*argv[3];
-	redisReply	*r;
-	int		 found;
+	char	 form[1][SG_ADDR_MAX + 1];
 
-	if (sup_key(ctr_prefix(ct), primary, rcpt, k1, sizeof(k1)) == -1 ||
-	    sup_key(ctr_prefix(ct), NULL, rcpt, k2, sizeof(k2)) == -1) {
+	if (snprintf(form[0], sizeof(form[0]), "%s", rcpt) >=
+	    (int)sizeof(form[0])) {
 		log_warnx("suppression key too long for <%s>", rcpt);
 		return -1;
 	}
-	argv[0] = "EXISTS";
-	argv[1] = k1;
-	argv[2] = k2;
-	if ((r = ctr_command(ct, 3, argv, 1)) == NULL)
-		return -1;
-	if (r->type != REDIS_REPLY_INTEGER)
-		return unexpected(r, "EXISTS", k1);
-	found = r->integer > 0;
-	freeReplyObject(r);
-	return found;
+	return check_forms(ct, primary, form, 1);
 }
 
 /* Add (or renew) an entry. */
@@ -311,11 +331,16 @@ int
 sup_check_arg(struct counters *ct, const char *primary, const char *arg,
     char *norm, size_t len)
 {
-	const char	*dom;
+	char	 forms[SUP_FORMS][SG_ADDR_MAX + 1];
+	size_t	 n;
 
-	if (addr_parse_envelope(arg, norm, len, &dom) != ADDR_OK) {
+	if (len > 0)
 		norm[0] = '\0';
-		return 0;		/* not an address: on no list */
-	}
-	return sup_check(ct, primary, norm);
+	if (addr_parse_rcpt(arg, forms[0], sizeof(forms[0]), NULL) != ADDR_OK)
+		return SUP_BAD_ADDRESS;
+	snprintf(norm, len, "%s", forms[0]);
+	for (n = 1; n < SUP_FORMS && addr_rcpt_route(forms[n - 1], forms[n],
+	    sizeof(forms[n])) == 1; n++)
+		;
+	return check_forms(ct, primary, forms, n);
 }

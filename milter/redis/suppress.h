@@ -40,10 +40,18 @@ int	sup_key(const char *prefix, const char *primary, const char *rcpt,
 /* Is rcpt on primary's list or the relay-wide one? 1, 0, -1. */
 int	sup_check(struct counters *, const char *primary, const char *rcpt);
 
+#define SUP_FORMS	4		/* addresses looked up for one RCPT */
+#define SUP_BAD_ADDRESS	(-2)		/* sup_check_arg: arg is no address */
+
 /*
- * sup_check for the MTA's RCPT TO argument arg, normalised into norm
- * (len at least SG_ADDR_MAX + 1); an argument that does not parse is on
- * no list (0, norm "").
+ * sup_check for the MTA's RCPT TO argument arg, in one round trip: the
+ * address it is delivered to (addr_parse_rcpt: "<a@B.test.>" is
+ * a@b.test), and the routes its local part names when the domain is the
+ * MTA's own (addr_rcpt_route: "b.test!a@relay", "a%b.test@relay"), up
+ * to SUP_FORMS addresses. norm (len at least SG_ADDR_MAX + 1) gets the
+ * delivered form. 1 when one of them is on a list, 0 on none, -1 when
+ * Redis failed, SUP_BAD_ADDRESS when arg does not parse (norm ""): such
+ * a recipient is on no list the milter could name, and is refused.
  */
 int	sup_check_arg(struct counters *, const char *primary, const char *arg,
 	    char *norm, size_t len);

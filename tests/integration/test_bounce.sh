@@ -375,6 +375,26 @@ check "retry: recorded too, newest first, with its own queue id" \
     test "$(rcli LLEN "$RKEY2")|$(rcli LINDEX "$RKEY2" 0 | sed -n 2p)" = \
     "2|$QID_R2"
 
+# --- 9. issue 19, item 2: the spelling Postfix rewrites ---------------------
+# Postfix's trivial-rewrite drops a trailing dot of the domain: mail to
+# <ok@far.test.> reaches the sink as ok@far.test; the milter looks the
+# list up in that form, so <nouser@gone.test.> is refused like the other.
+delivered_to() {
+	pf_delivered "$1" 10 | grep -q "^<$2>" && return 0
+	echo "	# $1: not delivered to <$2>:"
+	pf_delivered "$1" 1 | sed 's/^/	#   /'
+	return 1
+}
+camp camp3 ok@far.test.
+check "Postfix delivers <ok@far.test.> to ok@far.test" \
+    delivered_to camp3 ok@far.test
+camp camp4 nouser@gone.test. ok@far.test
+check "<nouser@gone.test.> refused at RCPT, 550 5.1.1" \
+    sh -c "grep -A1 '^ [-~]> RCPT TO:<nouser@gone.test.>' '$SG_TMP/camp4.swaks' |
+    grep -q '^<[-~]\** *550 5.1.1 Recipient <nouser@gone.test> is on the suppression list'"
+check "trailing dot: delivered to ok@far.test alone" \
+    delivered_is camp4 "<ok@far.test> ORCPT=rfc822;ok@far.test"
+
 check "postfix logged no fatal error, panic or pipe failure" \
     sh -c "! grep -qE 'fatal:|panic:|sendergate-learn.*status=(deferred|bounced)' '$PF_LOG'"
 check "no crash in the milter" no_crash main

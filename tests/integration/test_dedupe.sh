@@ -36,13 +36,14 @@ DN_LIM=sgDomainName=lim-test.relay.example,$SLAPD_BASE
 		    "$s" "$DN_LIM"
 		printf 'mail: %s@lim.test\nsgAuthMethod: ip\n\n' "$s"
 	done
-	for s in d1 d2 d3 f1 lim3 race3 twin r1 x0 x3 w1 o1; do
+	for s in d1 d2 d3 f1 lim3 race3 twin r1 x0 x3 w1 o1 k1; do
 		printf 'dn: mail=%s@acme.test,%s\nobjectClass: sgSender\n' \
 		    "$s" "$DN_ACME"
 		printf 'mail: %s@acme.test\nsgAuthMethod: ip\n' "$s"
 		case $s in
 		d1) printf 'sgBccAddress: copy@acme.test\n' ;;
 		lim3|race3) printf 'sgMonthlyLimit: 3\n' ;;
+		k1) printf 'sgMonthlyLimit: 2\n' ;;
 		esac
 		echo
 	done
@@ -260,4 +261,43 @@ for mode in query mirror; do
 		check "$mode: $m: no sanitizer report or crash" no_crash "$m"
 		milter_stop "$m"
 	done
+done
+
+# --- a retry at the limit, quota_precheck = known (issue 19, item 5) --------
+# A retry is subject to rule 10 whatever quota_precheck says: with
+# "always" MAIL FROM refuses it; with "known" a node that did not read the
+# counters at MAIL FROM refuses it at end of message with rule 10's reply.
+# Below the limit a retry is forgiven in both.
+rcli FLUSHALL >/dev/null
+SG_LDAP_MODE=query
+milter_conf kn "quota_precheck = known"
+milter_conf kn2 "quota_precheck = known"
+milter_conf al
+for m in kn kn2 al; do
+	milter_start "$m" || { echo "not ok - sendergate $m did not start"; exit 1; }
+done
+KMID1="Message-ID: <k-1@client.example>"
+KMID2="Message-ID: <k-2@client.example>"
+KMID3="Message-ID: <k-3@client.example>"
+send kn K1 k1@acme.test r1@x.example hi body1 "$KMID1"
+send kn2 K2 k1@acme.test r1@x.example hi body1 "$KMID1"
+check "known: a retry below the limit forgiven on another node" \
+    sh -c "[ $? -eq 0 ] && [ $(count k1@acme.test) -eq 1 ] && [ $(dups kn2 K2) -eq 1 ]"
+send kn K3 k1@acme.test r1@x.example hi body2 "$KMID2"
+check "known: the second message takes k1 to its limit of 2" \
+    test "$(count k1@acme.test)" = 2
+send kn2 K4 k1@acme.test r1@x.example hi body2 "$KMID2"
+check "known: its retry on a node that did not read: refused at end of message with rule 10's reply" \
+    sh -c "[ $? -ne 0 ] && grep -q '^eom: 451 4.7.1 Monthly sending limit reached for <k1@acme.test>' '$SG_TMP/K4.out'"
+check "known: the refusal logged as rule=quota" logged kn2 "K4: tempfail rule=quota"
+check "known: nothing counted" test "$(count k1@acme.test)" = 2
+send al K5 k1@acme.test r1@x.example hi body2 "$KMID2"
+check "always: the same retry refused at MAIL FROM (rule 10)" \
+    sh -c "[ $? -ne 0 ] && grep -q '^mail: 451 4.7.1 Monthly sending limit reached for <k1@acme.test>' '$SG_TMP/K5.out'"
+send kn2 K6 k1@acme.test r1@x.example hi body3 "$KMID3"
+check "known: the node now reads at MAIL FROM: a new message refused there" \
+    sh -c "[ $? -ne 0 ] && grep -q '^mail: 451 4.7.1' '$SG_TMP/K6.out'"
+for m in kn kn2 al; do
+	check "$m: no sanitizer report or crash" no_crash "$m"
+	milter_stop "$m"
 done

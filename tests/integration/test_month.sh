@@ -3,7 +3,8 @@
 # the last day of a month is counted in that month, one just after in
 # the next, and a sender at its limit in November may send again on
 # December 1; in UTC and in quota_timezone = Asia/Tokyo (midnight there
-# is 15:00 UTC), and across the year (December to January).
+# is 15:00 UTC), and across the year (December to January); a retry of a
+# message counted before midnight is counted again after it.
 #
 # The clock: the real daemon runs with libfaketime preloaded
 # (libfaketimeMT, for threaded programs), whose offset the test sets by
@@ -31,7 +32,7 @@ sg_backends
 DN_ACME=sgDomainName=acme-test.relay.example,$SLAPD_BASE
 # one sender per case, IP-controlled (the domain's 192.0.2.0/24), 2 a month
 {
-	for s in mu mt my; do
+	for s in mu mt my mr; do
 		printf 'dn: mail=%s@acme.test,%s\nobjectClass: sgSender\n' \
 		    "$s" "$DN_ACME"
 		printf 'mail: %s@acme.test\nsgAuthMethod: ip\n' "$s"
@@ -150,6 +151,34 @@ setclock "$Y2-01-01 00:00:02"
 check "Jan 1 00:00:0x: a message" send utc Y2 my@acme.test
 check "the year: one in $Y-12, one in $Y2-01" \
     test "$(count my@acme.test $Y-12):$(count my@acme.test $Y2-01)" = 1:1
+
+# --- a retry across the month (issue 19, item 5) ----------------------------
+# The Message-ID key is the month's: a retry just after midnight of a
+# message counted just before it is counted in the new month; a retry
+# within the new month is forgiven as usual.
+MID="Message-ID: <month-retry@client.test>"
+sendm() {
+	mtt 5 "$1" "$2" <<-EOT
+	$(tx_head "$2" "$3" 192.0.2.7)
+	expect continue
+	$(tx_body "$3" "$MID")
+	expect continue
+	EOT
+}
+setclock "$Y-11-30 23:59:50"
+check "Nov 30 23:59:5x: a message with a Message-ID" sendm utc M1 mr@acme.test
+setclock "$Y-12-01 00:00:02"
+check "Dec 1 00:00:0x: its retry accepted" sendm utc M2 mr@acme.test
+check "the retry across the month counted in December, not forgiven" \
+    test "$(count mr@acme.test $Y-11):$(count mr@acme.test $Y-12)" = 1:1
+check "the retry across the month: no dup=1" \
+    sh -c "! grep 'M2: accept' '$SG_TMP/utc.log' | grep -q 'dup=1'"
+check "Dec 1: a retry of it within December forgiven" sendm utc M3 mr@acme.test
+check "the retry within December: dup=1, not counted" \
+    sh -c "grep 'M3: accept' '$SG_TMP/utc.log' | grep -q 'dup=1' &&
+    [ $(count mr@acme.test $Y-12) -eq 1 ]"
+check "the Message-ID key names the month" \
+    test -n "$(rcli --scan --pattern "sg:{acme.test}:m:mr@acme.test:$Y-12:*")"
 
 for m in utc tokyo; do
 	check "$m: no sanitizer report or crash" no_crash "$m"

@@ -108,6 +108,50 @@ ctl sender confirm-reply-to $A "$CODE"
 check "confirm-reply-to: the code sets sgReplyToVerified: TRUE" verified
 ctl sender confirm-reply-to $A "$CODE"
 check "the code works once" rc_is 1
+# issue 19, item 3: wrong codes raced are counted one by one, atomically;
+# the fifth burns the code, which keeps its expiry
+rm -f "$SG_TMP"/vsink/msg.*
+ctl sender verify-reply-to $A
+check "verify-reply-to again once confirmed: sent" rc_is 0
+_i=0
+while [ -z "$(vfile)" ] && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i + 1)); done
+CODE2=$(sed -n 's/^Verification code: \([A-Z0-9]*\).*/\1/p' "$(vfile)" | tr -d '\r')
+_i=0
+_pids=
+while [ $_i -lt 20 ]; do	# '0' is never in a code
+	"$CTLBIN" -c "$SG_TMP/main.conf" --bind-dn "$SLAPD_ADMIN_DN" \
+	    --bind-password-file "$ADMIN_PW_FILE" sender confirm-reply-to $A \
+	    "00000$_i" >/dev/null 2>"$SG_TMP/race.$_i.err" &
+	_pids="$_pids $!"
+	_i=$((_i + 1))
+done
+wait $_pids
+cat "$SG_TMP"/race.*.err >"$SG_TMP/race.err"
+cat "$SG_TMP/race.err" >>"$SG_TMP/ctl.all"
+check "20 wrong codes at once: 5 compared (4 wrong, the 5th burns the code)" \
+    sh -c "[ \$(grep -c 'wrong code\$' '$SG_TMP/race.err') -eq 4 ] &&
+    [ \$(grep -c 'wrong code, 5 times: the code is void' '$SG_TMP/race.err') -eq 1 ]"
+check "20 wrong codes at once: 15 refused uncompared, the code void" \
+    test "$(grep -c 'the code is void after 5 wrong codes' "$SG_TMP/race.err")" -eq 15
+check "tries counted: 5, not 20" \
+    test "$(rcli GET "sg:{acme.test}:vt:$A")" = 5
+T=$(rcli TTL "sg:{acme.test}:v:$A")
+check "the burnt code keeps its expiry ($T s)" \
+    sh -c "[ '$T' -gt 0 ] && [ '$T' -le 600 ]"
+T=$(rcli TTL "sg:{acme.test}:vt:$A")
+check "the tries expire with it ($T s)" sh -c "[ '$T' -gt 0 ] && [ '$T' -le 600 ]"
+ctl sender confirm-reply-to $A "$CODE2"
+check "then the right code: refused" \
+    sh -c "[ $rc -eq 3 ] && grep -q 'the code is void' '$SG_TMP/ctl.err'"
+ctl sender verify-reply-to $A
+check "a new code: refused for what is left of the 10 minutes, not forever" \
+    sh -c "[ $rc -eq 3 ] && grep -q 'ask again in [0-9] min' '$SG_TMP/ctl.err'"
+# a code burnt by an older sendergatectl (SET without expiry) gets one
+rcli SET "sg:{acme.test}:v:$A" burnt >/dev/null
+ctl sender verify-reply-to $A
+check "a burnt code left without expiry gets 10 minutes back" \
+    sh -c "[ $rc -eq 3 ] && [ $(rcli TTL "sg:{acme.test}:v:$A") -gt 0 ]"
+rcli DEL "sg:{acme.test}:v:$A" "sg:{acme.test}:vt:$A" >/dev/null
 sleep 2.2
 ok_mt main replyto-verified-again <<EOF
 $(tx_head R3 $A 192.0.2.7 $AL)
@@ -187,6 +231,45 @@ $(printf 'header From: %s\neoh\nbody hi\neom\nexpect continue\n' $A)
 EOF
 check "suppression = all, quota_unit = recipient: refused ones not counted" \
     test "$(rcli GET "sg:{acme.test}:s:$A:$MONTH")" -eq $((${R0:-0} + 1))
+# issue 19, item 2: every spelling the MTA delivers to a listed address
+# is refused, and what does not parse is never waved through
+ctl suppress add victim@far.test --domain acme.test --reason "bounced"
+# spelling | the reply at RCPT (libmilter doubles a '%' on the wire)
+cat >"$SG_TMP/spellings" <<'EOF'
+<victim@far.test>|550 5.1.1 Recipient <victim@far.test> is on the suppression list
+<victim@far.test.>|550 5.1.1 Recipient <victim@far.test> is on the suppression list
+<Victim@FAR.Test.>|550 5.1.1 Recipient <victim@far.test> is on the suppression list
+<"victim"@far.test.>|550 5.1.1 Recipient <victim@far.test> is on the suppression list
+<@relay.test:victim@far.test.>|550 5.1.1 Recipient <victim@far.test> is on the suppression list
+<victim@far.test.> NOTIFY=NEVER|550 5.1.1 Recipient <victim@far.test> is on the suppression list
+<victim%far.test@relay.test>|550 5.1.1 Recipient <victim%%far.test@relay.test> is on the suppression list
+<far.test!victim@relay.test.>|550 5.1.1 Recipient <far.test!victim@relay.test> is on the suppression list
+<victim@far.test..>|550 5.1.3 Bad recipient address syntax
+<victim.@far.test>|550 5.1.3 Bad recipient address syntax
+<victim>|550 5.1.3 Bad recipient address syntax
+<victim@far.test|550 5.1.3 Bad recipient address syntax
+EOF
+R0=$(rcli GET "sg:{acme.test}:s:$A:$MONTH")
+{
+	tx_head S5 $A 192.0.2.7 $AL
+	echo "expect continue"
+	while IFS='|' read -r sp reply; do
+		printf 'rcpt %s\nexpect %s\n' "$sp" "$reply"
+	done <"$SG_TMP/spellings"
+	printf 'rcpt <ok@far.test.>\nexpect continue\n'
+	printf 'header From: %s\neoh\nbody hi\neom\nexpect continue\n' $A
+} >"$SG_TMP/spellings.mt"
+ok_mt rcpt suppressed-spellings <"$SG_TMP/spellings.mt"
+check "spellings: only the one recipient left counted" \
+    test "$(rcli GET "sg:{acme.test}:s:$A:$MONTH")" -eq $((${R0:-0} + 1))
+check "the log names the rule rcpt_syntax" logged rcpt "rule=rcpt_syntax"
+ok_mt main unparsable-lists-off <<EOF
+$(tx_head S6 $A 192.0.2.7 $AL)
+expect continue
+rcpt <victim@far.test..>
+expect continue
+EOF
+ctl suppress remove victim@far.test --domain acme.test
 milter_stop rcpt
 milter_conf offs "suppression = off"
 milter_start offs || echo "not ok - milter offs did not start"

@@ -267,9 +267,9 @@ sup_check_arg(struct counters *c, const char *primary, const char *arg,
 	(void)c;
 	(void)primary;
 	fk.sup_checks++;
-	if (addr_parse_envelope(arg, norm, len, &dom) != ADDR_OK) {
+	if (addr_parse_rcpt(arg, norm, len, &dom) != ADDR_OK) {
 		norm[0] = '\0';
-		return 0;
+		return SUP_BAD_ADDRESS;
 	}
 	if (fk.sup_fails)
 		return -1;

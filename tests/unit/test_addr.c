@@ -1,6 +1,6 @@
 /*
- * test_addr.c - unit tests of addr.c: envelope sender, From header,
- * LDAP filter escaping.
+ * test_addr.c - unit tests of addr.c: envelope sender, recipients (the
+ * form delivered to, and routes), From header, LDAP filter escaping.
  *
  * Tables of cases; every case is run and each failure is printed as
  * "got X, want Y" before the test fails.
@@ -448,6 +448,102 @@ test_envelope_limits(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/*
+ * Recipients: the form the MTA delivers to, and the suppression list
+ * lookups that follow from it (issue 19, item 2). Each spelling of
+ * victim@far.test that Postfix delivers to victim@far.test must come out
+ * as victim@far.test, directly or as a route; what Postfix would refuse
+ * or leave alone stays bad or stays itself.
+ */
+static const struct {
+	const char	*in;
+	int		 want;
+	const char	*out;		/* delivered form */
+	const char	*route;		/* addr_rcpt_route of it, or NULL */
+} rcpt_cases[] = {
+	{ "<victim@far.test>", ADDR_OK, "victim@far.test", NULL },
+	{ "<victim@far.test.>", ADDR_OK, "victim@far.test", NULL },
+	{ "<Victim@FAR.Test.>", ADDR_OK, "victim@far.test", NULL },
+	{ "victim@far.test.", ADDR_OK, "victim@far.test", NULL },
+	{ "<victim@far.test.> NOTIFY=NEVER", ADDR_OK, "victim@far.test", NULL },
+	{ "<\"victim\"@far.test.>", ADDR_OK, "victim@far.test", NULL },
+	{ "<@relay.test:victim@far.test.>", ADDR_OK, "victim@far.test", NULL },
+	{ "<victim@test.>", ADDR_OK, "victim@test", NULL },
+	{ "<victim%far.test@relay.test>", ADDR_OK, "victim%far.test@relay.test",
+	    "victim@far.test" },
+	{ "<victim%FAR.test@relay.test.>", ADDR_OK,
+	    "victim%far.test@relay.test", "victim@far.test" },
+	{ "<victim%far.test.@relay.test>", ADDR_BAD, NULL, NULL },
+	{ "<a%victim%far.test@relay.test>", ADDR_OK,
+	    "a%victim%far.test@relay.test", "a%victim@far.test" },
+	{ "<far.test!victim@relay.test>", ADDR_OK, "far.test!victim@relay.test",
+	    "victim@far.test" },
+	{ "<far.test!victim%x.test@relay.test>", ADDR_OK,
+	    "far.test!victim%x.test@relay.test", "victim%x.test@far.test" },
+	{ "<\"victim@far.test\"@relay.test>", ADDR_OK,
+	    "\"victim@far.test\"@relay.test", NULL },
+	{ "<victim@far.test..>", ADDR_BAD, NULL, NULL },
+	{ "<victim@.far.test>", ADDR_BAD, NULL, NULL },
+	{ "<victim@.>", ADDR_BAD, NULL, NULL },
+	{ "<victim@far-.test.>", ADDR_BAD, NULL, NULL },
+	{ "<victim@[192.0.2.1].>", ADDR_BAD, NULL, NULL },
+	{ "<victim>", ADDR_BAD, NULL, NULL },
+	{ "<victim@far.test", ADDR_BAD, NULL, NULL },
+	{ "<victim@far.test.\x01>", ADDR_BAD, NULL, NULL },
+	{ "<>", ADDR_NULL, NULL, NULL },
+};
+
+/* Table of recipients: addr_parse_rcpt, then addr_rcpt_route. */
+static void
+test_rcpt_table(void **state)
+{
+	char		 out[SG_ADDR_MAX + 1], route[SG_ADDR_MAX + 1];
+	char		 b1[1024], b2[1024];
+	const char	*dom;
+	size_t		 i;
+	int		 r, failed = 0, routed;
+
+	(void)state;
+	for (i = 0; i < NELEM(rcpt_cases); i++) {
+		r = addr_parse_rcpt(rcpt_cases[i].in, out, sizeof(out), &dom);
+		if (r != rcpt_cases[i].want || (r == ADDR_OK &&
+		    strcmp(out, rcpt_cases[i].out) != 0)) {
+			print_message("rcpt \"%s\": got %s \"%s\", want %s "
+			    "\"%s\"\n", show(rcpt_cases[i].in, b1, sizeof(b1)),
+			    result_name(r), r == ADDR_OK ? out : "",
+			    result_name(rcpt_cases[i].want),
+			    show(rcpt_cases[i].out, b2, sizeof(b2)));
+			failed++;
+			continue;
+		}
+		if (r != ADDR_OK)
+			continue;
+		if (strcmp(dom, addr_domain(out)) != 0) {
+			print_message("rcpt \"%s\": got domain \"%s\", want "
+			    "\"%s\"\n", rcpt_cases[i].in, dom,
+			    addr_domain(out));
+			failed++;
+		}
+		routed = addr_rcpt_route(out, route, sizeof(route));
+		if (rcpt_cases[i].route == NULL ? routed != 0 :
+		    routed != 1 || strcmp(route, rcpt_cases[i].route) != 0) {
+			print_message("route of \"%s\": got %d \"%s\", want "
+			    "\"%s\"\n", out, routed, route,
+			    rcpt_cases[i].route != NULL ? rcpt_cases[i].route :
+			    "(none)");
+			failed++;
+		}
+	}
+	/* the envelope sender keeps its stricter syntax */
+	if (addr_parse_envelope("<victim@far.test.>", out, sizeof(out),
+	    &dom) != ADDR_BAD) {
+		print_message("envelope \"<victim@far.test.>\": got %s, want "
+		    "ADDR_BAD\n", out);
+		failed++;
+	}
+	assert_int_equal(failed, 0);
+}
+
 /* addr_domain on normalised addresses. */
 static void
 test_domain(void **state)
@@ -801,6 +897,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_envelope_table),
 		cmocka_unit_test(test_envelope_limits),
+		cmocka_unit_test(test_rcpt_table),
 		cmocka_unit_test(test_domain),
 		cmocka_unit_test(test_from_table),
 		cmocka_unit_test(test_from_limits),

@@ -140,18 +140,20 @@ test_msgid_hash(void **state)
 	}
 }
 
-/* The dedupe key: in the domain's slot, per sender. */
+/* The dedupe key: in the domain's slot, per sender and month. */
 static void
 test_msgid_key(void **state)
 {
-	char	 k[SG_KEY_MAX + SG_MSGID_HASH_LEN], small[30];
+	char	 k[SG_KEY_MAX + SG_MSGID_HASH_LEN + SG_MONTH_LEN], small[38];
 
 	(void)state;
 	assert_int_equal(ctr_msgid_key("sg", "acmecorp.com",
-	    "john@acmecorp.com", "00ff", k, sizeof(k)), 0);
-	assert_string_equal(k, "sg:{acmecorp.com}:m:john@acmecorp.com:00ff");
+	    "john@acmecorp.com", "2026-11", "00ff", k, sizeof(k)), 0);
+	assert_string_equal(k,
+	    "sg:{acmecorp.com}:m:john@acmecorp.com:2026-11:00ff");
 	assert_int_equal(ctr_msgid_key("sg", "acmecorp.com",
-	    "john@acmecorp.com", "00ff", small, sizeof(small)), -1);
+	    "john@acmecorp.com", "2026-11", "00ff", small, sizeof(small)),
+	    -1);
 }
 
 /* The record key: by Message-ID, else by queue id, else none. */

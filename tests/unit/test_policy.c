@@ -308,6 +308,16 @@ test_quota(void **state)
 	policy_commit(&c, S, CTR_FAILED, &d);
 	check("14 counter error", &d, POL_TEMPFAIL, "counter",
 	    "451 4.3.0 Sender counters unavailable, try again later");
+
+	/* a retry is subject to rule 10 also when MAIL FROM did not read */
+	policy_retry(&c, S, 0, 5, 0, &l, &d);
+	check("retry at the limit, unread at MAIL FROM", &d, POL_TEMPFAIL,
+	    "quota", "451 4.7.1 Monthly sending limit reached for <" S ">");
+	policy_retry(&c, S, 0, 4, 0, &l, &d);
+	check("retry below the limit, unread at MAIL FROM", &d, POL_CONTINUE,
+	    "ok", "");
+	policy_retry(&c, S, 1, 5, 0, &l, &d);
+	check("retry, rule 10 asked at MAIL FROM", &d, POL_CONTINUE, "ok", "");
 	conf_free(&c);
 }
 
