@@ -33,8 +33,8 @@
 #include "lib/hostport.h"
 #include "lib/log.h"
 #include "lib/metrics.h"
-#include "daemon/milter.h"
 #include "lib/version.h"
+#include "daemon/metrics_http.h"
 
 #define CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
 #define CONN_MAX	64		/* connections at once */
@@ -58,6 +58,7 @@ struct metrics_server {
 	int			 stop;
 	pthread_t		 watchdog;
 	int			 watching;
+	unsigned		(*sessions)(void);	/* open milter sessions */
 };
 
 /* A condition variable timed on the monotonic clock; 0, or an errno. */
@@ -185,8 +186,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	FILE			*f;
 	char			*buf = NULL;
 	size_t			 len = 0;
+	struct metrics_server	*ms = cls;
 
-	(void)cls;
 	(void)version;
 	(void)upload;
 	(void)state;
@@ -201,7 +202,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return answer_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 		    "out of memory\n");
-	if (metrics_format(f, milter_sessions(), SG_VERSION) == -1) {
+	if (metrics_format(f, ms->sessions(), SG_VERSION) == -1) {
 		fclose(f);
 		free(buf);
 		return answer_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -223,7 +224,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 
 /* Start serving on "host:port". */
 struct metrics_server *
-metrics_start(const char *address, char *err, size_t errlen)
+metrics_start(const char *address, unsigned (*sessions)(void), char *err,
+    size_t errlen)
 {
 	struct metrics_server	*ms;
 	struct addrinfo		 hints, *ai = NULL;
@@ -252,6 +254,7 @@ metrics_start(const char *address, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	ms->sessions = sessions;
 	if (pthread_mutex_init(&ms->lock, NULL) != 0) {
 		freeaddrinfo(ai);
 		free(ms);
@@ -269,7 +272,7 @@ metrics_start(const char *address, char *err, size_t errlen)
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	ms->d = MHD_start_daemon(flags, (uint16_t)p, NULL, NULL, on_request,
-	    NULL, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+	    ms, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONN_MAX,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_MAX,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)DEADLINE_S,

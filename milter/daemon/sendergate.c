@@ -58,6 +58,7 @@
 #include "redis/counter.h"
 #include "dir/dir.h"
 #include "lib/log.h"
+#include "daemon/metrics_http.h"
 #include "lib/metrics.h"
 #include "lib/notify.h"
 #include "daemon/milter.h"
@@ -399,8 +400,8 @@ main(int argc, char *argv[])
 	if ((s->ctrs = ctr_open(&s->conf, err, sizeof(err))) == NULL)
 		fatalx("counters: %s", err);
 	if (s->conf.metrics_address[0] != '\0' &&
-	    (metrics = metrics_start(s->conf.metrics_address, err,
-	    sizeof(err))) == NULL)
+	    (metrics = metrics_start(s->conf.metrics_address, milter_sessions,
+	    err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	if (notify_start() == -1)
 		fatalx("cannot start the notice thread");

@@ -49,15 +49,4 @@ void	metrics_dir_sync(int current);
  */
 int	metrics_format(FILE *f, unsigned sessions, const char *version);
 
-struct metrics_server;
-
-/*
- * Serve GET /metrics on address ("host:port", a literal IPv4 or IPv6
- * address). NULL with a reason in err. The server runs its own thread.
- */
-struct metrics_server *metrics_start(const char *address, char *err,
-	    size_t errlen);
-/* Stop serving and free; NULL is fine. */
-void	metrics_stop(struct metrics_server *);
-
 #endif
