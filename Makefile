@@ -43,7 +43,7 @@ LIB	= milter/lib/log.o milter/lib/conf.o milter/lib/conf_customer.o \
 	  milter/lib/addr.o milter/lib/cidr.o \
 	  milter/lib/dirval.o milter/lib/policy.o milter/lib/siphash.o \
 	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/metrics.o \
-	  milter/lib/entry.o milter/lib/bounce.o
+	  milter/lib/entry.o milter/lib/bounce.o milter/lib/conf_dns.o
 DIR	= milter/dir/dir.o milter/dir/dir_ldap.o milter/dir/dir_query.o \
 	  milter/dir/dir_mirror.o milter/dir/mirror_index.o \
 	  milter/dir/mirror_model.o milter/dir/mirror_cookie.o

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "lib/conf.h"
+#include "lib/cidr.h"
 #include "lib/hostport.h"
 #include "lib/log.h"
 
@@ -95,6 +96,8 @@ static const char *check_tcp_address(const char *);
 static const char *check_quota_warn(const char *);
 static const char *check_customer_hosts(const char *);
 static const char *check_customer_ports(const char *);
+static const char *check_relay_addresses(const char *);
+static const char *check_dns_resolver(const char *);
 
 static const struct word ldap_modes[] = {
 	{ "query", LDAP_MODE_QUERY, NULL },
@@ -257,6 +260,12 @@ static const struct param params[] = {
 	/* read by sendergatectl sender sheet only (conf_customer.c) */
 	P_STR(customer_smtp_hosts, "", check_customer_hosts, 0),
 	P_STR(customer_ports, "", check_customer_ports, 0),
+
+	/* domain validation: sendergatectl domain token / check; rule 13d */
+	P_SECRET(domain_token_secret_file, domain_token_secret),
+	P_STR(relay_addresses, "", check_relay_addresses, 0),
+	P_STR(dns_resolver, "", check_dns_resolver, 0),
+	P_BOOL(campaign_require_dmarc, "no"),
 };
 
 #define NPARAMS	(sizeof(params) / sizeof(params[0]))
@@ -579,6 +588,28 @@ check_customer_ports(const char *v)
 	const char	*reason;
 
 	return conf_customer_ports(v, p, &reason) == -1 ? reason : NULL;
+}
+
+/* Check relay_addresses (conf_dns.c). */
+static const char *
+check_relay_addresses(const char *v)
+{
+	struct sg_ip	 ips[SG_RELAY_ADDRS_MAX];
+	const char	*reason;
+
+	return conf_relay_addresses(v, ips, &reason) == -1 ? reason : NULL;
+}
+
+/* Check dns_resolver (conf_dns.c). */
+static const char *
+check_dns_resolver(const char *v)
+{
+	const char	*reason;
+	char		 host[64];
+	int		 port;
+
+	return conf_dns_resolver(v, host, sizeof(host), &port, &reason) ==
+	    -1 ? reason : NULL;
 }
 
 /* Check a pid file: "" or an absolute path without controls or blanks. */
@@ -1516,6 +1547,9 @@ static const struct {
 	/* sendergatectl reads them; the daemon has nothing to redo */
 	{ "customer_smtp_hosts", 0 },
 	{ "customer_ports", 0 },
+	{ "domain_token_secret_file", 0 },
+	{ "relay_addresses", 0 },
+	{ "dns_resolver", 0 },
 	{ "bounce_window", CONF_REDIS },
 };
 
