@@ -43,7 +43,8 @@ LIB	= milter/lib/log.o milter/lib/conf.o milter/lib/conf_customer.o \
 	  milter/lib/addr.o milter/lib/cidr.o \
 	  milter/lib/dirval.o milter/lib/policy.o milter/lib/siphash.o \
 	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/metrics.o \
-	  milter/lib/entry.o milter/lib/bounce.o milter/lib/conf_dns.o
+	  milter/lib/entry.o milter/lib/bounce.o milter/lib/conf_dns.o \
+	  milter/lib/dnscheck.o
 DIR	= milter/dir/dir.o milter/dir/dir_ldap.o milter/dir/dir_query.o \
 	  milter/dir/dir_mirror.o milter/dir/mirror_index.o \
 	  milter/dir/mirror_model.o milter/dir/mirror_cookie.o
@@ -69,7 +70,7 @@ UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 	  tests/unit/test_ctl_validate tests/unit/test_ctl_passwd \
 	  tests/unit/test_siphash tests/unit/test_dirval tests/unit/test_milter \
 	  tests/unit/test_conf_customer tests/unit/test_ctl_sheet \
-	  tests/unit/test_bounce
+	  tests/unit/test_bounce tests/unit/test_dnscheck
 TOOLS	= tests/tools/mtclient tests/bench/mtload
 
 .PHONY: all check unit integration demo deps install clean bench-mirror bench \
@@ -120,6 +121,8 @@ tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 tests/unit/test_conf_customer tests/unit/test_policy tests/unit/test_bounce \
 tests/unit/test_dirval: tests/unit/%: tests/unit/%.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
+tests/unit/test_dnscheck: tests/unit/test_dnscheck.o $(LIBA)
+	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
 tests/unit/test_siphash: tests/unit/test_siphash.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
 tests/unit/test_counter: tests/unit/test_counter.o milter/redis/counter.o \
