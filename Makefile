@@ -62,7 +62,11 @@ CTL	= milter/ctl/sendergatectl.o milter/ctl/ctl_args.o milter/ctl/ctl_entry.o \
 	  milter/ctl/ctl_usage.o milter/ctl/ctl_explain.o \
 	  milter/ctl/ctl_explain_cmd.o milter/ctl/ctl_suppress.o \
 	  milter/ctl/ctl_verify.o milter/ctl/ctl_sheet.o \
-	  milter/ctl/ctl_sheet_cmd.o milter/lib/notify.o
+	  milter/ctl/ctl_sheet_cmd.o milter/lib/notify.o \
+	  milter/ctl/ctl_domain_check.o milter/ctl/ctl_dns.o \
+	  milter/ctl/ctl_spf.o milter/ctl/ctl_dmarc.o
+# sendergatectl's DNS (domain token, domain check); the milter links none
+DNS_LIBS = -lunbound -lspf2 -lopendmarc
 HEADERS	= $(filter-out milter/lib/paths.h,$(wildcard milter/*/*.h))
 
 UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
@@ -93,7 +97,7 @@ milter/sendergate: $(DAEMON) $(COMMON)
 	$(CC) $(SG_LDFLAGS) -o $@ $(DAEMON) $(COMMON) $(DAEMON_LIBS)
 
 milter/sendergatectl: $(CTL) $(COMMON)
-	$(CC) $(SG_LDFLAGS) -o $@ $(CTL) $(COMMON) $(LIBS) -lcrypt
+	$(CC) $(SG_LDFLAGS) -o $@ $(CTL) $(COMMON) $(LIBS) $(DNS_LIBS) -lcrypt
 
 # Unit tests: each links the modules it tests (and fakes, if any).
 tests/unit/%.o: tests/unit/%.c $(HEADERS) tests/unit/show.h
