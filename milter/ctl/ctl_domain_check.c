@@ -576,7 +576,10 @@ store(struct ctl_ctx *x, const struct ctl_rec *dom, const struct result *res)
 	if (res->owner == 0 && ctl_rec_set(r, "sgPrimaryDomainVerified",
 	    "FALSE") == -1)
 		goto oom;
-	ret = ctl_apply_modify(x, dom, r, attrs);
+	/* the same second as the last run: nothing to write, nothing said */
+	for (i = 0; attrs[i] != NULL && ctl_rec_same(dom, r, attrs[i]); i++)
+		;
+	ret = attrs[i] == NULL ? 0 : ctl_apply_modify(x, dom, r, attrs);
 	ctl_rec_free(r);
 	return ret;
 oom:
