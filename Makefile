@@ -225,6 +225,11 @@ install: all
 		$(DESTDIR)$(SYSCONFDIR)/sendergate/sendergate.conf
 	$(SUBST) systemd/sendergate.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/sendergate.service
 	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/sendergate.service
+	$(SUBST) systemd/sendergate-domain-check.service.in \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/sendergate-domain-check.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/sendergate-domain-check.service
+	$(INSTALL) -m 644 systemd/sendergate-domain-check.timer \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/sendergate-domain-check.timer
 	$(INSTALL) -m 644 systemd/sendergate.tmpfiles \
 		$(DESTDIR)$(TMPFILESDIR)/sendergate.conf
 	$(INSTALL) -m 644 systemd/sendergate.sysusers \
@@ -247,7 +252,7 @@ FUZZ_SRC_addr = milter/lib/addr.c
 FUZZ_SRC_from = milter/lib/addr.c
 FUZZ_SRC_cidr = milter/lib/cidr.c
 FUZZ_SRC_dsn = milter/lib/dsn.c milter/lib/addr.c
-FUZZ_SRC_conf = milter/lib/conf.c milter/lib/conf_customer.c milter/lib/log.c milter/lib/cidr.c milter/lib/dirval.c \
+FUZZ_SRC_conf = milter/lib/conf.c milter/lib/conf_customer.c milter/lib/conf_dns.c milter/lib/log.c milter/lib/cidr.c milter/lib/dirval.c \
 		milter/lib/hostport.c
 
 .PHONY: fuzz fuzz-smoke fuzz-build tsan-check

@@ -169,7 +169,7 @@ fi
 
 # Belt and braces: a daemon just installed and started anyway (someone
 # else's policy-rc.d allows starts) is stopped through its init script.
-for svc in slapd redis-server postfix dovecot saslauthd rspamd \
+for svc in slapd redis-server postfix dovecot saslauthd rspamd nsd \
     policyd-rate-limit; do
 	pkg=$svc
 	[ "$svc" = dovecot ] && pkg=dovecot-core
