@@ -46,7 +46,8 @@ LIB	= milter/lib/log.o milter/lib/conf.o milter/lib/conf_params.o \
 	  milter/lib/addr.o milter/lib/cidr.o \
 	  milter/lib/dirval.o milter/lib/policy.o milter/lib/siphash.o \
 	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/metrics.o \
-	  milter/lib/entry.o milter/lib/bounce.o milter/lib/fingerprint.o
+	  milter/lib/entry.o milter/lib/bounce.o milter/lib/fingerprint.o \
+	  milter/lib/conf_dns.o milter/lib/dnscheck.o
 DIR	= milter/dir/dir.o milter/dir/dir_ldap.o milter/dir/dir_query.o \
 	  milter/dir/dir_mirror.o milter/dir/mirror_index.o \
 	  milter/dir/mirror_model.o milter/dir/mirror_cookie.o \
@@ -68,7 +69,11 @@ CTL	= milter/ctl/sendergatectl.o milter/ctl/ctl_args.o milter/ctl/ctl_entry.o \
 	  milter/ctl/ctl_usage.o milter/ctl/ctl_explain.o \
 	  milter/ctl/ctl_explain_cmd.o milter/ctl/ctl_suppress.o \
 	  milter/ctl/ctl_verify.o milter/ctl/ctl_sheet.o \
-	  milter/ctl/ctl_sheet_cmd.o milter/lib/notify.o
+	  milter/ctl/ctl_sheet_cmd.o milter/lib/notify.o \
+	  milter/ctl/ctl_domain_check.o milter/ctl/ctl_dns.o \
+	  milter/ctl/ctl_spf.o milter/ctl/ctl_dmarc.o
+# sendergatectl's DNS (domain token, domain check); the milter links none
+DNS_LIBS = -lunbound -lspf2 -lopendmarc
 HEADERS	= $(filter-out milter/lib/paths.h,$(wildcard milter/*/*.h))
 
 UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
@@ -76,7 +81,7 @@ UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 	  tests/unit/test_ctl_validate tests/unit/test_ctl_passwd \
 	  tests/unit/test_siphash tests/unit/test_dirval tests/unit/test_milter \
 	  tests/unit/test_conf_customer tests/unit/test_ctl_sheet \
-	  tests/unit/test_bounce
+	  tests/unit/test_bounce tests/unit/test_dnscheck
 TOOLS	= tests/tools/mtclient tests/bench/mtload
 
 .PHONY: all check unit integration demo deps install clean bench-mirror bench \
@@ -99,7 +104,7 @@ milter/sendergate: $(DAEMON) $(COMMON)
 	$(CC) $(SG_LDFLAGS) -o $@ $(DAEMON) $(COMMON) $(DAEMON_LIBS)
 
 milter/sendergatectl: $(CTL) $(COMMON)
-	$(CC) $(SG_LDFLAGS) -o $@ $(CTL) $(COMMON) $(LIBS) -lcrypt
+	$(CC) $(SG_LDFLAGS) -o $@ $(CTL) $(COMMON) $(LIBS) $(DNS_LIBS) -lcrypt
 
 # Unit tests: each links the modules it tests (and fakes, if any).
 tests/unit/%.o: tests/unit/%.c $(HEADERS) tests/unit/show.h
@@ -127,6 +132,8 @@ tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 tests/unit/test_conf_customer tests/unit/test_policy tests/unit/test_bounce \
 tests/unit/test_dirval: tests/unit/%: tests/unit/%.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
+tests/unit/test_dnscheck: tests/unit/test_dnscheck.o $(LIBA)
+	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
 tests/unit/test_siphash: tests/unit/test_siphash.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
 # the counters' key names, pure: linked without hiredis
@@ -227,6 +234,11 @@ install: all
 		$(DESTDIR)$(SYSCONFDIR)/sendergate/sendergate.conf
 	$(SUBST) systemd/sendergate.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/sendergate.service
 	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/sendergate.service
+	$(SUBST) systemd/sendergate-domain-check.service.in \
+		>$(DESTDIR)$(SYSTEMDUNITDIR)/sendergate-domain-check.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/sendergate-domain-check.service
+	$(INSTALL) -m 644 systemd/sendergate-domain-check.timer \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/sendergate-domain-check.timer
 	$(INSTALL) -m 644 systemd/sendergate.tmpfiles \
 		$(DESTDIR)$(TMPFILESDIR)/sendergate.conf
 	$(INSTALL) -m 644 systemd/sendergate.sysusers \
@@ -251,7 +263,7 @@ FUZZ_SRC_cidr = milter/lib/cidr.c
 FUZZ_SRC_dsn = milter/lib/dsn.c milter/lib/addr.c
 FUZZ_SRC_conf = milter/lib/conf.c milter/lib/conf_params.c \
 		milter/lib/conf_check.c milter/lib/conf_secret.c milter/lib/conf_copy.c \
-		milter/lib/conf_customer.c milter/lib/log.c milter/lib/cidr.c milter/lib/dirval.c \
+		milter/lib/conf_customer.c milter/lib/conf_dns.c milter/lib/log.c milter/lib/cidr.c milter/lib/dirval.c \
 		milter/lib/hostport.c
 
 .PHONY: fuzz fuzz-smoke fuzz-build tsan-check

@@ -51,7 +51,7 @@ _sendergatectl()
 	--remove-auth-id|--network|--add-network|--remove-network|--bcc|\
 	--add-bcc|--remove-bcc|--limit|--reply-to|--reason|--primary|\
 	--archive-address|--month|--from|--client|--listener|--domain|\
-	--relay)
+	--relay|--dkim-selector|--add-dkim-selector|--remove-dkim-selector)
 		return
 		;;
 	esac
@@ -83,8 +83,8 @@ _sendergatectl()
 			return
 		fi
 		if [[ -z $sub ]]; then
-			COMPREPLY=($(compgen -W "add update show list delete" \
-			    -- "$cur"))
+			COMPREPLY=($(compgen -W "add update show list delete
+			    token check" -- "$cur"))
 			return
 		fi
 		case $cmd/$sub in
@@ -99,10 +99,15 @@ _sendergatectl()
 		    --remove-auth --add-auth-id --remove-auth-id --add-network
 		    --remove-network --add-bcc --remove-bcc" ;;
 		domain/add) opts="--primary --limit --network --archive-address
-		    --description --status --reason" ;;
+		    --description --status --reason --notify --dkim-selector
+		    --skip-dns-check" ;;
 		domain/update) opts="--primary --limit --network
 		    --archive-address --description --status --reason
-		    --add-network --remove-network" ;;
+		    --add-network --remove-network --notify --add-notify
+		    --remove-notify --dkim-selector --add-dkim-selector
+		    --remove-dkim-selector --skip-dns-check" ;;
+		domain/token) opts="--json" ;;
+		domain/check) opts="--all --json" ;;
 		*/show|*/list) opts="--json" ;;
 		*/delete) opts="--yes" ;;
 		esac

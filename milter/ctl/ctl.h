@@ -52,12 +52,13 @@ enum ctl_opt {
 	O_ADD_ACCESS, O_RM_ACCESS, O_ADD_AUTH, O_RM_AUTH, O_ADD_AUTHID,
 	O_RM_AUTHID, O_ADD_NETWORK, O_RM_NETWORK, O_ADD_BCC, O_RM_BCC,
 	O_NOTIFY, O_ADD_NOTIFY, O_RM_NOTIFY,
+	O_DKIM, O_ADD_DKIM, O_RM_DKIM,		/* sgDkimSelector */
 	O_FROM, O_CLIENT, O_LISTENER,
 	O_DOMAIN, O_RELAY,			/* suppress, verify-reply-to */
 	O_LAST_EDIT = O_RELAY,
 	/* plain switches */
 	O_YES, O_JSON, O_MONTH, O_GENERATE, O_DRYRUN, O_BINDDN, O_BINDPW,
-	O_SORT, O_VERBOSE, O_MAIL
+	O_SORT, O_VERBOSE, O_MAIL, O_SKIPDNS, O_ALL
 };
 
 struct ctl_edit {
@@ -70,6 +71,8 @@ struct ctl_args {
 	const char	*bind_dn, *bind_pw_file;
 	int		 dry_run, yes, json, generate, help, verbose;
 	int		 mail;		/* sender sheet --mail */
+	int		 skip_dns;	/* domain add/update --skip-dns-check */
+	int		 all;		/* domain check --all */
 	const char	*month;
 	const char	*sort;		/* NULL, "address" or "use" */
 	struct ctl_edit	*edits;		/* owned: free with ctl_args_free */
@@ -351,6 +354,24 @@ enum ctl_password ctl_sender_password(struct ctl_ctx *,
 	    const struct ctl_rec *);
 /* ctl_sender_password in words ("set", "NONE: ...", "unknown: ..."). */
 const char *ctl_password_words(struct ctl_ctx *, const struct ctl_rec *);
+
+/* ---- ctl_domain_check.c: domain token, domain check ------------------ */
+
+int	ctl_cmd_domain_token(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+int	ctl_cmd_domain_check(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+/*
+ * The ownership check of domain add and update (validation phase): when
+ * r's sgPrimaryDomain is new (old NULL, or another primary), look for
+ * the ownership record and set sgPrimaryDomainVerified(At) on r, or,
+ * with --skip-dns-check, record the reason in sgDnsCheckSkipReason; a
+ * record missing, or no domain_token_secret_file to check with, is a
+ * problem in p. CTL_OK, or CTL_BACKEND (DNS failed: reported).
+ */
+int	ctl_domain_verify(struct ctl_ctx *, const struct ctl_args *,
+	    const struct ctl_rec *old, struct ctl_rec *r,
+	    struct ctl_problems *p);
 
 /* ---- ctl_json.c --------------------------------------------------------- */
 

@@ -62,6 +62,11 @@ static const struct option longopts[] = {
 	{ "relay", required_argument, NULL, O_RELAY },
 	{ "generate-password", no_argument, NULL, O_GENERATE },
 	{ "mail", no_argument, NULL, O_MAIL },
+	{ "dkim-selector", required_argument, NULL, O_DKIM },
+	{ "add-dkim-selector", required_argument, NULL, O_ADD_DKIM },
+	{ "remove-dkim-selector", required_argument, NULL, O_RM_DKIM },
+	{ "skip-dns-check", no_argument, NULL, O_SKIPDNS },
+	{ "all", no_argument, NULL, O_ALL },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -129,6 +134,12 @@ ctl_args_parse(int argc, char *argv[], struct ctl_args *a)
 			break;
 		case O_MAIL:
 			a->mail = 1;
+			break;
+		case O_SKIPDNS:
+			a->skip_dns = 1;
+			break;
+		case O_ALL:
+			a->all = 1;
 			break;
 		default:
 			if (ch < O_NAME || ch > O_LAST_EDIT) {

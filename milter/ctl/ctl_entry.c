@@ -64,6 +64,9 @@ static const struct emap emaps[] = {
 	{ O_NOTIFY, "sgNotifyAddress", V_ADDR, E_SET, 1, 1, 1 },
 	{ O_ADD_NOTIFY, "sgNotifyAddress", V_ADDR, E_ADD, 1, 1, 1 },
 	{ O_RM_NOTIFY, "sgNotifyAddress", V_ADDR, E_REMOVE, 1, 1, 1 },
+	{ O_DKIM, "sgDkimSelector", V_WORD, E_SET, 1, 0, 1 },
+	{ O_ADD_DKIM, "sgDkimSelector", V_WORD, E_ADD, 1, 0, 1 },
+	{ O_RM_DKIM, "sgDkimSelector", V_WORD, E_REMOVE, 1, 0, 1 },
 	{ 0, NULL, V_TEXT, E_SET, 0, 0, 0 }
 };
 
@@ -163,6 +166,10 @@ apply_edits(const struct ctl_args *a, const struct change *c,
 		if (adding && m->op != E_SET)
 			return ctl_usage_error(c->cmd, "%s is for update; add "
 			    "takes the plain option", ctl_opt_name(m->opt));
+		/* --skip-dns-check --reason: the skip's, not a status's */
+		if (m->opt == O_REASON && !c->sender && a->skip_dns &&
+		    ctl_edit_value(a, O_STATUS) == NULL)
+			continue;
 		v = normalise(m, a->edits[i].value, buf, sizeof(buf));
 		switch (m->op) {
 		case E_SET:
@@ -476,6 +483,12 @@ change(struct ctl_ctx *x, const struct ctl_args *a, const struct change *c,
 		if (domain_facts(x, r, c->what == W_ADD, &s) == -1)
 			goto out;
 		ctl_validate_domain(r, &s.f, &p);
+		/* the ownership of a new primary domain, in DNS */
+		if ((c->what == W_ADD || c->what == W_UPDATE) &&
+		    (rc = ctl_domain_verify(x, a, old, r, &p)) != CTL_OK) {
+			ret = rc;
+			goto out;
+		}
 	}
 	log_debug("%s %s: %zu problem%s", c->cmd, name, p.n,
 	    p.n == 1 ? "" : "s");

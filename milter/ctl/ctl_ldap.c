@@ -30,7 +30,10 @@ const char *const ctl_sender_attrs[] = {
 const char *const ctl_domain_attrs[] = {
 	"objectClass", "sgDomainName", "sgPrimaryDomain", "description",
 	"sgStatus", "sgStatusReason", "sgMonthlyLimit", "sgAllowedNetwork",
-	"sgArchiveAddress", "sgNotifyAddress", NULL
+	"sgArchiveAddress", "sgNotifyAddress", "sgDkimSelector",
+	"sgPrimaryDomainVerified", "sgPrimaryDomainVerifiedAt",
+	"sgDnsCheckSkipReason", "sgDmarcFound", "sgDnsCheckedAt",
+	"sgDnsCheckResult", NULL
 };
 
 /* What a search asks for: the union of both lists. */
@@ -42,6 +45,9 @@ static char *read_attrs[] = {
 	A("sgMonthlyLimit"), A("sgStatus"), A("sgStatusReason"),
 	A("sgReplyTo"), A("sgDomainName"), A("sgPrimaryDomain"),
 	A("sgArchiveAddress"), A("sgReplyToVerified"), A("sgNotifyAddress"),
+	A("sgDkimSelector"), A("sgPrimaryDomainVerified"),
+	A("sgPrimaryDomainVerifiedAt"), A("sgDnsCheckSkipReason"),
+	A("sgDmarcFound"), A("sgDnsCheckedAt"), A("sgDnsCheckResult"),
 	NULL
 };
 #undef A

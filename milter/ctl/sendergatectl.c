@@ -114,13 +114,27 @@ static const struct command commands[] = {
 	{ "domain add", 1, 1, T_EDIT, ctl_cmd_domain_add,
 	    "NAME --primary DOMAIN [--limit N] [--network CIDR]...\n"
 	    "    [--archive-address A] [--description T] [--status S --reason T]\n"
-	    "    [--notify A]...",
+	    "    [--notify A]... [--dkim-selector S]...\n"
+	    "    [--skip-dns-check --reason TEXT]",
 	    "Add a customer domain (sgDomainName NAME) claiming a primary\n"
-	    "domain." },
+	    "domain, once its ownership record is in DNS (see domain token);\n"
+	    "--skip-dns-check adds it without, the reason recorded." },
 	{ "domain update", 1, 1, T_EDIT, ctl_cmd_domain_update,
 	    "NAME [options of add] [--add-X V | --remove-X V]...\n"
-	    "    (X: network, notify)",
-	    "Change a domain (NAME or its primary domain)." },
+	    "    (X: network, notify, dkim-selector)",
+	    "Change a domain (NAME or its primary domain). A new primary\n"
+	    "domain is checked in DNS as on add." },
+	{ "domain token", 1, 1, T_NONE, ctl_cmd_domain_token,
+	    "PRIMARY [--json]",
+	    "The TXT record the customer publishes to prove it owns its\n"
+	    "primary domain (derived from domain_token_secret_file)." },
+	{ "domain check", 0, 1, T_NONE, ctl_cmd_domain_check,
+	    "DOMAIN|--all [--json]",
+	    "Check in DNS, for each primary domain, the ownership record,\n"
+	    "SPF for relay_addresses, a DKIM key at each sgDkimSelector and\n"
+	    "DMARC; print pass, warn or fail with the record to publish, and\n"
+	    "record the result on the entry (rule 13d reads it). Exit 0 no\n"
+	    "failure, 1 a check failed, 4 DNS or LDAP failed." },
 	{ "domain show", 1, 1, T_NONE, ctl_cmd_domain_show,
 	    "NAME [--json]",
 	    "Print the domain's entry as LDIF (or JSON) and its number of\n"
@@ -281,7 +295,17 @@ check_options(const struct command *c, const struct ctl_args *a)
 			return ctl_usage_error(c->name, "takes no %s",
 			    ctl_opt_name(opt));
 	}
+	if (a->skip_dns && c->run != ctl_cmd_domain_add &&
+	    c->run != ctl_cmd_domain_update)
+		return ctl_usage_error(c->name, "takes no --skip-dns-check");
+	if (a->skip_dns && (ctl_edit_value(a, O_REASON) == NULL ||
+	    ctl_edit_value(a, O_REASON)[0] == '\0'))
+		return ctl_usage_error(c->name, "--skip-dns-check needs "
+		    "--reason TEXT");
+	if (a->all && c->run != ctl_cmd_domain_check)
+		return ctl_usage_error(c->name, "takes no --all");
 	if (a->json && c->run != ctl_cmd_usage && c->run != ctl_cmd_explain &&
+	    c->run != ctl_cmd_domain_token && c->run != ctl_cmd_domain_check &&
 	    c->run != ctl_cmd_sender_sheet && c->run != ctl_cmd_sender_add &&
 	    !(c->run == ctl_cmd_passwd && a->generate) &&
 	    strstr(c->name, "show") == NULL && strstr(c->name, "list") == NULL)

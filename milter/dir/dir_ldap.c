@@ -27,7 +27,7 @@ char *dir_ldap_attrs[] = {
 	A("sgAllowedNetwork"), A("sgArchiveAddress"), A("mail"),
 	A("sgAccessMethod"), A("sgAuthMethod"), A("sgAuthId"),
 	A("sgBccAddress"), A("sgArchive"), A("sgReplyTo"),
-	A("sgReplyToVerified"), A("sgNotifyAddress"), NULL
+	A("sgReplyToVerified"), A("sgNotifyAddress"), A("sgDmarcFound"), NULL
 };
 #undef A
 
@@ -393,6 +393,26 @@ get_bool(LDAP *ld, LDAPMessage *m, const char *attr, int *out, char *err,
 	return ret;
 }
 
+/* sgDmarcFound: 1 when FALSE (no record found), 0 when TRUE or absent. */
+static int
+get_dmarc_missing(LDAP *ld, LDAPMessage *m, int *out, char *err,
+    size_t errlen)
+{
+	char	*s;
+	int	 found = 1, ret = 0;
+
+	*out = 0;
+	if (get_str(ld, m, "sgDmarcFound", &s, err, errlen) == -1)
+		return -1;
+	if (s != NULL && dv_bool(s, &found) == -1) {
+		snprintf(err, errlen, "sgDmarcFound: bad value \"%s\"", s);
+		ret = -1;
+	}
+	*out = !found;
+	free(s);
+	return ret;
+}
+
 /*
  * A multi-valued word set as bits, each value read by word(); absent
  * gives dflt.
@@ -471,7 +491,8 @@ dir_ldap_parse_domain(LDAP *ld, LDAPMessage *m, struct sg_domain *d,
 	    get_addr(ld, m, "sgArchiveAddress", &d->archive, err, errlen) ==
 	    -1 ||
 	    get_addrs(ld, m, "sgNotifyAddress", 0, &d->notify, &d->nnotify,
-	    err, errlen) == -1)
+	    err, errlen) == -1 ||
+	    get_dmarc_missing(ld, m, &d->dmarc_missing, err, errlen) == -1)
 		return -1;
 	if (d->primary == NULL) {
 		snprintf(err, errlen, "sgPrimaryDomain missing");

@@ -105,6 +105,13 @@ struct sg_conf {
 
 	char		*customer_smtp_hosts;	/* names; see conf_customer.c */
 	char		*customer_ports;	/* PORT:TLS:METHOD ... */
+
+	/* domain validation (sendergatectl domain token / check) */
+	char		*domain_token_secret_file;	/* "" = none */
+	char		*domain_token_secret;	/* read from the file, or NULL */
+	char		*relay_addresses;	/* IPs, blank separated */
+	char		*dns_resolver;		/* "" = the system's; host[:port] */
+	int		 campaign_require_dmarc;	/* 0 / 1: rule 13d */
 };
 
 /*
@@ -178,6 +185,24 @@ int	conf_read_secret(const char *file, char **out, char *err,
  * such a list.
  */
 int	conf_quota_warn(const char *v, int pct[SG_WARN_MAX]);
+
+/* ---- conf_dns.c: the keys of domain validation ------------------------ */
+
+#define SG_RELAY_ADDRS_MAX	16	/* relay_addresses, at most */
+
+/*
+ * relay_addresses (v: IPv4 and IPv6 addresses, blank separated; "" =
+ * none) into ips (up to SG_RELAY_ADDRS_MAX): the count, or -1 with *why.
+ */
+struct sg_ip;
+int	conf_relay_addresses(const char *v, struct sg_ip *ips, const char **why);
+/*
+ * dns_resolver (v: "" or HOST[:PORT], HOST an IP address, [V6]:PORT for
+ * a port with IPv6) into host (hostlen octets) and *port (53 when not
+ * given): 0, 1 when v is "" (the system's resolver), or -1 with *why.
+ */
+int	conf_dns_resolver(const char *v, char *host, size_t hostlen, int *port,
+	    const char **why);
 
 /* ---- conf_customer.c: what the onboarding sheet tells customers ------- */
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/conf_param.h"
+#include "lib/cidr.h"
 #include "lib/hostport.h"
 
 /* s made printable for a message: '?' for odd octets, "..." if cut. */
@@ -279,4 +280,26 @@ conf_check_pid_file(const char *v)
 		return "expected an absolute path like "
 		    "/run/sendergate/sendergate.pid, or nothing";
 	return NULL;
+}
+
+/* Check relay_addresses (conf_dns.c). */
+const char *
+conf_check_relay_addresses(const char *v)
+{
+	struct sg_ip	 ips[SG_RELAY_ADDRS_MAX];
+	const char	*reason;
+
+	return conf_relay_addresses(v, ips, &reason) == -1 ? reason : NULL;
+}
+
+/* Check dns_resolver (conf_dns.c). */
+const char *
+conf_check_dns_resolver(const char *v)
+{
+	const char	*reason;
+	char		 host[64];
+	int		 port;
+
+	return conf_dns_resolver(v, host, sizeof(host), &port, &reason) ==
+	    -1 ? reason : NULL;
 }

@@ -85,6 +85,8 @@ const char *conf_check_tcp_address(const char *);
 const char *conf_check_quota_warn(const char *);
 const char *conf_check_customer_hosts(const char *);
 const char *conf_check_customer_ports(const char *);
+const char *conf_check_relay_addresses(const char *);
+const char *conf_check_dns_resolver(const char *);
 
 extern const struct param conf_params[];
 extern const struct word conf_methods[];	/* smtp, campaign */

@@ -181,6 +181,12 @@ const struct param conf_params[] = {
 	/* read by sendergatectl sender sheet only (conf_customer.c) */
 	P_STR(customer_smtp_hosts, "", conf_check_customer_hosts, 0, NEXT),
 	P_STR(customer_ports, "", conf_check_customer_ports, 0, NEXT),
+
+	/* domain validation: sendergatectl domain token / check; rule 13d */
+	P_SECRET(domain_token_secret_file, domain_token_secret, NEXT),
+	P_STR(relay_addresses, "", conf_check_relay_addresses, 0, NEXT),
+	P_STR(dns_resolver, "", conf_check_dns_resolver, 0, NEXT),
+	P_BOOL(campaign_require_dmarc, "no", NEXT),
 };
 
 const size_t conf_nparams = sizeof(conf_params) / sizeof(conf_params[0]);

@@ -25,6 +25,10 @@ struct sg_domain {
 	char		*archive;		/* sgArchiveAddress or NULL */
 	char		**notify;		/* sgNotifyAddress: contacts */
 	size_t		 nnotify;
+	int		 dmarc_missing;		/* sgDmarcFound FALSE: the last
+						   domain check found no DMARC
+						   record (rule 13d); absent
+						   (never checked) = 0 */
 };
 
 struct sg_sender {

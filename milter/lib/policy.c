@@ -310,7 +310,7 @@ from_allowed(const struct sg_conf *c, const char *envaddr,
 	}
 }
 
-/* Rules 12 and 13. */
+/* Rules 12, 13 and 13d. */
 void
 policy_headers(const struct sg_conf *c, const char *envaddr,
     const struct sg_entry *e, const struct pol_session *s,
@@ -351,6 +351,14 @@ policy_headers(const struct sg_conf *c, const char *envaddr,
 	    (!h->unsubscribe || !h->unsubscribe_post)) {
 		decide(d, POL_REJECT, RULE_UNSUBSCRIBE, "550 5.7.1",
 		    "Bulk mail must carry one-click List-Unsubscribe");
+		return;
+	}
+	/* 13d: the last domain check found no DMARC record */
+	if (s->method == METHOD_CAMPAIGN && c->campaign_require_dmarc &&
+	    e != NULL && e->dom.dmarc_missing) {
+		decide(d, POL_REJECT, RULE_DMARC, "550 5.7.1",
+		    "Bulk mail requires a DMARC record for <%s>",
+		    e->dom.primary);
 		return;
 	}
 	pass(d, RULE_OK);
@@ -512,6 +520,7 @@ static const char *const rule_names[] = {
 	"unsubscribe",
 	"suppressed",
 	"rcpt_syntax",
+	"dmarc",
 };
 
 /* Name of a rule for the log line, "rule=NAME". */

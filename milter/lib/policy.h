@@ -45,6 +45,7 @@ enum pol_rule {
 	RULE_UNSUBSCRIBE,
 	RULE_SUPPRESSED,
 	RULE_RCPT_SYNTAX,
+	RULE_DMARC,			/* 13d */
 };
 
 struct decision {
@@ -110,7 +111,7 @@ void	policy_rcpt(const struct sg_conf *, const char *addr, int ok,
 int	policy_from_needs_lookup(const struct sg_conf *, const char *envaddr,
 	    const char *fromaddr);
 
-/* Rules 12 and 13 at end of message. */
+/* Rules 12, 13 and 13d at end of message. */
 void	policy_headers(const struct sg_conf *, const char *envaddr,
 	    const struct sg_entry *, const struct pol_session *,
 	    const struct pol_headers *, struct decision *);

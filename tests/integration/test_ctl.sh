@@ -110,10 +110,29 @@ ro explain --client 192.0.2.7
 check "explain without --from: usage error 2" rc_is 2
 
 # --- domains ---------------------------------------------------------------
+# No DNS here (test_domain_check.sh has it): without domain_token_secret_file
+# the ownership check cannot run, and domain add says so and refuses...
+ctl domain add newco-test.relay.example --primary newco.test --limit 100
+check "domain add without a token secret: exit 3" rc_is 3
+check "domain add without a token secret: says why" \
+    err_has "domain_token_secret_file is not set"
+check "domain add without a token secret: nothing written" \
+    test "$(ldap_count '(sgPrimaryDomain=newco.test)')" -eq 0
+ctl domain add newco-test.relay.example --primary newco.test --skip-dns-check
+check "--skip-dns-check without --reason: usage error" rc_is 2
+# ...unless told to skip it, with a reason, which is recorded
 ctl domain add newco-test.relay.example --primary newco.test --limit 100 \
     --network 192.0.2.0/24 --archive-address Vault@Archive.test \
-    --description "New customer"
+    --description "New customer" --skip-dns-check \
+    --reason "test_ctl: no DNS in this test"
 check "domain add: exit 0" rc_is 0
+check "domain add --skip-dns-check: the reason recorded" \
+    test "$(ldap_val "$NEWD" sgDnsCheckSkipReason)" = \
+    "test_ctl: no DNS in this test"
+check "domain add --skip-dns-check: not verified" \
+    test "$(ldap_val "$NEWD" sgPrimaryDomainVerified)" = FALSE
+check "domain add --skip-dns-check: the reason is no status reason" \
+    test -z "$(ldap_val "$NEWD" sgStatusReason)"
 check "domain add: written" \
     test "$(ldap_val "$NEWD" sgPrimaryDomain)" = newco.test
 check "domain add: address normalised" \
@@ -171,7 +190,8 @@ check "completeness: all four reported together ($(nproblems))" \
     test "$(nproblems)" -eq 4
 check "completeness: nothing written" \
     test "$(ldap_count '(mail=incomplete@newco.test)')" -eq 0
-ctl domain add nonet-test.relay.example --primary nonet.test
+ctl domain add nonet-test.relay.example --primary nonet.test \
+    --skip-dns-check --reason "test_ctl: no DNS in this test"
 ctl sender add ipo@nonet.test --name I --access smtp --auth ip --limit 5
 check "completeness: ip needs a network on the sender or domain" \
     err_has "needs a network on the sender"

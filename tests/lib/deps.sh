@@ -27,7 +27,9 @@ set -u
 # clang and its runtime (libFuzzer) are for make fuzz; faketime
 # (libfaketime) for the month rollover test (test_month.sh); libcrypt-dev
 # for sendergatectl's {CRYPT} passwords (crypt_gensalt); mandoc for the
-# man page lint (test_docs.sh).
+# man page lint (test_docs.sh); libunbound, libspf2 and libopendmarc for
+# sendergatectl domain check, nsd (an authoritative server on loopback)
+# and dig for its test (test_domain_check.sh).
 PACKAGES="build-essential pkg-config libmilter-dev libldap-dev|libldap2-dev
 libhiredis-dev libssl-dev libcmocka-dev slapd ldap-utils redis-server
 redis-tools openssl ca-certificates
@@ -36,7 +38,8 @@ libsasl2-modules
 clang libclang-rt-dev|libclang-rt-14-dev faketime
 postfix-ldap linux-perf valgrind libcrypt-dev mandoc groff-base
 libsystemd-dev python3 systemd debhelper lintian fakeroot
-libmicrohttpd-dev prometheus curl"
+libmicrohttpd-dev prometheus curl
+libunbound-dev libspf2-dev libopendmarc-dev nsd bind9-dnsutils|dnsutils"
 
 POLICY=/usr/sbin/policy-rc.d
 
@@ -166,7 +169,7 @@ fi
 
 # Belt and braces: a daemon just installed and started anyway (someone
 # else's policy-rc.d allows starts) is stopped through its init script.
-for svc in slapd redis-server postfix dovecot saslauthd rspamd \
+for svc in slapd redis-server postfix dovecot saslauthd rspamd nsd \
     policyd-rate-limit; do
 	pkg=$svc
 	[ "$svc" = dovecot ] && pkg=dovecot-core

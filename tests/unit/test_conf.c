@@ -96,6 +96,10 @@ static const struct expect defaults[] = {
 	E_STR(customer_smtp_hosts, ""),
 	E_STR(customer_ports, ""),
 	E_LONG(bounce_window, 6 * 86400000L),
+	E_STR(domain_token_secret_file, ""),
+	E_STR(relay_addresses, ""),
+	E_STR(dns_resolver, ""),
+	E_INT(campaign_require_dmarc, 0),
 };
 
 struct good {				/* a line after BASE, and its effect */
@@ -161,6 +165,14 @@ static const struct good goods[] = {
 	{ "bounce_window = 0", E_LONG(bounce_window, 0) },
 	{ "bounce_window = 12h", E_LONG(bounce_window, 43200000) },
 	{ "bounce_window = 60d", E_LONG(bounce_window, 5184000000L) },
+	{ "relay_addresses = 192.0.2.25  2001:db8::25",
+	    E_STR(relay_addresses, "192.0.2.25  2001:db8::25") },
+	{ "dns_resolver = 127.0.0.1", E_STR(dns_resolver, "127.0.0.1") },
+	{ "dns_resolver = 127.0.0.1:5353",
+	    E_STR(dns_resolver, "127.0.0.1:5353") },
+	{ "dns_resolver = [::1]:5353", E_STR(dns_resolver, "[::1]:5353") },
+	{ "dns_resolver = ::1", E_STR(dns_resolver, "::1") },
+	{ "campaign_require_dmarc = yes", E_INT(campaign_require_dmarc, 1) },
 	{ "dedupe_max_retries = 0", E_LONG(dedupe_max_retries, 0) },
 	{ "dedupe_max_retries = 100", E_LONG(dedupe_max_retries, 100) },
 	{ "redis_sentinels = 127.0.0.1:26379 [::1]:26380 s.example:1\n"
@@ -451,6 +463,21 @@ static const struct bad bads[] = {
 	    ":2: bad value \"61s\" for redis_timeout: out of range 1ms..1m" },
 	{ BASE "redis_timeout = 0ms\n", 0,
 	    ":2: bad value \"0ms\" for redis_timeout: out of range 1ms..1m" },
+	{ BASE "relay_addresses = 192.0.2.0/24\n", 0,
+	    ":2: bad value \"192.0.2.0/24\" for relay_addresses: expected "
+	    "IPv4 or IPv6 addresses (no networks), blank separated" },
+	{ BASE "relay_addresses = relay.example\n", 0,
+	    ":2: bad value \"relay.example\" for relay_addresses: expected "
+	    "IPv4 or IPv6 addresses (no networks), blank separated" },
+	{ BASE "dns_resolver = ns.example:53\n", 0,
+	    ":2: bad value \"ns.example:53\" for dns_resolver: expected an IP "
+	    "address, IP:PORT or [IPV6]:PORT, or nothing" },
+	{ BASE "dns_resolver = 127.0.0.1:0\n", 0,
+	    ":2: bad value \"127.0.0.1:0\" for dns_resolver: expected an IP "
+	    "address, IP:PORT or [IPV6]:PORT, or nothing" },
+	{ BASE "campaign_require_dmarc = maybe\n", 0,
+	    ":2: bad value \"maybe\" for campaign_require_dmarc: expected yes "
+	    "or no" },
 	{ BASE "bounce_window = 61d\n", 0,
 	    ":2: bad value \"61d\" for bounce_window: out of range 0..60d" },
 	{ BASE "dedupe_window = 31d\n", 0,
@@ -1323,7 +1350,7 @@ test_example(void **state)
 		fail_msg("uncommented example: got \"%s\", want success", err);
 	}
 	free(text);
-	bad += differ_l("uncommented example", "keys", keys, 56);
+	bad += differ_l("uncommented example", "keys", keys, 60);
 	bad += check_defaults("uncommented example", &c);
 	bad += differ("uncommented example", "ldap_base", c.ldap_base,
 	    BASE_DN);

@@ -474,6 +474,30 @@ test_headers(void **state)
 	c.campaign_require_unsubscribe = 0;
 	policy_headers(&c, S, &e, &s, &h, &d);
 	check("campaign, not required", &d, POL_CONTINUE, "ok", "");
+
+	/* 13d: the last domain check found no DMARC record */
+	h.unsubscribe = 1;
+	e.dom.dmarc_missing = 1;
+	policy_headers(&c, S, &e, &s, &h, &d);
+	check("no DMARC, not required (default)", &d, POL_CONTINUE, "ok", "");
+	c.campaign_require_dmarc = 1;
+	policy_headers(&c, S, &e, &s, &h, &d);
+	check("no DMARC, required", &d, POL_REJECT, "dmarc",
+	    "550 5.7.1 Bulk mail requires a DMARC record for <acmecorp.com>");
+	h.unsubscribe = 0;
+	c.campaign_require_unsubscribe = 1;
+	policy_headers(&c, S, &e, &s, &h, &d);
+	check("no DMARC, no unsubscribe: rule 13 first", &d, POL_REJECT,
+	    "unsubscribe",
+	    "550 5.7.1 Bulk mail must carry one-click List-Unsubscribe");
+	h.unsubscribe = 1;
+	s.method = METHOD_SMTP;
+	policy_headers(&c, S, &e, &s, &h, &d);
+	check("no DMARC, smtp listener", &d, POL_CONTINUE, "ok", "");
+	s.method = METHOD_CAMPAIGN;
+	e.dom.dmarc_missing = 0;
+	policy_headers(&c, S, &e, &s, &h, &d);
+	check("DMARC found or never checked", &d, POL_CONTINUE, "ok", "");
 	conf_free(&c);
 }
 
