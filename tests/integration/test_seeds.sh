@@ -286,7 +286,30 @@ check "suppress remove (by the domain's name)" \
 ctl suppress remove gone@far.test --domain acme.test
 check "suppress remove: not there, exit 1" rc_is 1
 
-# learn from a Postfix DSN (the notify_classes = bounce copy)
+# learn from a Postfix DSN (the notify_classes = bounce copy) of a
+# message the relay accepted: learn takes a bounce only when the record
+# of accepted messages holds that queue id from that sender to that
+# recipient (test_bounce.sh has the forgeries)
+ok_mt main learn-accepted <<EOF
+$(tx_head ABC123 $C 192.0.2.7 $CL campaign)
+expect continue
+rcpt <nouser@far.test>
+expect continue
+rcpt <full@far.test>
+expect continue
+rcpt <policy@far.test>
+expect continue
+rcpt <later@far.test>
+expect continue
+header From: <$C>
+header Subject: offer
+header List-Unsubscribe: <https://acme.test/u>
+header List-Unsubscribe-Post: List-Unsubscribe=One-Click
+eoh
+body hello
+eom
+expect continue
+EOF
 cat >"$SG_TMP/dsn.eml" <<EOF
 From: MAILER-DAEMON@relay.test (Mail Delivery System)
 Subject: Postmaster Copy: Undelivered Mail
