@@ -102,7 +102,7 @@ for f in ./usr/sbin/sendergate ./usr/sbin/sendergatectl \
     ./usr/share/sendergate/sendergate.init \
     ./usr/share/sendergate/prometheus/sendergate.rules.yml \
     ./usr/share/sendergate/prometheus/sendergate.grafana.json \
-    ./usr/share/doc/sendergate/README.md \
+    ./usr/share/doc/sendergate/README.md.gz \
     ./usr/share/doc/sendergate/examples/sendergate.conf.example; do
 	check "the package holds $f" sh -c "echo '$contents' |
 	    awk '{ print \$6 }' | grep -qx '$f'"
