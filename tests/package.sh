@@ -96,12 +96,36 @@ for f in ./usr/sbin/sendergate ./usr/sbin/sendergatectl \
     ./etc/sendergate/sendergate.conf \
     ./usr/share/sendergate/ldap-schema/sendergate.schema \
     ./usr/share/sendergate/ldap-schema/sendergate.ldif \
+    ./usr/share/sendergate/ldap-schema/debian-slapd.ldif \
+    ./usr/share/sendergate/ldap-schema/sendergate-base.ldif \
+    ./usr/share/sendergate/ldap-schema/README.md \
+    ./usr/share/sendergate/sendergate.init \
+    ./usr/share/sendergate/prometheus/sendergate.rules.yml \
+    ./usr/share/sendergate/prometheus/sendergate.grafana.json \
+    ./usr/share/doc/sendergate/README.md.gz \
     ./usr/share/doc/sendergate/examples/sendergate.conf.example; do
 	check "the package holds $f" sh -c "echo '$contents' |
 	    awk '{ print \$6 }' | grep -qx '$f'"
 done
 check "sendergate.conf is a conffile" sh -c "dpkg-deb --ctrl-tarfile '$deb' |
     tar xOf - ./conffiles | grep -qx /etc/sendergate/sendergate.conf"
+
+# --- hardening: dpkg-buildflags' CPPFLAGS reached the compiler ------------
+x=$(mktemp -d "$work/x.XXXXXX")
+dpkg-deb -x "$deb" "$x"
+for b in sendergate sendergatectl; do
+	if command -v hardening-check >/dev/null 2>&1; then
+		hardening-check "$x/usr/sbin/$b" >"$work/hc-$b.log" 2>&1
+		rc=$?
+		sed 's/^/# /' "$work/hc-$b.log"
+		check "hardening-check $b: every protection (status $rc)" \
+		    test "$rc" -eq 0
+	fi
+	check "$b is fortified (_FORTIFY_SOURCE: __*_chk symbols)" \
+	    sh -c "nm -D '$x/usr/sbin/$b' | grep -q '__[a-z_]*_chk'"
+done
+check "lintian: no hardening-no-fortify-functions" \
+    sh -c "! grep -q hardening-no-fortify-functions '$work/lintian.log'"
 
 # --- install, run, purge --------------------------------------------------
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$deb" \
@@ -128,6 +152,14 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	sed 's/^/# /' "$work/verify.log"
 	check "systemd-analyze verify on the installed unit" test "$rc" -eq 0
 fi
+
+# the README's set-up, as written, on the installed package
+SG_README_INSTALLED=1 sh "$top/tests/integration/test_readme.sh" \
+    >"$work/readme.log" 2>&1
+rc=$?
+sed 's/^/# readme: /' "$work/readme.log"
+check "README.md's set-up runs on the installed package (test_readme.sh, status $rc)" \
+    sh -c "[ $rc -eq 0 ] && ! grep -q '^not ok' '$work/readme.log'"
 
 DEBIAN_FRONTEND=noninteractive apt-get purge -y -q sendergate \
     >"$work/purge.log" 2>&1

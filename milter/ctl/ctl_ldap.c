@@ -20,6 +20,7 @@
 #include "lib/addr.h"
 #include "ctl/ctl.h"
 #include "dir/dir_ldap.h"
+#include "lib/paths.h"
 
 const char *const ctl_sender_attrs[] = {
 	"objectClass", "mail", "cn", "description", "sgAccessMethod",
@@ -63,6 +64,29 @@ ld_report(LDAP *ld, const char *what, const char *dn, int rc)
 	fprintf(stderr, "sendergatectl: ldap %s %s: %s%s%s\n", what, dn,
 	    ldap_err2string(rc), diag && *diag ? ": " : "", diag ? diag : "");
 	ldap_memfree(diag);
+}
+
+/*
+ * After "No such object" on an add: say whether ldap_base itself is
+ * missing (a fresh directory), and how it is made.
+ */
+static void
+base_missing(struct ctl_ctx *x)
+{
+	LDAPMessage	*res = NULL;
+	struct timeval	 tv;
+	int		 rc;
+
+	tv.tv_sec = x->conf->ldap_timeout / 1000 + 5;
+	tv.tv_usec = 0;
+	rc = ldap_search_ext_s(x->ld, x->conf->ldap_base, LDAP_SCOPE_BASE,
+	    "(objectClass=*)", NULL, 1, NULL, NULL, &tv, 1, &res);
+	ldap_msgfree(res);
+	if (rc == LDAP_NO_SUCH_OBJECT)
+		fprintf(stderr, "sendergatectl: ldap_base %s does not exist: "
+		    "create it first (%s/ldap-schema/sendergate-base.ldif, "
+		    "see the README.md beside it)\n", x->conf->ldap_base,
+		    SG_DATA_PATH);
 }
 
 /* Connect and bind. */
@@ -461,6 +485,8 @@ ctl_apply_add(struct ctl_ctx *x, const struct ctl_rec *r)
 	mods_free(mods);
 	if (rc != LDAP_SUCCESS) {
 		ld_report(x->ld, "add", r->dn, rc);
+		if (rc == LDAP_NO_SUCH_OBJECT)
+			base_missing(x);
 		return -1;
 	}
 	return 0;

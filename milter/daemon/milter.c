@@ -77,6 +77,8 @@ static unsigned			 msessions;	/* atomic: open sessions */
 static void
 msg_reset(struct msg *m)
 {
+	if (m->active)
+		drain_leave();	/* the transaction ended */
 	mailfrom_release(&m->mf);
 	snap_release(m->snap);
 	memset(m, 0, sizeof(*m));
@@ -665,10 +667,15 @@ timed_envfrom(SMFICTX *ctx, char **argv)
 {
 	struct timespec	 t0;
 	sfsistat	 ret;
+	struct conn	*cn;
 
+	if (!drain_enter(ctx))
+		return SMFIS_TEMPFAIL;	/* stopping */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = cb_envfrom(ctx, argv);
 	metrics_duration(MET_MAIL, &t0);
+	if ((cn = smfi_getpriv(ctx)) == NULL || !cn->m.active)
+		drain_leave();	/* refused: no transaction open */
 	return ret;
 }
 

@@ -20,6 +20,16 @@
 unsigned milter_sessions(void);
 
 /*
+ * The drain at stop (milter_drain.c): drain_enter at MAIL FROM (0: refused
+ * with 451 4.3.2, draining), drain_leave when that transaction ends;
+ * drain_begin refuses new ones; drain_open counts those still open.
+ */
+int	drain_enter(SMFICTX *ctx);
+void	drain_leave(void);
+void	drain_begin(void);
+unsigned drain_open(void);
+
+/*
  * What sendergate asks of the MTA in option negotiation: the steps it
  * declines and the replies it goes without (MILTER_STEPS, masked by the
  * MTA's offer), and the macros of each stage (milter_symlists, when the

@@ -94,7 +94,7 @@ milter_accepted(const struct sg_conf *mc, const struct sg_entry *e,
 {
 	const char	*archive = e->dom.archive != NULL ? e->dom.archive :
 			    mc->archive_address;
-	size_t		 i, narchive = 0;
+	size_t		 narchive = 0;
 
 	if (r == CTR_COUNTED)
 		metrics_counted();
@@ -106,8 +106,12 @@ milter_accepted(const struct sg_conf *mc, const struct sg_entry *e,
 	metrics_copies(ncopies - narchive, narchive);
 	if (r != CTR_COUNTED)
 		return;
-	for (i = 0; i < w->nsender; i++)
-		warn_one(mc, e, qid, 0, w->sender[i], scount, lim->sender);
-	for (i = 0; i < w->ndomain; i++)
-		warn_one(mc, e, qid, 1, w->domain[i], dcount, lim->domain);
+	/* thresholds ascend: a message that crossed several at once (80
+	 * and 100) is told once, at the highest, never "80%" at 100% */
+	if (w->nsender > 0)
+		warn_one(mc, e, qid, 0, w->sender[w->nsender - 1], scount,
+		    lim->sender);
+	if (w->ndomain > 0)
+		warn_one(mc, e, qid, 1, w->domain[w->ndomain - 1], dcount,
+		    lim->domain);
 }

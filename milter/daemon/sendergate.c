@@ -3,11 +3,19 @@
  * the pid file, libmilter's main loop on a thread of its own, and the
  * signals on the main thread.
  *
- *	sendergate [-fhnV] [-c file]
+ *	sendergate [-fhntV] [-c file]
  *
  * -c the configuration (default SG_CONF_PATH, from make's SYSCONFDIR),
  * -f stay in the foreground and log to stderr, -n check the configuration
- * and exit (0 good, 1 bad), -h usage, -V versions.
+ * and exit (0 good, 1 bad), -t with -n: also bind to LDAP and PING Redis
+ * with the configured passwords, -h usage, -V versions.
+ *
+ * Ready: systemd hears READY=1 only once the directory answers (mirror
+ * mode: the first copy loaded), up to START_WAIT s after the socket
+ * listens; sessions meanwhile get rule 3. Not by then (a wrong bind
+ * password, LDAP down): the reason is logged and, under systemd
+ * (NOTIFY_SOCKET), the daemon exits 1 so that the start fails; without
+ * systemd it runs on, answering rule 3 until the directory answers.
  *
  * Signals. libmilter's smfi_main blocks SIGHUP, SIGTERM and SIGINT in
  * the thread that calls it and starts a thread of its own that sigwaits
@@ -25,7 +33,9 @@
  * thread reads the pipe: SIGHUP reloads (sendergate_reload.c), SIGTERM
  * and SIGINT stop. SIGUSR1 and SIGUSR2 are ignored.
  *
- * Stop: smfi_stop() (on a thread of its own: it waits for libmilter's
+ * Stop: first the drain (milter_drain.c): new transactions get 451 4.3.2,
+ * the open ones up to STOP_WAIT s to end, since libmilter aborts those
+ * still open when it stops. Then smfi_stop() (on a thread of its own: it waits for libmilter's
  * listener to let go of its lock) while the main thread connects to the
  * socket every STOP_POKE ms, so that the listener wakes from its poll at
  * once instead of up to 5 s later; open sessions then get STOP_WAIT
@@ -70,19 +80,22 @@
 #define STOP_SETTLE	200		/* ms without a session: all ended */
 #define STOP_POKE	20		/* ms between connections waking libmilter */
 #define LISTENER_DONE	0		/* byte in the pipe: smfi_main returned */
+#define START_WAIT	60		/* seconds for the directory before READY */
 
 static int	sig_pipe[2] = { -1, -1 };
 static int	milter_ret;		/* smfi_main's, once it returned */
+static int	start_failed;		/* never ready: stop exits 1 */
 static struct metrics_server *metrics;	/* NULL: metrics_address off */
 
 /* Print usage on fp; exit with status. */
 static void __attribute__((noreturn))
 usage(FILE *fp, int status)
 {
-	fprintf(fp, "usage: sendergate [-fhnV] [-c file]\n"
+	fprintf(fp, "usage: sendergate [-fhntV] [-c file]\n"
 	    "  -c file  configuration (default %s)\n"
 	    "  -f       stay in the foreground, log to standard error\n"
 	    "  -n       check the configuration and exit\n"
+	    "  -t       with -n: also bind to LDAP and PING Redis\n"
 	    "  -h       this help\n"
 	    "  -V       versions of sendergate and its libraries\n",
 	    SG_CONF_PATH);
@@ -219,14 +232,14 @@ stop_listener(pthread_t milter, int ended)
 	pthread_join(milter, NULL);
 }
 
-/* Wait up to STOP_WAIT s for no session for STOP_SETTLE ms; those left. */
+/* Wait what is left of STOP_WAIT s for no session for STOP_SETTLE ms. */
 static unsigned
-drain(void)
+drain(int used)
 {
 	unsigned	 n;
 	int		 waited, idle = 0;
 
-	for (waited = 0; waited < STOP_WAIT * 1000; waited += 10) {
+	for (waited = used; waited < STOP_WAIT * 1000; waited += 10) {
 		if ((n = milter_sessions()) > 0)
 			idle = 0;
 		else if ((idle += 10) >= STOP_SETTLE)
@@ -237,19 +250,45 @@ drain(void)
 }
 
 /*
- * Stop: the listener, then up to STOP_WAIT s for open sessions; the
+ * Before libmilter is stopped (it would abort them): refuse new
+ * transactions, and wait up to STOP_WAIT s for the open ones to end.
+ */
+static int
+drain_transactions(void)
+{
+	unsigned	 n;
+	int		 waited;
+
+	drain_begin();
+	if ((n = drain_open()) == 0)
+		return 0;
+	log_info("stopping: %u transaction(s) open, new ones refused", n);
+	for (waited = 0; waited < STOP_WAIT * 1000; waited += 10) {
+		if (drain_open() == 0)
+			return waited;
+		usleep(10000);
+	}
+	log_warnx("stopping: %u transaction(s) still open after %d s",
+	    drain_open(), STOP_WAIT);
+	return waited;
+}
+
+/*
+ * Stop: new transactions refused and the open ones let end, then the listener, then up to STOP_WAIT s for open sessions; the
  * socket and the pid file removed; then exit 0 (1 if libmilter failed).
  */
 static void __attribute__((noreturn))
 stop(pthread_t milter, int ended)
 {
 	unsigned	 n;
-	int		 status;
+	int		 status, used = 0;
 
 	sd_notify(0, "STOPPING=1");
+	if (!ended)
+		used = drain_transactions();
 	stop_listener(milter, ended);
-	status = milter_ret == MI_SUCCESS ? 0 : 1;
-	n = drain();
+	status = milter_ret == MI_SUCCESS && !start_failed ? 0 : 1;
+	n = drain(used);
 	socket_remove();
 	if (n > 0) {
 		/*
@@ -270,11 +309,68 @@ stop(pthread_t milter, int ended)
 	exit(status);
 }
 
-/* Options: sets *path, *foreground, *check; -h and -V exit here. */
+/* Act on one byte of the signal pipe: reload, stop, or nothing. */
+static void
+on_signal_byte(pthread_t milter, int c)
+{
+	switch (c) {
+	case SIGHUP:
+		reload(sig_pipe[0]);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info("stopping (%s)", c == SIGTERM ? "SIGTERM" : "SIGINT");
+		stop(milter, 0);
+	case LISTENER_DONE:
+		log_warnx("libmilter's listener ended: stopping");
+		stop(milter, 1);
+	default:
+		break;
+	}
+}
+
+/*
+ * Tell systemd READY=1 once the directory answers, signals served while
+ * waiting; not within START_WAIT s: under systemd, stop with status 1.
+ */
+static void
+ready(pthread_t milter)
+{
+	struct snap	*s;
+	time_t		 until = time(NULL) + START_WAIT;
+	int		 r;
+
+	for (;;) {
+		s = snap_current();
+		r = start_wait(s->dir, (long)(until - time(NULL)) * 1000,
+		    sig_pipe[0]);
+		snap_release(s);
+		if (r != -1)
+			break;
+		on_signal_byte(milter, next_signal(0));
+	}
+	if (r == 1) {
+		sd_notifyf(0, "READY=1\nMAINPID=%ld", (long)getpid());
+		return;
+	}
+	log_error("the directory did not answer within %d s (ldap_uri, "
+	    "ldap_bind_dn and its password: sendergate -n -t): senders get "
+	    "rule 3 until it does", START_WAIT);
+	if (getenv("NOTIFY_SOCKET") != NULL) {
+		log_error("not ready: stopping, for systemd to report the "
+		    "start failed");
+		start_failed = 1;
+		stop(milter, 0);
+	}
+}
+
+/* Options: sets *path, *foreground, *check (2: -n -t); -h, -V exit. */
 static void
 options(int argc, char *argv[], const char **path, int *foreground,
     int *check)
 {
+	int	 try = 0;
+
 	int	 ch;
 
 	if (argc == 2 && strcmp(argv[1], "--help") == 0)
@@ -283,7 +379,7 @@ options(int argc, char *argv[], const char **path, int *foreground,
 		print_version();
 		exit(0);
 	}
-	while ((ch = getopt(argc, argv, "c:fhnV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fhntV")) != -1) {
 		switch (ch) {
 		case 'c':
 			*path = optarg;
@@ -296,6 +392,9 @@ options(int argc, char *argv[], const char **path, int *foreground,
 		case 'n':
 			*check = 1;
 			break;
+		case 't':
+			try = 1;
+			break;
 		case 'V':
 			print_version();
 			exit(0);
@@ -303,8 +402,10 @@ options(int argc, char *argv[], const char **path, int *foreground,
 			usage(stderr, 2);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (try && !*check))
 		usage(stderr, 2);
+	if (try)
+		*check = 2;
 }
 
 /* Open the socket through libmilter, explaining a failure. */
@@ -338,7 +439,7 @@ main(int argc, char *argv[])
 	struct snap	*s;
 	const char	*path = SG_CONF_PATH;
 	char		 err[1024], abspath[PATH_MAX];
-	int		 foreground = 0, check = 0, c;
+	int		 foreground = 0, check = 0;
 	pthread_t	 milter;
 	sigset_t	 set, old;
 
@@ -354,6 +455,12 @@ main(int argc, char *argv[])
 	}
 	if (check_conf(&s->conf, err, sizeof(err)) == -1) {
 		fprintf(stderr, "sendergate: %s: %s\n", path, err);
+		snap_release(s);
+		return 1;
+	}
+	if (check == 2 && try_servers(&s->conf) == -1) {
+		fprintf(stderr, "sendergate: %s: the file is valid, but the "
+		    "servers above did not answer as configured\n", path);
 		snap_release(s);
 		return 1;
 	}
@@ -383,7 +490,8 @@ main(int argc, char *argv[])
 		fatalx("pthread_sigmask");
 	catch_signals();
 
-	if (pidfile_open(s->conf.pid_file, err, sizeof(err)) == PIDFILE_FAILED)
+	if (pidfile_open(s->conf.pid_file, s->conf.user, err,
+	    sizeof(err)) == PIDFILE_FAILED)
 		fatalx("%s", err);
 	open_socket(&s->conf);
 	drop_privileges(&s->conf);
@@ -419,23 +527,7 @@ main(int argc, char *argv[])
 	    "mirror", s->conf.ldap_nuri, s->conf.redis_sentinels[0] != '\0' ?
 	    s->conf.redis_master_name : s->conf.redis_address);
 	snap_release(s);
-	sd_notifyf(0, "READY=1\nMAINPID=%ld", (long)getpid());
-
-	for (;;) {
-		switch (c = next_signal(-1)) {
-		case SIGHUP:
-			reload(sig_pipe[0]);
-			break;
-		case SIGTERM:
-		case SIGINT:
-			log_info("stopping (%s)", c == SIGTERM ? "SIGTERM" :
-			    "SIGINT");
-			stop(milter, 0);
-		case LISTENER_DONE:
-			log_warnx("libmilter's listener ended: stopping");
-			stop(milter, 1);
-		default:
-			break;
-		}
-	}
+	ready(milter);
+	for (;;)
+		on_signal_byte(milter, next_signal(-1));
 }

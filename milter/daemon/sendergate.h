@@ -7,6 +7,7 @@
  *	sendergate_socket.c	the milter socket around libmilter's
  *	sendergate_reload.c	SIGHUP: a new configuration in force
  *	sendergate_version.c	-V
+ *	sendergate_try.c	-n -t: the servers tried; the wait before READY
  */
 #ifndef SG_SENDERGATE_H
 #define SG_SENDERGATE_H
@@ -30,12 +31,13 @@ enum pidfile_result {
 };
 
 /*
- * Open and lock path (the process keeps the lock until it exits). On
+ * Open and lock path (the process keeps the lock until it exits); its
+ * directory is made for user when missing and started as root. On
  * PIDFILE_FAILED, err names the reason, or the pid of the instance
  * holding the lock.
  */
-enum pidfile_result pidfile_open(const char *path, char *err,
-	    size_t errlen);
+enum pidfile_result pidfile_open(const char *path, const char *user,
+	    char *err, size_t errlen);
 /* Write this process's pid into the locked file (after daemonising). */
 void	pidfile_write(void);
 /* Remove the pid file (at stop). */
@@ -70,6 +72,15 @@ void	reload_init(const char *path);
 void	reload(int sigfd);
 /* At stop: let go of what reload_init and reload kept. */
 void	reload_end(void);
+
+/* -n -t: bind to each ldap_uri, read ldap_base, PING Redis; 0 or -1. */
+int	try_servers(const struct sg_conf *c);
+struct directory;
+/*
+ * Wait up to ms for the directory to answer a lookup, watching sigfd:
+ * 1 it answers, 0 not in time, -1 a signal arrived (left unread).
+ */
+int	start_wait(struct directory *d, long ms, int sigfd);
 
 /* Print the versions of sendergate and its libraries on stdout. */
 void	print_version(void);

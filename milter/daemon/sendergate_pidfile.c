@@ -4,12 +4,19 @@
  * taken and refuses to start, naming the pid written in the file. The
  * lock belongs to the open file, so it survives daemon()'s fork; the pid
  * is written after it.
+ *
+ * Without systemd's RuntimeDirectory= (sysvinit, containers) the pid
+ * file's directory (/run/sendergate) is gone after a reboot: started as
+ * root, the daemon makes it (the last component only, 0755) and gives it
+ * to user, who removes the pid file at stop.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +30,36 @@ static char	*pid_path;
 static dev_t	 pid_dev;
 static ino_t	 pid_ino;
 
+/* Make path's directory, owned by user (if any); as root only. 0, -1. */
+static int
+make_dir(const char *path, const char *user)
+{
+	struct passwd	*pw = NULL;
+	char		*copy, *dir;
+	int		 ret = -1;
+
+	if (geteuid() != 0)
+		return -1;
+	if (user[0] != '\0' && (pw = getpwnam(user)) == NULL)
+		return -1;
+	if ((copy = strdup(path)) == NULL)
+		return -1;
+	dir = dirname(copy);
+	if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
+		ret = 0;
+		if (pw != NULL && chown(dir, pw->pw_uid, pw->pw_gid) == -1)
+			ret = -1;
+		else
+			log_info("pid_file: made %s for %s", dir,
+			    pw != NULL ? user : "root");
+	}
+	free(copy);
+	return ret;
+}
+
 /* Open and lock path; see sendergate.h. */
 enum pidfile_result
-pidfile_open(const char *path, char *err, size_t errlen)
+pidfile_open(const char *path, const char *user, char *err, size_t errlen)
 {
 	struct stat	 st;
 	char		 buf[32];
@@ -37,6 +71,9 @@ pidfile_open(const char *path, char *err, size_t errlen)
 		return PIDFILE_NONE;
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC,
 	    0644);
+	if (fd == -1 && errno == ENOENT && make_dir(path, user) == 0)
+		fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY |
+		    O_CLOEXEC, 0644);
 	if (fd == -1) {
 		snprintf(err, errlen, "pid_file %s: cannot open: %s", path,
 		    strerror(errno));

@@ -178,7 +178,7 @@ for args in -h --help; do
 	rc=$?
 	check "$args: exit 0 (got $rc)" test "$rc" -eq 0
 	check "$args: usage on stdout, nothing on stderr" \
-	    test "$(head -n 1 "$C/help.out")" = "usage: sendergate [-fhnV] [-c file]" -a ! -s "$C/help.err"
+	    test "$(head -n 1 "$C/help.out")" = "usage: sendergate [-fhntV] [-c file]" -a ! -s "$C/help.err"
 done
 check "-h names the compiled-in configuration file" \
     grep -q "default /etc/sendergate/sendergate.conf" "$C/help.out"
@@ -257,12 +257,12 @@ check "port in use: exit 1 (got $rc)" test "$rc" -eq 1
 check "port in use: the reason on stderr" grep -qF \
     "socket = inet:$busy@127.0.0.1: cannot listen: Address already in use" \
     "$C/busy.err"
-{ base; echo "pid_file = $C/no-such-dir/sg.pid"; } >"$C/nopid.conf"
+{ base; echo "pid_file = $C/no-such-dir/sub/sg.pid"; } >"$C/nopid.conf"
 "$SG_BIN" -c "$C/nopid.conf" >"$C/nopid.out" 2>"$C/nopid.err"
 rc=$?
 check "pid file in a missing directory: exit 1 (got $rc)" test "$rc" -eq 1
 check "pid file in a missing directory: the reason on stderr" grep -qF \
-    "pid_file $C/no-such-dir/sg.pid: cannot open: No such file or directory" \
+    "pid_file $C/no-such-dir/sub/sg.pid: cannot open: No such file or directory" \
     "$C/nopid.err"
 
 # --- started as root, running as nobody -----------------------------------
@@ -328,6 +328,21 @@ check "as nobody: no running-as-root warning" \
     not grep -q "running as root" "$SG_TMP/priv.log"
 milter_stop priv
 check "as nobody: no sanitizer report or crash" no_crash priv
+
+# without systemd's RuntimeDirectory= (sysvinit, containers): the pid
+# file's directory, gone after a reboot, is made for user
+milter_conf pdir
+milter_set pdir "user = nobody" "pid_file = $SG_TMP/rundir/sg.pid"
+sg_atexit milter_stop pdir
+if milter_start pdir; then
+	check "pid_file's missing directory made, owned by nobody" \
+	    test "$(stat -c %u:%a "$SG_TMP/rundir")" = "$NOBODY:755"
+	check "... the pid file in it" test -s "$SG_TMP/rundir/sg.pid"
+	milter_stop pdir
+	check "... removed at stop by nobody" test ! -e "$SG_TMP/rundir/sg.pid"
+else
+	echo "not ok - sendergate with a pid_file in a missing directory did not start"
+fi
 
 # an unknown account: a fatal error at start, status 1
 milter_conf nouser

@@ -12,9 +12,8 @@
 . "$(dirname "$0")/../lib/servers.sh"
 . "$(dirname "$0")/../lib/milter.sh"
 
-INIT=/usr/share/slapd/slapd.init.ldif
-if [ ! -r "$INIT" ]; then
-	echo "not ok - no $INIT (the slapd package)"
+if [ ! -r /usr/share/slapd/slapd.init.ldif ]; then
+	echo "not ok - no /usr/share/slapd/slapd.init.ldif (the slapd package)"
 	exit 1
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -23,80 +22,41 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 sg_setup
+. "$(dirname "$0")/../lib/debian_slapd.sh"
 D=$SG_TMP/deb
-mkdir -p "$D/config" "$D/data" "$D/run" || exit 1
-SLAPD_SUFFIX=dc=example,dc=com
-SLAPD_BASE=ou=sendergate,$SLAPD_SUFFIX
-SLAPD_ADMIN_DN=cn=admin,$SLAPD_SUFFIX
-SLAPD_ADMIN_PW=adminpw
-SLAPD_BIND_DN=cn=sendergate,$SLAPD_SUFFIX
+SLAPD_BIND_DN=cn=sendergate,ou=services,dc=example,dc=com
 SLAPD_BIND_PW_FILE=$D/bind.pw
-SLAPD_LOG=$SG_TMP/slapd.log
-SLAPD_LDAPI_URI=ldapi://$(printf '%s' "$D/ldapi" | sed 's,/,%2F,g')
-export SLAPD_SUFFIX SLAPD_BASE SLAPD_ADMIN_DN SLAPD_BIND_DN \
-    SLAPD_BIND_PW_FILE SLAPD_LOG SLAPD_LDAPI_URI
-sg_secret_file "$SLAPD_BIND_PW_FILE" milterpw
-
-# Debian's cn=config, as the package's postinst fills it in
-pw=$(slappasswd -s "$SLAPD_ADMIN_PW")
-sed -e "s|@SUFFIX@|$SLAPD_SUFFIX|g" -e "s|@PASSWORD@|$pw|g" \
-    -e "s|/var/lib/ldap|$D/data|" -e "s|/var/run/slapd|$D/run|" \
-    "$INIT" >"$D/init.ldif"
+export SLAPD_BIND_DN SLAPD_BIND_PW_FILE
 check() {
 	_case=$1
 	shift
 	if "$@"; then echo "ok - $_case"; else echo "not ok - $_case"; fi
 }
-check "Debian's slapd.init.ldif loads (slapadd -n 0)" \
-    slapadd -F "$D/config" -n 0 -l "$D/init.ldif"
-
-SLAPD_PORT=$(sg_free_port)
-SLAPD_URI=ldap://127.0.0.1:$SLAPD_PORT
-export SLAPD_PORT SLAPD_URI
-slapd -d stats -F "$D/config" -h "$SLAPD_URI/ $SLAPD_LDAPI_URI" \
-    >>"$SLAPD_LOG" 2>&1 &
-SLAPD_PID=$!
-export SLAPD_PID
-i=0
-until ldapsearch -x -H "$SLAPD_URI" -b "" -s base >/dev/null 2>&1; do
-	i=$((i + 1))
-	if [ "$i" -ge 100 ] || ! sg_alive "$SLAPD_PID"; then
-		echo "not ok - slapd from Debian's configuration did not start"
-		tail -n 20 "$SLAPD_LOG" | sed 's/^/	# /'
-		exit 1
-	fi
-	sleep 0.1
-done
+debian_slapd_start || exit 1
+echo "ok - Debian's slapd.init.ldif loads, slapd runs on it"
+sg_secret_file "$SLAPD_BIND_PW_FILE" milterpw
 
 # the set-up as shipped
 ext() { "$@" -Q -Y EXTERNAL -H "$SLAPD_LDAPI_URI" >>"$SG_TMP/ext.log" 2>&1; }
 check "ldapadd -Y EXTERNAL of ldap-schema/sendergate.ldif" \
     ext ldapadd -f "$SG_ROOT/ldap-schema/sendergate.ldif"
-sed -e "s/@SUFFIX@/$SLAPD_SUFFIX/" -e "s/@BASE@/$SLAPD_BASE/" \
+sed -e "s/@BASE@/$SLAPD_BASE/" \
     -e "s/@MILTER_DN@/$SLAPD_BIND_DN/" -e "s/@ADMIN_DN@/$SLAPD_ADMIN_DN/" \
     "$SG_ROOT/ldap-schema/debian-slapd.ldif" >"$D/setup.ldif"
 check "ldap-schema/debian-slapd.ldif applies cleanly (ldapmodify -Y EXTERNAL)" \
     ext ldapmodify -f "$D/setup.ldif"
 grep -i 'ldap_\|error\|already' "$SG_TMP/ext.log" | sed 's/^/	# /'
 
-# the entries: the suffix, the milter's account, the sample tree
-bindpw=$(slappasswd -s milterpw)
-cat >"$D/base.ldif" <<EOT
-dn: $SLAPD_SUFFIX
-objectClass: dcObject
-objectClass: organization
-dc: example
-o: Example
-
-dn: $SLAPD_BIND_DN
-objectClass: organizationalRole
-objectClass: simpleSecurityObject
-cn: sendergate
-userPassword: $bindpw
-EOT
-ldap_admin ldapadd -f "$D/base.ldif" >/dev/null 2>&1 &&
-    ldap_admin ldapadd -f "$SG_ROOT/ldap-schema/example.ldif" >/dev/null 2>&1
-check "the admin DN writes the tree (the sample entries added)" test $? -eq 0
+# the entries: the milter's account and the base (sendergate-base.ldif),
+# the sample tree (its ou=sendergate entry exists already: -c)
+sed -e "s/@SUFFIX@/$SLAPD_SUFFIX/" -e "s|@PASSWORD@|$(slappasswd -s milterpw)|" \
+    "$SG_ROOT/ldap-schema/sendergate-base.ldif" >"$D/base.ldif"
+check "ldap-schema/sendergate-base.ldif adds as the admin DN" \
+    eval 'ldap_admin ldapadd -f "$D/base.ldif" >/dev/null 2>&1'
+ldap_admin ldapadd -c -f "$SG_ROOT/ldap-schema/example.ldif" >/dev/null 2>&1
+check "the admin DN writes the tree (the sample entries added)" \
+    test "$(ldap_admin ldapsearch -LLL -b "$SLAPD_BASE" '(objectClass=sgSender)' dn |
+    grep -c '^dn:')" -ge 3
 
 J="mail=john.smith@acmecorp.com,sgDomainName=acmecorp-com.relay.example,$SLAPD_BASE"
 as_milter() {

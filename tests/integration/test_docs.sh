@@ -107,3 +107,59 @@ check "every include of milter/ runs downward (lib < dir, redis < daemon, ctl)" 
     test -z "$bad_inc"
 [ -z "$bad_inc" ] || echo "$bad_inc" | sed 's/^/	# /'
 check "no .c file at the top of milter/" test -z "$(ls milter/*.c 2>/dev/null)"
+
+# One name for one thing across the documents an operator follows: the
+# READMEs, the man pages, the shipped examples (postfix-examples/,
+# ldap-schema/, sendergate.conf.example, contrib/). Test data aside.
+odocs="README.md postfix-examples/README.md ldap-schema/README.md man/*.[0-9]
+    sendergate.conf.example postfix-examples/main.cf postfix-examples/master.cf
+    postfix-examples/sendmail.mc postfix-examples/dovecot/* ldap-schema/*.ldif
+    contrib/sendergate.init"
+# DNs: each leading RDN under dc=example,dc=com names one DN everywhere
+# (the milter's cn=sendergate, the admin's cn=admin, the base
+# ou=sendergate, ou=services)
+dns=$(grep -ohE '\b(cn|ou)=[A-Za-z0-9-]+(,(ou|dc)=[A-Za-z0-9-]+)*,dc=com\b' $odocs |
+    sort -u)
+split=
+for rdn in $(echo "$dns" | cut -d, -f1 | sort -u); do
+	n=$(echo "$dns" | grep -c "^$rdn,")
+	[ "$n" -eq 1 ] || split="$split $(echo "$dns" | grep "^$rdn," | tr '\n' ' ')"
+done
+check "one DN per name across the documents" test -z "$split"
+[ -z "$split" ] || echo "$split" | tr ' ' '\n' | grep . |
+    while read -r d; do echo "	# $d: $(grep -lF "$d" $odocs | tr '\n' ' ')"; done
+check "the milter's DN is cn=sendergate,ou=services,dc=example,dc=com" \
+    sh -c "echo '$dns' | grep '^cn=sendergate,' | grep -qx 'cn=sendergate,ou=services,dc=example,dc=com'"
+# Paths of the installation the documents name exist after make install
+inst=$(mktemp -d "${TMPDIR:-/tmp}/sg-docs.XXXXXX")
+if make -s install DESTDIR="$inst" PREFIX=/usr >"$inst.log" 2>&1; then
+	gone=
+	for p in $(grep -ohE '/(usr/share/(sendergate|doc/sendergate)|etc/sendergate)/[A-Za-z0-9_./-]*[A-Za-z0-9_]' \
+	    $odocs | sort -u); do
+		case $p in
+		/etc/sendergate/*.secret|/etc/sendergate/*.pw) continue ;;	# the admin's own
+		esac
+		[ -e "$inst$p" ] || gone="$gone $p"
+	done
+	check "every installed path the documents name is installed${gone:+ (not:$gone)}" \
+	    test -z "$gone"
+else
+	echo "not ok - make install DESTDIR=... failed"
+	sed 's/^/	# /' "$inst.log"
+fi
+rm -rf "$inst" "$inst.log"
+# Configuration keys written as "key = value" in the documents are keys
+# of sendergate.conf(5)
+keys=$(sed -n 's/^\.It Cm \([a-z_]*\).*/\1/p' man/sendergate.conf.5 | sort -u)
+unknown=
+for k in $(sed -n '/^<!-- readme-test: file/,/^```$/p' README.md |
+    sed -n 's/^\([a-z_]*\) = .*/\1/p') \
+    $(sed -n 's/^#* *\([a-z_]*\) = .*/\1/p' sendergate.conf.example); do
+	echo "$keys" | grep -qx "$k" || unknown="$unknown $k"
+done
+check "README's and sendergate.conf.example's keys are sendergate.conf(5)'s${unknown:+ (not:$unknown)}" \
+    test -z "$unknown"
+# The secret file's name and mode advice agree
+# (the bind password's, and the domain tokens' relay secret)
+check "the secret files are /etc/sendergate/ldap.secret and domain-token.secret wherever named" \
+    sh -c "! grep -ohE '/etc/sendergate/[a-z_.-]*secret[a-z_.-]*' $(echo $odocs) | sort -u | grep -vxE '/etc/sendergate/(ldap|domain-token)\.secret'"
