@@ -14,7 +14,7 @@
 # (default: twice the processors, as most of a test's time is spent
 # waiting on servers), the longest first so that the tail is short.
 # The timing-sensitive ones (SERIAL below: they count what one message
-# costs, or race the daemon's stop against a load) run alone at the end.
+# costs, or time the daemon's stop under a load) run alone at the end.
 #
 # SG_SKIP_TESTS="test_a.sh test_b.sh": leave those out (said on stdout).
 # SG_JOBS=1: one at a time, as before.
@@ -23,12 +23,12 @@ cd "$(dirname "$0")/.." || exit 1
 # Wall times as measured four at a time on 2 cores (70 s down to 9 s),
 # longest first: the order scripts start in. A script not named here
 # starts after these.
-LONGEST="test_observe.sh test_signals.sh test_sentinel.sh test_postfix.sh
+LONGEST="test_observe.sh test_sentinel.sh test_postfix.sh
 test_dedupe.sh test_reload.sh test_nodes.sh test_mirror.sh test_faults.sh
 test_sheet.sh test_ctl.sh test_milter.sh test_settings.sh test_identity.sh
 test_bounce.sh test_seeds.sh test_service.sh test_security.sh
 test_replica.sh test_tls.sh test_sendmail.sh test_ldap_failover.sh"
-SERIAL="test_bench.sh test_kill.sh"
+SERIAL="test_bench.sh test_kill.sh test_signals.sh test_drain.sh"
 
 # one space between names, for the case patterns below
 LONGEST=$(echo $LONGEST)
