@@ -6,11 +6,15 @@
 #   ldap   the schema, debian-slapd.ldif, the secret file, sendergate-base.ldif
 #   file   the configuration, written where the block says
 #   check  sendergate -n and -n -t
+#   token  the ownership record of acmecorp.com, which the test then
+#          publishes on a private NSD (tests/lib/dns.sh) as the customer
+#          would
 #   ctl    the sendergatectl examples
 # Only the site is changed, never a command: ldapi:/// and the LDAP
 # clients' default server point at the private slapd (wrappers, LDAPURI),
 # ldap_uri and redis_address at the private servers, /root/ into the
-# temporary directory. Run by make check on the tree (/usr/share/sendergate/
+# temporary directory, dns_resolver (a site setting) at the NSD. Run by
+# make check on the tree (/usr/share/sendergate/
 # and /etc/sendergate/ mapped into the tree and the temporary directory;
 # without a sendergate account, user and group nobody / nogroup), and by
 # tests/package.sh with SG_README_INSTALLED=1 on the installed package,
@@ -32,6 +36,7 @@ INSTALLED=${SG_README_INSTALLED:-}
 
 sg_setup
 . "$(dirname "$0")/../lib/debian_slapd.sh"
+. "$(dirname "$0")/../lib/dns.sh"
 debian_slapd_start || exit 1
 redis_start || { echo "not ok - redis did not start"; exit 1; }
 R=$SG_TMP/readme
@@ -54,7 +59,7 @@ if [ -n "$INSTALLED" ]; then
 	SGBIN=/usr/sbin/sendergate CTLBIN=/usr/sbin/sendergatectl
 	SG_BIN=$SGBIN	# the milter below: the installed one
 	site() { sed -e "s|/root/|$R/root/|g"; }
-	sg_atexit "rm -f /etc/sendergate/ldap.secret"
+	sg_atexit "rm -f /etc/sendergate/ldap.secret /etc/sendergate/domain-token.secret"
 else
 	ETC=$R/etc
 	SGBIN=$SG_TOP/milter/sendergate CTLBIN=$SG_TOP/milter/sendergatectl
@@ -91,7 +96,7 @@ PATH=$R/bin:$PATH:/usr/sbin
 LDAPURI=$SLAPD_URI
 export PATH LDAPURI
 
-for b in ldap check ctl; do
+for b in ldap check token ctl; do
 	block "$b" | site >"$R/$b.sh"
 	check "README.md has a readme-test block \"$b\"" test -s "$R/$b.sh"
 done
@@ -102,7 +107,17 @@ block "file $target" | site |
     sed -e "s|^ldap_uri = .*|ldap_uri = $SLAPD_URI|" \
     -e "s|^redis_address = .*|redis_address = 127.0.0.1:$REDIS_PORT|" \
     >"$R/conf"
+DNS_PORT=$(sg_free_port) || exit 1
+echo "dns_resolver = 127.0.0.1:$DNS_PORT" >>"$R/conf"
 
+# ldap_has_verified: acmecorp.com's domain entry says its ownership
+# record was found
+ldap_has_verified() {
+	ldapsearch -LLL -x -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" \
+	    -w "$SLAPD_ADMIN_PW" -b "ou=sendergate,$SLAPD_SUFFIX" \
+	    '(sgPrimaryDomain=acmecorp.com)' sgPrimaryDomainVerified |
+	    grep -q '^sgPrimaryDomainVerified: TRUE'
+}
 # run NAME: the block in a shell that stops at the first failure
 run() {
 	(cd "$R" && sh -e -x "$R/$1.sh") >"$R/$1.out" 2>&1
@@ -119,7 +134,23 @@ check "README's sendergate -n and -n -t pass on its configuration" run check
 check "-n -t bound and found ldap_base" \
     grep -q 'bound as "cn=sendergate,ou=services,dc=example,dc=com", ldap_base found' \
     "$R/check.out"
+check "README's domain token prints the ownership record" run token
+# the customer publishes it: acmecorp.com's zone on the private NSD
+rec=$(grep '^_sendergate\.acmecorp\.com\. IN TXT ' "$R/token.out")
+check "... as a zone file line for _sendergate.acmecorp.com" test -n "$rec"
+mkdir -p "$SG_TMP/dns"
+cat >"$SG_TMP/dns/acmecorp.com.zone" <<EOT
+\$ORIGIN acmecorp.com.
+\$TTL 60
+@ IN SOA ns.acmecorp.com. hostmaster.acmecorp.com. 1 3600 600 86400 60
+@ IN NS ns.acmecorp.com.
+ns IN A 127.0.0.1
+$rec
+EOT
+dns_start acmecorp.com || { echo "not ok - nsd did not start"; exit 1; }
 check "README's sendergatectl examples run" run ctl
+check "domain add found the record: acmecorp.com verified" \
+    ldap_has_verified
 check "the password was generated and printed once" \
     grep -q '^password: ' "$R/ctl.out"
 
@@ -139,7 +170,8 @@ sed "s|^ldap_base = .*|ldap_base = ou=missing,dc=example,dc=com|" "$R/conf" \
     >"$R/missing.conf"
 "$CTLBIN" -c "$R/missing.conf" --bind-dn "$SLAPD_ADMIN_DN" \
     --bind-password-file "$R/root/ldap-admin.secret" domain add x.relay.example \
-    --primary x.example >"$R/missing.out" 2>&1
+    --primary x.example --skip-dns-check --reason "no DNS here" \
+    >"$R/missing.out" 2>&1
 check "domain add under a missing ldap_base: says it does not exist" \
     grep -q 'ldap_base ou=missing,dc=example,dc=com does not exist' "$R/missing.out"
 
