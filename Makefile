@@ -50,6 +50,7 @@ LIB	= milter/lib/log.o milter/lib/conf.o milter/lib/conf_params.o \
 	  milter/lib/dirval.o milter/lib/policy.o milter/lib/siphash.o \
 	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/metrics.o \
 	  milter/lib/entry.o milter/lib/bounce.o milter/lib/fingerprint.o \
+	  milter/lib/digest.o \
 	  milter/lib/conf_dns.o milter/lib/dnscheck.o
 DIR	= milter/dir/dir.o milter/dir/dir_ldap.o milter/dir/dir_query.o \
 	  milter/dir/dir_mirror.o milter/dir/mirror_index.o \

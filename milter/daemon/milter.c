@@ -16,9 +16,8 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/evp.h>
-
 #include "lib/addr.h"
+#include "lib/digest.h"
 #include "lib/fingerprint.h"
 #include "redis/counter.h"
 #include "lib/log.h"
@@ -324,23 +323,17 @@ static int
 rcpt_keep(struct conn *cn, const char *arg)
 {
 	struct msg	*m = &cn->m;
-	unsigned char	 md[32];
-	unsigned	 mdlen = 0;
 	const char	*dom;
 	char		*slot;
-	size_t		 i;
 
 	if (rcpt_room(cn, m->nrcpts) == -1)
 		return -1;
 	m->rcpts = cn->rcptv;
 	slot = m->rcpts[m->nrcpts];
 	if (addr_parse_rcpt(arg, slot, SG_ADDR_MAX + 1, &dom) != ADDR_OK) {
-		if (EVP_Digest(arg, strlen(arg), md, &mdlen, EVP_sha256(),
-		    NULL) != 1)
-			return -1;
 		slot[0] = '#';
-		for (i = 0; i < mdlen; i++)
-			snprintf(slot + 1 + 2 * i, 3, "%02x", md[i]);
+		if (sg_sha256_hex(arg, strlen(arg), slot + 1) == -1)
+			return -1;
 	}
 	m->nrcpts++;
 	return 0;

@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "lib/digest.h"
 #include "lib/fingerprint.h"
 
 static const char *const fp_headers[] = {
@@ -26,7 +27,8 @@ fp_start(struct fingerprint *f, int enabled)
 		return;
 	if (f->ctx == NULL && (f->ctx = EVP_MD_CTX_new()) == NULL)
 		return;
-	f->on = EVP_DigestInit_ex(f->ctx, EVP_sha256(), NULL) == 1;
+	f->on = sg_sha256() != NULL &&
+	    EVP_DigestInit_ex(f->ctx, sg_sha256(), NULL) == 1;
 }
 
 /* Add len octets (and a NUL, to end a field, when sep). */
@@ -81,9 +83,8 @@ void
 fp_finish(struct fingerprint *f, long accepted, char **rcpts, size_t nrcpts,
     char out[SG_FINGERPRINT_LEN])
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned	 mdlen = 0, i;
+	unsigned	 mdlen = 0;
 	char		 count[32];
 	size_t		 j;
 
@@ -96,11 +97,7 @@ fp_finish(struct fingerprint *f, long accepted, char **rcpts, size_t nrcpts,
 	if (!f->on || EVP_DigestFinal_ex(f->ctx, md, &mdlen) != 1 ||
 	    mdlen != 32)
 		return;
-	for (i = 0; i < mdlen; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[2 * i] = '\0';
+	sg_hex(md, mdlen, out);
 }
 
 /* Free the context. */

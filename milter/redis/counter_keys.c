@@ -5,12 +5,45 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <openssl/sha.h>
-
+#include "lib/digest.h"
 #include "redis/counter.h"
+
+/*
+ * The month of the last call, per thread: [lo, hi) are its first second
+ * and the first of the next, in the TZ of cached_tz. Every message asks
+ * several times, and localtime_r and strftime cost more than the rest of
+ * a key; a time outside the range, or another TZ, is worked out anew.
+ */
+static __thread time_t	 cached_lo = 1, cached_hi;
+static __thread char	 cached_month[SG_MONTH_LEN];
+static __thread char	 cached_tz[128];
+
+/* Is t in the cached month, under the TZ it was worked out in? */
+static int
+cached(time_t t)
+{
+	const char	*tz;
+
+	if (t < cached_lo || t >= cached_hi)
+		return 0;
+	tz = getenv("TZ");
+	return strcmp(tz != NULL ? tz : "", cached_tz) == 0;
+}
+
+/* Start of the month of tm (local time). */
+static time_t
+month_start(struct tm tm, int add)
+{
+	tm.tm_mday = 1;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	tm.tm_mon += add;
+	tm.tm_isdst = -1;
+	return mktime(&tm);
+}
 
 /* "YYYY-MM" of t in local time (TZ is quota_timezone). */
 void
@@ -18,9 +51,48 @@ ctr_month(time_t t, char out[SG_MONTH_LEN])
 {
 	struct tm	 tm;
 
+	const char	*tz;
+
+	if (cached(t)) {
+		memcpy(out, cached_month, SG_MONTH_LEN);
+		return;
+	}
 	localtime_r(&t, &tm);
-	if (strftime(out, SG_MONTH_LEN, "%Y-%m", &tm) == 0)
+	if (strftime(out, SG_MONTH_LEN, "%Y-%m", &tm) == 0) {
 		snprintf(out, SG_MONTH_LEN, "0000-00");	/* year > 9999 */
+		return;
+	}
+	tz = getenv("TZ");
+	if (snprintf(cached_tz, sizeof(cached_tz), "%s", tz != NULL ? tz :
+	    "") >= (int)sizeof(cached_tz)) {
+		cached_lo = 1;			/* too long to compare: none */
+		cached_hi = 0;
+		return;
+	}
+	cached_lo = month_start(tm, 0);
+	cached_hi = month_start(tm, 1);
+	memcpy(cached_month, out, SG_MONTH_LEN);
+}
+
+/*
+ * Join the strings of v (NULL-ended) into out (len octets): 0, or -1
+ * when they do not fit. Key names are built this way, not by snprintf:
+ * a message builds several.
+ */
+static int
+join(char *out, size_t len, const char *const *v)
+{
+	size_t	 o = 0, n;
+
+	for (; *v != NULL; v++) {
+		n = strlen(*v);
+		if (n >= len - o)
+			return -1;
+		memcpy(out + o, *v, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return 0;
 }
 
 /* Start of the month after t's, plus 32 days. */
@@ -28,7 +100,11 @@ time_t
 ctr_expiry(time_t t)
 {
 	struct tm	 tm;
+	char		 month[SG_MONTH_LEN];
 
+	ctr_month(t, month);
+	if (cached(t))
+		return cached_hi + 32 * 86400;
 	localtime_r(&t, &tm);
 	tm.tm_mday = 1;
 	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
@@ -42,16 +118,11 @@ int
 ctr_keys(const char *prefix, const char *primary, const char *sender,
     const char *month, char *skey, size_t slen, char *dkey, size_t dlen)
 {
-	int	 n;
-
-	n = snprintf(skey, slen, "%s:{%s}:s:%s:%s", prefix, primary, sender,
-	    month);
-	if (n < 0 || (size_t)n >= slen)
+	if (join(skey, slen, (const char *const[]){ prefix, ":{", primary,
+	    "}:s:", sender, ":", month, NULL }) == -1)
 		return -1;
-	n = snprintf(dkey, dlen, "%s:{%s}:d:%s", prefix, primary, month);
-	if (n < 0 || (size_t)n >= dlen)
-		return -1;
-	return 0;
+	return join(dkey, dlen, (const char *const[]){ prefix, ":{", primary,
+	    "}:d:", month, NULL });
 }
 
 /*
@@ -63,13 +134,8 @@ int
 ctr_msgid_key(const char *prefix, const char *primary, const char *sender,
     const char *month, const char *hash, char *mkey, size_t mlen)
 {
-	int	 n;
-
-	n = snprintf(mkey, mlen, "%s:{%s}:m:%s:%s:%s", prefix, primary,
-	    sender, month, hash);
-	if (n < 0 || (size_t)n >= mlen)
-		return -1;
-	return 0;
+	return join(mkey, mlen, (const char *const[]){ prefix, ":{", primary,
+	    "}:m:", sender, ":", month, ":", hash, NULL });
 }
 
 /* The record key of a message, by Message-ID or else queue id. */
@@ -77,28 +143,20 @@ int
 ctr_record_key(const char *prefix, const char *primary, const char *sender,
     const char *msgid_hash, const char *qid, char *rkey, size_t rlen)
 {
-	int	 n;
-
 	if (msgid_hash != NULL && msgid_hash[0] != '\0')
-		n = snprintf(rkey, rlen, "%s:{%s}:r:%s:%s", prefix, primary,
-		    sender, msgid_hash);
-	else if (qid != NULL && qid[0] != '\0')
-		n = snprintf(rkey, rlen, "%s:{%s}:r:%s:q:%s", prefix, primary,
-		    sender, qid);
-	else
-		return -1;
-	if (n < 0 || (size_t)n >= rlen)
-		return -1;
-	return 0;
+		return join(rkey, rlen, (const char *const[]){ prefix, ":{",
+		    primary, "}:r:", sender, ":", msgid_hash, NULL });
+	if (qid != NULL && qid[0] != '\0')
+		return join(rkey, rlen, (const char *const[]){ prefix, ":{",
+		    primary, "}:r:", sender, ":q:", qid, NULL });
+	return -1;
 }
 
 /* SHA-256 (hex) of a Message-ID value, white space trimmed; 0 or -1. */
 int
 ctr_msgid_hash(const char *value, char out[SG_MSGID_HASH_LEN])
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char	 md[SHA256_DIGEST_LENGTH];
-	size_t		 i, len;
+	size_t		 len;
 
 	out[0] = '\0';
 	if (value == NULL)
@@ -112,11 +170,5 @@ ctr_msgid_hash(const char *value, char out[SG_MSGID_HASH_LEN])
 		len--;
 	if (len == 0)
 		return -1;
-	SHA256((const unsigned char *)value, len, md);
-	for (i = 0; i < sizeof(md); i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[2 * i] = '\0';
-	return 0;
+	return sg_sha256_hex(value, len, out);
 }

@@ -283,6 +283,60 @@ not_master(const redisReply *r)
 	return 0;
 }
 
+/* Write "<c><n>\r\n" at p; the end. */
+static char *
+put_head(char *p, char c, size_t n)
+{
+	char	 d[24];
+	size_t	 i = sizeof(d);
+
+	do
+		d[--i] = (char)('0' + n % 10);
+	while ((n /= 10) > 0);
+	*p++ = c;
+	memcpy(p, d + i, sizeof(d) - i);
+	p += sizeof(d) - i;
+	*p++ = '\r';
+	*p++ = '\n';
+	return p;
+}
+
+/*
+ * One command and its reply, like redisCommandArgv, with the request
+ * written here in one pass: hiredis formats each argument's header
+ * through its printf-like sdscatfmt, which cost a message more than the
+ * rest of the call (tests/bench/profile.sh). NULL after a transport
+ * error (rc->err says which).
+ */
+static redisReply *
+command_argv(redisContext *rc, int argc, const char **argv)
+{
+	char	 stack[4096], *buf = stack, *p;
+	size_t	 need = 16, len;
+	void	*reply = NULL;
+	int	 i;
+
+	for (i = 0; i < argc; i++)
+		need += strlen(argv[i]) + 24;	/* "$N\r\n", "\r\n" */
+	if (need > sizeof(stack) && (buf = malloc(need)) == NULL)
+		return NULL;
+	p = put_head(buf, '*', (size_t)argc);
+	for (i = 0; i < argc; i++) {
+		len = strlen(argv[i]);
+		p = put_head(p, '$', len);
+		memcpy(p, argv[i], len);
+		p += len;
+		*p++ = '\r';
+		*p++ = '\n';
+	}
+	if (redisAppendFormattedCommand(rc, buf, (size_t)(p - buf)) !=
+	    REDIS_OK || redisGetReply(rc, &reply) != REDIS_OK)
+		reply = NULL;
+	if (buf != stack)
+		free(buf);
+	return reply;
+}
+
 /*
  * Send argv on a connection; EVALSHA of script (its sha in argv[1]) is
  * loaded on NOSCRIPT and sent again. NULL after a transport error.
@@ -294,7 +348,7 @@ send_argv(redisContext *rc, int argc, const char **argv, const char *script)
 	int		 tries;
 
 	for (tries = 0; tries < 2; tries++) {
-		r = redisCommandArgv(rc, argc, argv, NULL);
+		r = command_argv(rc, argc, argv);
 		if (script == NULL || r == NULL ||
 		    r->type != REDIS_REPLY_ERROR ||
 		    strncmp(r->str, "NOSCRIPT", 8) != 0)
@@ -308,7 +362,7 @@ send_argv(redisContext *rc, int argc, const char **argv, const char *script)
 			return r;	/* an error reply, reported by caller */
 		freeReplyObject(r);
 	}
-	return redisCommandArgv(rc, argc, argv, NULL);
+	return command_argv(rc, argc, argv);
 }
 
 /*

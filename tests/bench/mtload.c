@@ -2,8 +2,9 @@
  * mtload - a milter load generator: the MTA side of the milter protocol
  * on N concurrent connections, each running whole transactions.
  *
- * Usage: mtload -s socket [-c conns] [-d seconds] [-w seconds] [-n senders]
- *	  [-D daemon_name] [-R] [-t seconds] [-S seed]
+ * Usage: mtload -s socket [-c conns] [-d seconds | -m messages]
+ *	  [-w seconds] [-n senders] [-D daemon_name] [-R] [-t seconds]
+ *	  [-S seed]
  *
  * Each connection negotiates once (version 6, the actions sendergate
  * needs, every step declinable and every reply skippable, as Postfix
@@ -39,6 +40,9 @@
  * divide what the servers counted by. Exit status: 0, 1 when a transaction failed on
  * the wire (errors > 0) or none ended, 2 on a usage error.
  *
+ * -m messages	instead of -d: exactly this many transactions in all, then
+ *		stop (tests/bench/profile.sh: the same work on every run,
+ *		however fast the machine is)
  * -R		a new socket and option negotiation for every transaction
  * -D name	the {daemon_name} macro (default "smtp")
  * -t seconds	time to wait for each reply (default 10)
@@ -124,6 +128,8 @@ static int		 timeout_s = 10;
 static unsigned long	 seed = 1;
 static int		 measuring;	/* atomic; set after the warm-up */
 static int		 stopping;	/* atomic */
+static int		 bycount;	/* -m given */
+static long		 remaining;	/* atomic; -m: transactions left */
 static char		 body[BODY_LEN];
 
 static long long
@@ -514,6 +520,9 @@ run(void *arg)
 
 	w->fd = -1;
 	while (!__atomic_load_n(&stopping, __ATOMIC_RELAXED)) {
+		if (bycount &&
+		    __atomic_sub_fetch(&remaining, 1, __ATOMIC_RELAXED) < 0)
+			break;
 		if (w->fd == -1 && open_conn(w) == -1)
 			goto fail;
 		if (transaction(w) == -1)
@@ -564,8 +573,8 @@ num(const char *s, long lo, long hi, const char *what)
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: mtload -s socket [-c conns] [-d seconds] "
-	    "[-w seconds] [-n senders]\n"
+	fprintf(stderr, "usage: mtload -s socket [-c conns] [-d seconds | "
+	    "-m messages] [-w seconds] [-n senders]\n"
 	    "              [-D daemon_name] [-R] [-t seconds] [-S seed]\n");
 	exit(2);
 }
@@ -582,7 +591,7 @@ main(int argc, char *argv[])
 	double		 el;
 	int		 ch;
 
-	while ((ch = getopt(argc, argv, "c:D:d:n:Rs:S:t:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:D:d:m:n:Rs:S:t:w:")) != -1) {
 		switch (ch) {
 		case 'c':
 			conns = num(optarg, 1, 4096, "-c");
@@ -592,6 +601,11 @@ main(int argc, char *argv[])
 			break;
 		case 'd':
 			secs = num(optarg, 1, 86400, "-d");
+			break;
+		case 'm':
+			remaining = num(optarg, 1, 100000000, "-m");
+			bycount = 1;
+			warm = 0;
 			break;
 		case 'n':
 			nsenders = num(optarg, 1, 100000000, "-n");
@@ -645,12 +659,17 @@ main(int argc, char *argv[])
 	sleep((unsigned)warm);
 	t0 = now_us();
 	__atomic_store_n(&measuring, 1, __ATOMIC_RELAXED);
-	sleep((unsigned)secs);
+	if (!bycount)
+		sleep((unsigned)secs);
+	else			/* -m: the workers stop when all are sent */
+		for (i = 0; i < conns; i++)
+			pthread_join(w[i].tid, NULL);
 	__atomic_store_n(&measuring, 0, __ATOMIC_RELAXED);
 	t1 = now_us();
 	__atomic_store_n(&stopping, 1, __ATOMIC_RELAXED);
 	for (i = 0; i < conns; i++) {
-		pthread_join(w[i].tid, NULL);
+		if (!bycount)
+			pthread_join(w[i].tid, NULL);
 		n += w[i].nlat;
 	}
 	if ((all = malloc((n + 1) * sizeof(*all))) == NULL) {

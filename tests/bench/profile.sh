@@ -1,13 +1,16 @@
 #!/bin/sh
-# profile.sh [SECONDS]: instructions the daemon executes per message,
+# profile.sh [MESSAGES]: instructions the daemon executes per message,
 # counted by valgrind's callgrind, which counts instructions rather than
 # time: the figure repeats from run to run and machine to machine (same
 # binary, same libraries), so a change to the per-message path can be
 # judged by it on a noisy machine.
 #
 # sendergate (mirror mode, 1000 generated senders) runs under callgrind
-# while tests/bench/mtload sends it transactions on one connection for
-# SECONDS (default 5); then it is stopped and this prints
+# while tests/bench/mtload sends it MESSAGES transactions (default 2000)
+# on one connection: the same work on every run, however busy the
+# machine (the start-up that is not the mirror's load is spread over
+# them, so compare figures of the same MESSAGES); then it is stopped and
+# this prints
 #
 #   profile msgs=N instr_per_msg=I
 #
@@ -16,7 +19,7 @@
 # ${TMPDIR:-/tmp}/sendergate.callgrind) for callgrind_annotate.
 . "$(dirname "$0")/../lib/servers.sh"
 
-SECS=${1:-5}
+MSGS=${1:-2000}
 OUT=${OUT:-${TMPDIR:-/tmp}/sendergate.callgrind}
 SG_BIN=${SG_BIN:-$SG_ROOT/milter/sendergate}
 LOAD=$SG_ROOT/tests/bench/mtload
@@ -57,7 +60,7 @@ until grep -q "mirror: full load" "$SG_TMP/milter.log"; do
 	fi
 	sleep 0.2
 done
-"$LOAD" -s "unix:$SG_TMP/milter.sock" -c 1 -w 0 -d "$SECS" -n 1000 >&2 ||
+"$LOAD" -s "unix:$SG_TMP/milter.sock" -c 1 -m "$MSGS" -n 1000 >&2 ||
 	exit 1
 kill $mpid
 i=0
