@@ -46,7 +46,8 @@ LIB	= milter/lib/log.o milter/lib/conf.o milter/lib/conf_params.o \
 	  milter/lib/addr.o milter/lib/cidr.o \
 	  milter/lib/dirval.o milter/lib/policy.o milter/lib/siphash.o \
 	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/metrics.o \
-	  milter/lib/entry.o milter/lib/bounce.o milter/lib/fingerprint.o
+	  milter/lib/entry.o milter/lib/bounce.o milter/lib/fingerprint.o \
+	  milter/lib/rate.o
 DIR	= milter/dir/dir.o milter/dir/dir_ldap.o milter/dir/dir_query.o \
 	  milter/dir/dir_mirror.o milter/dir/mirror_index.o \
 	  milter/dir/mirror_model.o milter/dir/mirror_cookie.o \
@@ -76,7 +77,7 @@ UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 	  tests/unit/test_ctl_validate tests/unit/test_ctl_passwd \
 	  tests/unit/test_siphash tests/unit/test_dirval tests/unit/test_milter \
 	  tests/unit/test_conf_customer tests/unit/test_ctl_sheet \
-	  tests/unit/test_bounce
+	  tests/unit/test_bounce tests/unit/test_rate
 TOOLS	= tests/tools/mtclient tests/bench/mtload
 
 .PHONY: all check unit integration demo deps install clean bench-mirror bench \
@@ -125,6 +126,7 @@ milter/lib/linked: $(LIBA)
 # takes the rest it needs from lib/.
 tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 tests/unit/test_conf_customer tests/unit/test_policy tests/unit/test_bounce \
+tests/unit/test_rate \
 tests/unit/test_dirval: tests/unit/%: tests/unit/%.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 tests/unit/test_siphash: tests/unit/test_siphash.o $(LIBA)
