@@ -1347,7 +1347,7 @@ test_example(void **state)
 		fail_msg("uncommented example: got \"%s\", want success", err);
 	}
 	free(text);
-	bad += differ_l("uncommented example", "keys", keys, 56);
+	bad += differ_l("uncommented example", "keys", keys, 63);
 	bad += check_defaults("uncommented example", &c);
 	bad += differ("uncommented example", "ldap_base", c.ldap_base,
 	    BASE_DN);
