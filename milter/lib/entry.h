@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "lib/cidr.h"
+#include "lib/rate.h"
 
 struct sg_domain {
 	char		*dn;
@@ -25,6 +26,8 @@ struct sg_domain {
 	char		*archive;		/* sgArchiveAddress or NULL */
 	char		**notify;		/* sgNotifyAddress: contacts */
 	size_t		 nnotify;
+	struct sg_rate	 rates[SG_RATES_MAX];	/* sgSendRate: together */
+	size_t		 nrates;
 };
 
 struct sg_sender {
@@ -46,6 +49,9 @@ struct sg_sender {
 	int		 replyto_verified;	/* sgReplyToVerified TRUE */
 	char		**notify;		/* sgNotifyAddress: contacts */
 	size_t		 nnotify;
+	struct sg_rate	 rates[SG_RATES_MAX];	/* sgSendRate; none: the
+						   default_send_rate */
+	size_t		 nrates;
 };
 
 /* A sender with its domain; immutable once published, reference counted. */
