@@ -55,7 +55,7 @@ DIR	= milter/dir/dir.o milter/dir/dir_ldap.o milter/dir/dir_query.o \
 REDIS	= milter/redis/counter.o milter/redis/counter_script.o \
 	  milter/redis/counter_pool.o milter/redis/counter_keys.o \
 	  milter/redis/counter_record.o milter/redis/sentinel.o \
-	  milter/redis/suppress.o
+	  milter/redis/suppress.o milter/redis/reputation.o
 COMMON	= $(LIB) $(DIR) $(REDIS) milter/daemon/mailfrom.o
 DAEMON	= milter/daemon/sendergate.o milter/daemon/sendergate_check.o \
 	  milter/daemon/sendergate_pidfile.o milter/daemon/sendergate_reload.o \
@@ -69,7 +69,8 @@ CTL	= milter/ctl/sendergatectl.o milter/ctl/ctl_args.o milter/ctl/ctl_entry.o \
 	  milter/ctl/ctl_usage.o milter/ctl/ctl_explain.o \
 	  milter/ctl/ctl_explain_cmd.o milter/ctl/ctl_suppress.o \
 	  milter/ctl/ctl_verify.o milter/ctl/ctl_sheet.o \
-	  milter/ctl/ctl_sheet_cmd.o milter/lib/notify.o
+	  milter/ctl/ctl_sheet_cmd.o milter/lib/notify.o \
+	  milter/ctl/ctl_reputation.o
 HEADERS	= $(filter-out milter/lib/paths.h,$(wildcard milter/*/*.h))
 
 UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
