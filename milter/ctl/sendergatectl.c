@@ -292,6 +292,7 @@ check_options(const struct command *c, const struct ctl_args *a)
 	}
 	if (a->json && c->run != ctl_cmd_usage && c->run != ctl_cmd_explain &&
 	    c->run != ctl_cmd_sender_sheet && c->run != ctl_cmd_sender_add &&
+	    c->run != ctl_cmd_reputation &&
 	    !(c->run == ctl_cmd_passwd && a->generate) &&
 	    strstr(c->name, "show") == NULL && strstr(c->name, "list") == NULL)
 		return ctl_usage_error(c->name, "takes no --json");
