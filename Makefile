@@ -50,7 +50,7 @@ LIB	= milter/lib/log.o milter/lib/conf.o milter/lib/conf_params.o \
 	  milter/lib/dirval.o milter/lib/policy.o milter/lib/siphash.o \
 	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/metrics.o \
 	  milter/lib/entry.o milter/lib/bounce.o milter/lib/fingerprint.o \
-	  milter/lib/digest.o \
+	  milter/lib/digest.o milter/lib/rate.o \
 	  milter/lib/conf_dns.o milter/lib/dnscheck.o
 DIR	= milter/dir/dir.o milter/dir/dir_ldap.o milter/dir/dir_query.o \
 	  milter/dir/dir_mirror.o milter/dir/mirror_index.o \
@@ -59,7 +59,7 @@ DIR	= milter/dir/dir.o milter/dir/dir_ldap.o milter/dir/dir_query.o \
 REDIS	= milter/redis/counter.o milter/redis/counter_script.o \
 	  milter/redis/counter_pool.o milter/redis/counter_keys.o \
 	  milter/redis/counter_record.o milter/redis/sentinel.o \
-	  milter/redis/suppress.o
+	  milter/redis/suppress.o milter/redis/reputation.o
 COMMON	= $(LIB) $(DIR) $(REDIS) milter/daemon/mailfrom.o
 DAEMON	= milter/daemon/sendergate.o milter/daemon/sendergate_check.o \
 	  milter/daemon/sendergate_pidfile.o milter/daemon/sendergate_reload.o \
@@ -77,7 +77,7 @@ CTL	= milter/ctl/sendergatectl.o milter/ctl/ctl_args.o milter/ctl/ctl_entry.o \
 	  milter/ctl/ctl_verify.o milter/ctl/ctl_sheet.o \
 	  milter/ctl/ctl_sheet_cmd.o milter/lib/notify.o \
 	  milter/ctl/ctl_domain_check.o milter/ctl/ctl_dns.o \
-	  milter/ctl/ctl_spf.o milter/ctl/ctl_dmarc.o
+	  milter/ctl/ctl_spf.o milter/ctl/ctl_dmarc.o milter/ctl/ctl_reputation.o
 # sendergatectl's DNS (domain token, domain check); the milter links none
 DNS_LIBS = -lunbound -lspf2 -lopendmarc
 HEADERS	= $(filter-out milter/lib/paths.h,$(wildcard milter/*/*.h))
@@ -87,7 +87,7 @@ UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 	  tests/unit/test_ctl_validate tests/unit/test_ctl_passwd \
 	  tests/unit/test_siphash tests/unit/test_dirval tests/unit/test_milter \
 	  tests/unit/test_conf_customer tests/unit/test_ctl_sheet \
-	  tests/unit/test_bounce tests/unit/test_dnscheck
+	  tests/unit/test_bounce tests/unit/test_dnscheck tests/unit/test_rate
 TOOLS	= tests/tools/mtclient tests/bench/mtload
 
 .PHONY: all check unit integration demo deps install clean bench-mirror bench \
@@ -137,6 +137,7 @@ milter/lib/linked: $(LIBA)
 # takes the rest it needs from lib/.
 tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 tests/unit/test_conf_customer tests/unit/test_policy tests/unit/test_bounce \
+tests/unit/test_rate \
 tests/unit/test_dirval: tests/unit/%: tests/unit/%.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 tests/unit/test_dnscheck: tests/unit/test_dnscheck.o $(LIBA)

@@ -18,7 +18,7 @@ _sendergatectl()
 	local global="-c --config -h --help -v --verbose -n --dry-run
 	    --bind-dn --bind-password-file"
 	local commands="sender domain passwd suspend disable activate usage
-	    explain suppress"
+	    explain suppress reputation reinstate"
 
 	case $prev in
 	-c|--config|--bind-password-file)
@@ -119,6 +119,8 @@ _sendergatectl()
 		opts="$opts --month --sort --json --yes"
 		;;
 	explain) opts="--from --auth --client --listener --json" ;;
+	reputation) opts="--json" ;;
+	reinstate) opts="--reason" ;;
 	suppress)
 		if [[ -z $sub ]]; then
 			COMPREPLY=($(compgen -W "add remove list show learn" \

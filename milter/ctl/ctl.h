@@ -19,6 +19,8 @@
  *   ctl_usage.c     this month's counters as a table or JSON; reset
  *   ctl_explain.c   what the milter would answer at MAIL FROM, and why
  *   ctl_sheet*.c    the onboarding sheet: what a customer receives
+ *   ctl_reputation.c  bounce and complaint rates: judged when learned;
+ *                   reputation, reinstate
  *
  * The decisions and parsing are the daemon's own modules (policy, dir,
  * addr, cidr, counter, conf): nothing here decides differently.
@@ -323,6 +325,14 @@ int	ctl_cmd_suppress_show(struct ctl_ctx *, const struct ctl_args *,
 	    char **, int);
 int	ctl_cmd_suppress_learn(struct ctl_ctx *, const struct ctl_args *,
 	    char **, int);
+
+/* ctl_reputation.c: reputation, reinstate; what a learned event does */
+int	ctl_cmd_reputation(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+int	ctl_cmd_reinstate(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+/* A bounce ('b') or complaint ('c') of sender's, matched: counted, judged. */
+void	ctl_reputation_event(struct ctl_ctx *, const char *sender, char kind);
 
 /* ctl_verify.c: sender verify-reply-to | confirm-reply-to */
 int	ctl_cmd_verify_reply_to(struct ctl_ctx *, const struct ctl_args *,

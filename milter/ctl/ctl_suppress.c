@@ -390,6 +390,8 @@ ctl_cmd_suppress_learn(struct ctl_ctx *x, const struct ctl_args *a,
 		log_info("suppress learn: <%s> on the list of %s: %s",
 		    r->addr, primary, reason);
 		learned++;
+		/* an authenticated hard bounce: the sender's bounce rate */
+		ctl_reputation_event(x, pr[r->part].sender, 'b');
 	}
 	log_debug("suppress learn: %zu of %zu recipients suppressed",
 	    learned, d.nrcpts);

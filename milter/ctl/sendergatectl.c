@@ -159,6 +159,15 @@ static const struct command commands[] = {
 	{ "activate", 1, 1, T_REASON, ctl_cmd_activate,
 	    "SENDER|DOMAIN [--reason TEXT]",
 	    "Make a sender or a domain active again." },
+	{ "reputation", 0, 1, T_NONE, ctl_cmd_reputation,
+	    "[DOMAIN|SENDER] [--json]",
+	    "Recipients accepted, bounces and complaints learned over\n"
+	    "reputation_window, their rates, the state (ok, warning,\n"
+	    "suspended) and since when; each domain followed by its senders." },
+	{ "reinstate", 1, 1, T_REASON, ctl_cmd_reinstate,
+	    "SENDER|DOMAIN --reason TEXT",
+	    "Lift an automatic suspension (bounce or complaint rate) and start\n"
+	    "a fresh reputation window. Logged with who and why." },
 	{ "usage reset", 1, 1, T_NONE, ctl_cmd_usage_reset,
 	    "SENDER --yes [--month YYYY-MM]",
 	    "Set the sender's count of the month to zero and take it off its\n"
@@ -307,6 +316,7 @@ check_options(const struct command *c, const struct ctl_args *a)
 	if (a->json && c->run != ctl_cmd_usage && c->run != ctl_cmd_explain &&
 	    c->run != ctl_cmd_domain_token && c->run != ctl_cmd_domain_check &&
 	    c->run != ctl_cmd_sender_sheet && c->run != ctl_cmd_sender_add &&
+	    c->run != ctl_cmd_reputation &&
 	    !(c->run == ctl_cmd_passwd && a->generate) &&
 	    strstr(c->name, "show") == NULL && strstr(c->name, "list") == NULL)
 		return ctl_usage_error(c->name, "takes no --json");

@@ -1,5 +1,8 @@
 /*
  * mailfrom.c - the MAIL FROM decision, rules 1 to 11, sequenced once.
+ * Rules 10r and 10s take what the read of rule 10 brought (one round
+ * trip); when quota_precheck = known skips it, the counting script
+ * checks them at end of message.
  */
 #include <string.h>
 #include <time.h>
@@ -32,7 +35,9 @@ mailfrom_decide(const struct sg_conf *c, struct directory *dir,
     int always_read, struct mailfrom *mf, struct decision *d)
 {
 	const struct sg_entry	*e;
+	struct pol_rates	 u;
 	time_t			 now = time(NULL);
+	size_t			 i;
 
 	mailfrom_release(mf);
 
@@ -64,9 +69,13 @@ mailfrom_decide(const struct sg_conf *c, struct directory *dir,
 	} else if (always_read || c->quota_unit == QUOTA_RECIPIENT ||
 	    ctr_must_read(ctrs, e->dom.primary, e->snd.mail, now)) {
 		mf->read = 1;
-		mf->ctr_ok = ctr_read(ctrs, e->dom.primary, e->snd.mail, now,
-		    mf->lim.sender, mf->lim.domain, &mf->scount,
-		    &mf->dcount) == CTR_COUNTED ? 0 : -1;
+		mf->more.srates = mf->lim.srates;
+		mf->more.nsrates = mf->lim.nsrates;
+		mf->more.drates = mf->lim.drates;
+		mf->more.ndrates = mf->lim.ndrates;
+		mf->ctr_ok = ctr_read_more(ctrs, e->dom.primary, e->snd.mail,
+		    now, mf->lim.sender, mf->lim.domain, &mf->scount,
+		    &mf->dcount, &mf->more) == CTR_COUNTED ? 0 : -1;
 		if (mf->ctr_ok == 0)
 			log_debug("<%s>: counted %ld of %ld, domain %ld of %ld",
 			    e->snd.mail, mf->scount, mf->lim.sender,
@@ -76,4 +85,14 @@ mailfrom_decide(const struct sg_conf *c, struct directory *dir,
 		    e->snd.mail);
 	policy_quota(c, e->snd.mail, mf->ctr_ok, mf->scount, mf->dcount,
 	    &mf->lim, d);
+	if (d->action != POL_CONTINUE || d->rule != RULE_OK || !mf->read)
+		return;
+
+	/* 10r, 10s: the windows and a suspension, read with the counts */
+	for (i = 0; i < mf->lim.nsrates; i++)
+		u.sused[i] = mf->more.sused[i];
+	for (i = 0; i < mf->lim.ndrates; i++)
+		u.dused[i] = mf->more.dused[i];
+	u.suspended = mf->more.suspended;
+	policy_rates(c, e->snd.mail, &mf->lim, &u, d);
 }

@@ -1,5 +1,6 @@
 /*
- * mailfrom.h - the MAIL FROM decision, rules 1 to 11, sequenced once.
+ * mailfrom.h - the MAIL FROM decision, rules 1 to 11 (with 10r and
+ * 10s), sequenced once.
  *
  * The milter (milter.c) and sendergatectl explain (ctl_explain.c) both
  * call mailfrom_decide, so the order of the stages, and which facts each
@@ -26,6 +27,8 @@ struct mailfrom {
 	int		 read;		/* the counters were read */
 	int		 ctr_ok;	/* 0 read (or not needed), -1 failed */
 	long		 scount, dcount;	/* this month's, when read */
+	struct ctr_more	 more;		/* the windows and a suspension,
+					   when read */
 };
 
 /* Set mf to "nothing known yet" (ans.kind DIR_FAILED, no reference). */

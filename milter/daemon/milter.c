@@ -583,11 +583,16 @@ cb_eom(SMFICTX *ctx)
 	rec.qid = m->qid;
 	rec.rcpts = m->rcpts;
 	rec.nrcpts = m->nrcpts;
+	rec.srates = mf->lim.srates;
+	rec.nsrates = mf->lim.nsrates;
+	rec.drates = mf->lim.drates;
+	rec.ndrates = mf->lim.ndrates;
+	rec.accepted = m->accepted;
 	r = ctr_commit_warn(m->snap->ctrs, e->dom.primary, e->snd.mail,
 	    m->msgid, fp, time(NULL), mc->quota_unit == QUOTA_MESSAGE ? 1 :
 	    m->accepted, mf->lim.sender, mf->lim.domain, &mf->scount,
 	    &mf->dcount, &warned, &rec);
-	policy_commit(mc, e->snd.mail, r, &d);
+	policy_commit(mc, e->snd.mail, r, warned.full, warned.suspended, &d);
 	if (r == CTR_RETRY)
 		policy_retry(mc, e->snd.mail, mf->read, mf->scount, mf->dcount,
 		    &mf->lim, &d);

@@ -27,7 +27,8 @@ char *dir_ldap_attrs[] = {
 	A("sgAllowedNetwork"), A("sgArchiveAddress"), A("mail"),
 	A("sgAccessMethod"), A("sgAuthMethod"), A("sgAuthId"),
 	A("sgBccAddress"), A("sgArchive"), A("sgReplyTo"),
-	A("sgReplyToVerified"), A("sgNotifyAddress"), A("sgDmarcFound"), NULL
+	A("sgReplyToVerified"), A("sgNotifyAddress"), A("sgDmarcFound"),
+	A("sgSendRate"), NULL
 };
 #undef A
 
@@ -356,6 +357,44 @@ get_limit(LDAP *ld, LDAPMessage *m, long *out, char *err, size_t errlen)
 	return ret;
 }
 
+/* sgSendRate: up to SG_RATES_MAX rates N/T; a bad one fails the entry. */
+static int
+get_rates(LDAP *ld, LDAPMessage *m, struct sg_rate *out, size_t *nout,
+    char *err, size_t errlen)
+{
+	struct berval	**v;
+	char		 *s;
+	size_t		  n, i;
+	int		  ret = 0;
+
+	*nout = 0;
+	if ((v = values(ld, m, "sgSendRate", &n)) == NULL || n == 0)
+		goto done;
+	if (n > SG_RATES_MAX) {
+		snprintf(err, errlen, "sgSendRate: more than %d values",
+		    SG_RATES_MAX);
+		ret = -1;
+		goto done;
+	}
+	for (i = 0; i < n && ret == 0; i++) {
+		if ((s = value_str(v[i], "sgSendRate", err, errlen)) == NULL) {
+			ret = -1;
+			break;
+		}
+		if (rate_parse(s, &out[*nout]) == -1) {
+			snprintf(err, errlen, "sgSendRate: bad value \"%.64s\"",
+			    s);
+			ret = -1;
+		} else
+			(*nout)++;
+		free(s);
+	}
+done:
+	if (v != NULL)
+		ldap_value_free_len(v);
+	return ret;
+}
+
 /* sgStatus: absent = active, else dv_status's. */
 static int
 get_status(LDAP *ld, LDAPMessage *m, int *out, char *err, size_t errlen)
@@ -492,7 +531,8 @@ dir_ldap_parse_domain(LDAP *ld, LDAPMessage *m, struct sg_domain *d,
 	    -1 ||
 	    get_addrs(ld, m, "sgNotifyAddress", 0, &d->notify, &d->nnotify,
 	    err, errlen) == -1 ||
-	    get_dmarc_missing(ld, m, &d->dmarc_missing, err, errlen) == -1)
+	    get_dmarc_missing(ld, m, &d->dmarc_missing, err, errlen) == -1 ||
+	    get_rates(ld, m, d->rates, &d->nrates, err, errlen) == -1)
 		return -1;
 	if (d->primary == NULL) {
 		snprintf(err, errlen, "sgPrimaryDomain missing");
@@ -527,7 +567,8 @@ dir_ldap_parse_sender(LDAP *ld, LDAPMessage *m, struct sg_sender *s,
 	    get_bool(ld, m, "sgReplyToVerified", &s->replyto_verified, err,
 	    errlen) == -1 ||
 	    get_addrs(ld, m, "sgNotifyAddress", 0, &s->notify, &s->nnotify,
-	    err, errlen) == -1)
+	    err, errlen) == -1 ||
+	    get_rates(ld, m, s->rates, &s->nrates, err, errlen) == -1)
 		return -1;
 	if (s->mail == NULL) {
 		snprintf(err, errlen, "mail missing");

@@ -659,6 +659,7 @@ finish(struct parser *ps)
 		    sizeof(buf)) == -1)
 			return perr(ps, ps->seen[i], "%s", buf);
 	}
+	conf_parse_rates(ps->c);
 	return 0;
 }
 
@@ -715,6 +716,7 @@ conf_defaults(struct sg_conf *c)
 	memset(c, 0, sizeof(*c));
 	if (apply_defaults(c, buf, sizeof(buf)) == -1)
 		fatalx("conf_defaults: %s", buf);
+	conf_parse_rates(c);
 }
 
 /* Free every key's storage, the secrets wiped; *c is zeroed. */

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "lib/dirval.h"
+#include "lib/rate.h"
 
 enum sg_action {			/* the on_* settings */
 	ACT_TEMPFAIL = 0,
@@ -23,6 +24,9 @@ enum sg_quota_unit { QUOTA_MESSAGE = 0, QUOTA_RECIPIENT };
 enum sg_precheck { PRECHECK_ALWAYS = 0, PRECHECK_KNOWN };
 enum sg_suppression {
 	SUPPRESS_CAMPAIGN = 0, SUPPRESS_ALL, SUPPRESS_OFF
+};
+enum sg_rep_action {			/* reputation_action */
+	REPACT_SUSPEND = 0, REPACT_WARN, REPACT_OFF
 };
 enum sg_from_policy {
 	FROM_REGISTERED = 0, FROM_EXACT, FROM_DOMAIN, FROM_OFF
@@ -103,6 +107,14 @@ struct sg_conf {
 	char		*notify_from;		/* "" = the null sender */
 	char		*notify_operator;	/* "" = none */
 
+	char		*default_send_rate;	/* N/T ...; "" = none */
+	int		 on_rate_exceeded;	/* TEMPFAIL | REJECT */
+	long		 reputation_window;	/* ms, whole days */
+	char		*bounce_rate_limits;	/* "WARN% SUSPEND%" */
+	char		*complaint_rate_limits;
+	long		 reputation_min_recipients;
+	int		 reputation_action;	/* enum sg_rep_action */
+
 	char		*customer_smtp_hosts;	/* names; see conf_customer.c */
 	char		*customer_ports;	/* PORT:TLS:METHOD ... */
 
@@ -112,6 +124,11 @@ struct sg_conf {
 	char		*relay_addresses;	/* IPs, blank separated */
 	char		*dns_resolver;		/* "" = the system's; host[:port] */
 	int		 campaign_require_dmarc;	/* 0 / 1: rule 13d */
+	/* parsed once from the keys above (not keys themselves) */
+	struct sg_rate	 default_rates[SG_RATES_MAX];	/* default_send_rate */
+	int		 ndefault_rates;
+	struct rep_limits bounce_limits;	/* bounce_rate_limits */
+	struct rep_limits complaint_limits;	/* complaint_rate_limits */
 };
 
 /*
@@ -203,6 +220,14 @@ int	conf_relay_addresses(const char *v, struct sg_ip *ips, const char **why);
  */
 int	conf_dns_resolver(const char *v, char *host, size_t hostlen, int *port,
 	    const char **why);
+/*
+ * Fill the parsed fields of c (default_rates, bounce_limits ...) from
+ * its keys, already checked; conf_load and conf_defaults call it.
+ */
+void	conf_parse_rates(struct sg_conf *c);
+
+/* reputation_window in whole days (at least 1). */
+long	conf_reputation_days(const struct sg_conf *c);
 
 /* ---- conf_customer.c: what the onboarding sheet tells customers ------- */
 

@@ -251,6 +251,55 @@ conf_check_quota_warn(const char *v)
 	return NULL;
 }
 
+/* Check default_send_rate. */
+const char *
+conf_check_send_rate(const char *v)
+{
+	struct sg_rate	 r[SG_RATES_MAX];
+
+	if (rate_parse_list(v, r) == -1)
+		return "expected up to 4 rates N/T (N from 1 to 100000, T a "
+		    "number of m, h or d up to 31d), like \"100/1m 2000/1h\", "
+		    "or nothing";
+	return NULL;
+}
+
+/* Check bounce_rate_limits and complaint_rate_limits. */
+const char *
+conf_check_rep_limits(const char *v)
+{
+	struct rep_limits	 l;
+
+	if (rep_limits_parse(v, &l) == -1)
+		return "expected two percentages, warn then suspend, like "
+		    "\"5% 10%\"";
+	return NULL;
+}
+
+/* The parsed forms of the rate keys (checked already). */
+void
+conf_parse_rates(struct sg_conf *c)
+{
+	int	 n;
+
+	n = rate_parse_list(c->default_send_rate, c->default_rates);
+	c->ndefault_rates = n > 0 ? n : 0;
+	if (rep_limits_parse(c->bounce_rate_limits, &c->bounce_limits) == -1)
+		(void)rep_limits_parse("5% 10%", &c->bounce_limits);
+	if (rep_limits_parse(c->complaint_rate_limits,
+	    &c->complaint_limits) == -1)
+		(void)rep_limits_parse("0.1% 0.5%", &c->complaint_limits);
+}
+
+/* reputation_window in days. */
+long
+conf_reputation_days(const struct sg_conf *c)
+{
+	long	 d = c->reputation_window / DAY;
+
+	return d > 0 ? d : 1;
+}
+
 /* Check customer_smtp_hosts (conf_customer.c). */
 const char *
 conf_check_customer_hosts(const char *v)

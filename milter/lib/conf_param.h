@@ -75,6 +75,8 @@ struct param {
 
 const char *conf_check_socket(const char *);
 const char *conf_check_plain(const char *);
+const char *conf_check_send_rate(const char *);
+const char *conf_check_rep_limits(const char *);
 const char *conf_check_redis_address(const char *);
 const char *conf_check_redis_prefix(const char *);
 const char *conf_check_sentinels(const char *);

@@ -65,6 +65,12 @@ static const struct word suppressions[] = {
 	{ "off", SUPPRESS_OFF, NULL },
 	{ NULL, 0, NULL }
 };
+static const struct word rep_actions[] = {
+	{ "suspend", REPACT_SUSPEND, NULL },
+	{ "warn", REPACT_WARN, NULL },
+	{ "off", REPACT_OFF, NULL },
+	{ NULL, 0, NULL }
+};
 static const struct word log_levels[] = {
 	{ "error", LOG_LVL_ERROR, NULL },
 	{ "warning", LOG_LVL_WARNING, NULL },
@@ -177,6 +183,15 @@ const struct param conf_params[] = {
 	P_STR(notify_relay, "", conf_check_tcp_address, 0, NEXT),
 	P_STR(notify_from, "", conf_check_address, 0, NEXT),
 	P_STR(notify_operator, "", conf_check_address, 0, NEXT),
+
+	P_STR(default_send_rate, "", conf_check_send_rate, 0, NEXT),
+	P_ENUM(on_rate_exceeded, "tempfail", tempfail_reject, NEXT),
+	P_TIME(reputation_window, "14d", 1 * DAY, 90 * DAY, REDIS),
+	P_STR(bounce_rate_limits, "5% 10%", conf_check_rep_limits, 0, NEXT),
+	P_STR(complaint_rate_limits, "0.1% 0.5%", conf_check_rep_limits, 0,
+	    NEXT),
+	P_INT(reputation_min_recipients, "500", 1, 1000000000, NEXT),
+	P_ENUM(reputation_action, "suspend", rep_actions, REDIS),
 
 	/* read by sendergatectl sender sheet only (conf_customer.c) */
 	P_STR(customer_smtp_hosts, "", conf_check_customer_hosts, 0, NEXT),

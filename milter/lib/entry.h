@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "lib/cidr.h"
+#include "lib/rate.h"
 
 struct sg_domain {
 	char		*dn;
@@ -29,6 +30,8 @@ struct sg_domain {
 						   domain check found no DMARC
 						   record (rule 13d); absent
 						   (never checked) = 0 */
+	struct sg_rate	 rates[SG_RATES_MAX];	/* sgSendRate: together */
+	size_t		 nrates;
 };
 
 struct sg_sender {
@@ -50,6 +53,9 @@ struct sg_sender {
 	int		 replyto_verified;	/* sgReplyToVerified TRUE */
 	char		**notify;		/* sgNotifyAddress: contacts */
 	size_t		 nnotify;
+	struct sg_rate	 rates[SG_RATES_MAX];	/* sgSendRate; none: the
+						   default_send_rate */
+	size_t		 nrates;
 };
 
 /* A sender with its domain; immutable once published, reference counted. */

@@ -205,6 +205,15 @@ policy_limits(const struct sg_conf *c, const struct sg_entry *e,
 	else
 		l->sender = LIMIT_NONE;
 	l->domain = e->dom.limit;
+	if (e->snd.nrates > 0) {
+		l->srates = e->snd.rates;
+		l->nsrates = e->snd.nrates;
+	} else {
+		l->srates = c->default_rates;
+		l->nsrates = (size_t)c->ndefault_rates;
+	}
+	l->drates = e->dom.rates;
+	l->ndrates = e->dom.nrates;
 }
 
 /* Rule 10's reply with the on_quota_exceeded action. */
@@ -249,6 +258,60 @@ policy_quota(const struct sg_conf *c, const char *addr, int ok,
 	/* "already at the limit": one more unit would pass it */
 	if (over(scount, 1, l->sender) || over(dcount, 1, l->domain)) {
 		quota_reached(c, addr, d);
+		return;
+	}
+	pass(d, RULE_OK);
+}
+
+/* Rule 10r's reply. */
+void
+policy_rate_full(const struct sg_conf *c, const char *addr,
+    const struct sg_rate *r, struct decision *d)
+{
+	if (c->on_rate_exceeded == ACT_REJECT)
+		decide(d, POL_REJECT, RULE_RATE, "550 5.7.1",
+		    "Sending rate exceeded for <%s> (%ld per %s)", addr,
+		    r != NULL ? r->n : 0L, r != NULL ? r->tstr : "?");
+	else
+		decide(d, POL_TEMPFAIL, RULE_RATE, "451 4.7.1",
+		    "Sending rate exceeded for <%s> (%ld per %s)", addr,
+		    r != NULL ? r->n : 0L, r != NULL ? r->tstr : "?");
+}
+
+/* Rule 10s's reply. */
+void
+policy_reputation(const struct sg_conf *c, const char *addr,
+    const char *reason, struct decision *d)
+{
+	if (c->on_suspended == ACT_REJECT)
+		decide(d, POL_REJECT, RULE_REPUTATION, "550 5.7.1",
+		    "Sender <%s> is suspended: %s", addr, reason);
+	else
+		decide(d, POL_TEMPFAIL, RULE_REPUTATION, "451 4.7.1",
+		    "Sender <%s> is suspended: %s", addr, reason);
+}
+
+/* Rules 10r and 10s at MAIL FROM. */
+void
+policy_rates(const struct sg_conf *c, const char *addr,
+    const struct pol_limits *l, const struct pol_rates *u,
+    struct decision *d)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->nsrates; i++)
+		if (rate_full(&l->srates[i], u->sused[i], 1)) {
+			policy_rate_full(c, addr, &l->srates[i], d);
+			return;
+		}
+	for (i = 0; i < l->ndrates; i++)
+		if (rate_full(&l->drates[i], u->dused[i], 1)) {
+			policy_rate_full(c, addr, &l->drates[i], d);
+			return;
+		}
+	if (c->reputation_action == REPACT_SUSPEND && u->suspended != NULL &&
+	    u->suspended[0] != '\0') {
+		policy_reputation(c, addr, u->suspended, d);
 		return;
 	}
 	pass(d, RULE_OK);
@@ -367,9 +430,15 @@ policy_headers(const struct sg_conf *c, const char *envaddr,
 /* Rule 14, and rule 11 when the commit itself fails. */
 void
 policy_commit(const struct sg_conf *c, const char *addr, enum ctr_result r,
-    struct decision *d)
+    const struct sg_rate *rate, const char *reason, struct decision *d)
 {
 	switch (r) {
+	case CTR_RATE:
+		policy_rate_full(c, addr, rate, d);
+		break;
+	case CTR_SUSPENDED:
+		policy_reputation(c, addr, reason != NULL ? reason : "", d);
+		break;
 	case CTR_FAILED:
 		counter_error(c, d);
 		break;
@@ -521,6 +590,8 @@ static const char *const rule_names[] = {
 	"suppressed",
 	"rcpt_syntax",
 	"dmarc",
+	"rate",
+	"reputation",
 };
 
 /* Name of a rule for the log line, "rule=NAME". */

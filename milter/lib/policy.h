@@ -46,6 +46,8 @@ enum pol_rule {
 	RULE_SUPPRESSED,
 	RULE_RCPT_SYNTAX,
 	RULE_DMARC,			/* 13d */
+	RULE_RATE,			/* 10r */
+	RULE_REPUTATION,		/* 10s */
 };
 
 struct decision {
@@ -63,10 +65,27 @@ struct pol_session {
 	int		 method;	/* the listener's METHOD_* */
 };
 
-/* Effective monthly limits of a sender and its domain (-1 = none). */
+/*
+ * Effective monthly limits of a sender and its domain (-1 = none), and
+ * the sending rates that apply: the sender's sgSendRate (else
+ * default_send_rate) and the domain's, pointing into the entry and the
+ * configuration (valid while the caller holds both).
+ */
 struct pol_limits {
 	long		 sender;
 	long		 domain;
+	const struct sg_rate *srates;
+	size_t		 nsrates;
+	const struct sg_rate *drates;
+	size_t		 ndrates;
+};
+
+/* What MAIL FROM read of the rates and the reputation (mailfrom.c). */
+struct pol_rates {
+	long		 sused[SG_RATES_MAX];	/* accepted in each window */
+	long		 dused[SG_RATES_MAX];
+	const char	*suspended;	/* automatic suspension's reason, or
+					   NULL / "" for none */
 };
 
 /* What end of message saw in the headers. */
@@ -100,6 +119,23 @@ void	policy_quota(const struct sg_conf *, const char *addr, int ok,
 	    struct decision *);
 
 /*
+ * Rules 10r and 10s at MAIL FROM, after rule 10 passed with the counters
+ * read: a window of l's rates that holds its N already (one more would
+ * pass it), then an automatic suspension (reputation_action = suspend).
+ */
+void	policy_rates(const struct sg_conf *, const char *addr,
+	    const struct pol_limits *, const struct pol_rates *,
+	    struct decision *);
+
+/* Rule 10r's reply for rate r (on_rate_exceeded). */
+void	policy_rate_full(const struct sg_conf *, const char *addr,
+	    const struct sg_rate *r, struct decision *);
+
+/* Rule 10s's reply: as rule 7 (on_suspended), with the reason. */
+void	policy_reputation(const struct sg_conf *, const char *addr,
+	    const char *reason, struct decision *);
+
+/*
  * RCPT TO with quota_unit = recipient: would one more recipient (after
  * `accepted` already taken in this message) pass a limit? ok as above.
  */
@@ -116,9 +152,13 @@ void	policy_headers(const struct sg_conf *, const char *envaddr,
 	    const struct sg_entry *, const struct pol_session *,
 	    const struct pol_headers *, struct decision *);
 
-/* Rule 14 (and 11 at commit): r is ctr_commit's result. */
+/*
+ * Rule 14 (and 11 at commit): r is ctr_commit's result; for CTR_RATE
+ * the window that was full (rate), for CTR_SUSPENDED the reason.
+ */
 void	policy_commit(const struct sg_conf *, const char *addr,
-	    enum ctr_result r, struct decision *);
+	    enum ctr_result r, const struct sg_rate *rate, const char *reason,
+	    struct decision *);
 
 /*
  * A retry (ctr_commit's CTR_RETRY, counts in scount, dcount) of a

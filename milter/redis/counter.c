@@ -98,10 +98,17 @@ ctr_open(const struct sg_conf *c, char *err, size_t errlen)
 	snprintf(ct->nwarn_str, sizeof(ct->nwarn_str), "%d", ct->nwarn);
 	snprintf(ct->record_window, sizeof(ct->record_window), "%ld",
 	    c->bounce_window);
+	ct->rep_suspend = c->reputation_action == REPACT_SUSPEND;
+	ct->rep_count = c->reputation_action != REPACT_OFF;
+	snprintf(ct->rep_keep, sizeof(ct->rep_keep), "%ld",
+	    (conf_reputation_days(c) + 1) * 86400000L);
+	snprintf(ct->rep_days, sizeof(ct->rep_days), "%ld",
+	    conf_reputation_days(c));
 	ct->wait_replicas = c->redis_wait_replicas;
 	ct->wait_timeout = c->redis_wait_timeout;
 	ctr_script_sha(ctr_count_script, ct->sha);
 	ctr_script_sha(ctr_reset_script, ct->reset_sha);
+	ctr_script_sha(ctr_read_script, ct->read_sha);
 	if (getrandom(ct->memo_key, sizeof(ct->memo_key), 0) !=
 	    (ssize_t)sizeof(ct->memo_key))
 		memset(ct->memo_key, 0x5a, sizeof(ct->memo_key));
@@ -255,31 +262,152 @@ ctr_must_read(struct counters *ct, const char *primary, const char *sender,
 	    memo_marked(ct, memo_hash(ct, month, "@", primary));
 }
 
+/* A small number as a string: the number of keys of a script call. */
+static const char *
+small_num(int n)
+{
+	static const char *const tab[] = {
+		"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11",
+		"12", "13", "14", "15", "16", "17", "18", "19", "20", "21",
+		"22", "23", "24", "25", "26", "27", "28", "29", "30", "31",
+		"32", "33", "34", "35", "36", "37", "38", "39", "40"
+	};
+
+	return n >= 0 && (size_t)n < sizeof(tab) / sizeof(tab[0]) ? tab[n] :
+	    "0";
+}
+
+/* A suspension's value "<time> <reason>" as its reason, into out. */
+static void
+suspension_reason(const redisReply *r, char *out, size_t len)
+{
+	const char	*p;
+
+	out[0] = '\0';
+	if (r->type != REDIS_REPLY_STRING || r->len == 0)
+		return;
+	p = r->str;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (*p == ' ')
+		p++;
+	snprintf(out, len, "%s", *p != '\0' ? p : "reputation");
+}
+
+/* Decimal of a non-negative v into buf (no format parsing). */
+static const char *
+ultoa(unsigned long v, char *buf, size_t len)
+{
+	char	*p = buf + len - 1;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0 && p > buf);
+	return p;
+}
+
 /* Read both counters with one MGET. */
 enum ctr_result
 ctr_read(struct counters *ct, const char *primary, const char *sender,
     time_t now, long slimit, long dlimit, long *scount, long *dcount)
 {
+	return ctr_read_more(ct, primary, sender, now, slimit, dlimit, scount,
+	    dcount, NULL);
+}
+
+/*
+ * Read the counters, and what more asks, in one round trip: MGET (with
+ * the suspension keys when they are checked) or, when windows apply,
+ * the read script.
+ */
+enum ctr_result
+ctr_read_more(struct counters *ct, const char *primary, const char *sender,
+    time_t now, long slimit, long dlimit, long *scount, long *dcount,
+    struct ctr_more *more)
+{
 	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
-	const char	*argv[3];
+	char		 xkey[2][SG_KEY_MAX + 8];
+	char		 tkey[2 * SG_RATES_MAX][SG_KEY_MAX + 16];
+	const char	*argv[8 + 4 * SG_RATES_MAX];
 	struct conn	 cn;
 	redisReply	*r;
 	enum ctr_result	 ret = CTR_FAILED;
+	size_t		 i, nr = 0, nkeys, want;
+	int		 argc = 0, script, susp;
+	long		 v;
 
 	if (keys_now(ct, primary, sender, now, skey, dkey) == -1)
 		goto out;
-	argv[0] = "MGET";
-	argv[1] = skey;
-	argv[2] = dkey;
-	if ((r = ctr_run(ct, &cn, 3, argv, NULL, 1)) == NULL)
+	if (more != NULL) {
+		more->suspended[0] = '\0';
+		nr = more->nsrates + more->ndrates;
+	}
+	script = nr > 0;
+	susp = more != NULL && (ct->rep_suspend || script);
+	if (susp && (ctr_rep_key(ct->prefix, primary, sender, "rs", xkey[0],
+	    sizeof(xkey[0])) == -1 || ctr_rep_key(ct->prefix, primary, NULL,
+	    "rs", xkey[1], sizeof(xkey[1])) == -1)) {
+		log_warnx("redis key too long for <%s>", sender);
+		goto out;
+	}
+	if (script) {
+		argv[argc++] = "EVALSHA";
+		argv[argc++] = ct->read_sha;
+		argv[argc++] = NULL;		/* the number of keys */
+	} else
+		argv[argc++] = "MGET";
+	argv[argc++] = skey;
+	argv[argc++] = dkey;
+	if (susp) {
+		argv[argc++] = xkey[0];
+		argv[argc++] = xkey[1];
+	}
+	for (i = 0; i < nr; i++) {
+		if (ctr_rate_key(ct->prefix, primary, i < more->nsrates ?
+		    sender : NULL, i < more->nsrates ? &more->srates[i] :
+		    &more->drates[i - more->nsrates], tkey[i],
+		    sizeof(tkey[i])) == -1) {
+			log_warnx("redis key too long for <%s>", sender);
+			goto out;
+		}
+		argv[argc++] = tkey[i];
+	}
+	nkeys = (size_t)argc - (script ? 3 : 1);
+	if (script) {
+		argv[2] = small_num((int)nkeys);
+		for (i = 0; i < nr; i++)
+			argv[argc++] = i < more->nsrates ?
+			    more->srates[i].msstr :
+			    more->drates[i - more->nsrates].msstr;
+	}
+	if ((r = ctr_run(ct, &cn, argc, argv, script ? ctr_read_script : NULL,
+	    1)) == NULL)
 		goto out;
 	ctr_conn_give(ct, &cn);
-	if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+	want = nkeys;
+	if (r->type == REDIS_REPLY_ARRAY && r->elements == want &&
 	    reply_count(r->element[0], scount) == 0 &&
-	    reply_count(r->element[1], dcount) == 0)
+	    reply_count(r->element[1], dcount) == 0) {
 		ret = CTR_COUNTED;
-	else
-		log_warnx("redis MGET %s: %s", skey,
+		if (susp && ct->rep_suspend) {
+			suspension_reason(r->element[2], more->suspended,
+			    sizeof(more->suspended));
+			if (more->suspended[0] == '\0')
+				suspension_reason(r->element[3],
+				    more->suspended, sizeof(more->suspended));
+		}
+		for (i = 0; i < nr; i++) {
+			if (reply_count(r->element[4 + i], &v) == -1)
+				v = 0;
+			if (i < more->nsrates)
+				more->sused[i] = v;
+			else
+				more->dused[i - more->nsrates] = v;
+		}
+	} else
+		log_warnx("redis %s %s: %s", script ? "read" : "MGET", skey,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 	freeReplyObject(r);
 out:
@@ -340,20 +468,6 @@ ctr_commit(struct counters *ct, const char *primary, const char *sender,
 	    now, n, slimit, dlimit, scount, dcount, NULL, NULL);
 }
 
-/* The number of keys of a script call (4 + 2 * SG_WARN_MAX at most). */
-static const char *
-small_num(int n)
-{
-	static const char *const tab[] = {
-		"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11",
-		"12", "13", "14", "15", "16", "17", "18", "19", "20", "21",
-		"22", "23", "24"
-	};
-
-	return n >= 0 && (size_t)n < sizeof(tab) / sizeof(tab[0]) ? tab[n] :
-	    "0";
-}
-
 /*
  * Check and count atomically (and forgive a retry of the same message);
  * record the accepted message in the same call.
@@ -369,13 +483,18 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	char		 rkey[SG_KEY_MAX + SG_MSGID_HASH_LEN + 64];
 	char		 num[6][24], month[SG_MONTH_LEN];
 	char		 wkey[2 * SG_WARN_MAX][SG_KEY_MAX + 16];
+	char		 xkey[4][SG_KEY_MAX + 8];	/* rs s, d; rp s, d */
+	char		 tkey[2 * SG_RATES_MAX][SG_KEY_MAX + 16];
+	char		 dayb[24], rcb[24];
 	/* the fixed part, then the recipients: 8 KB of pointers at most */
-	const char	*argv[24 + 3 * SG_WARN_MAX + SG_RECORD_RCPTS];
+	const char	*argv[40 + 3 * SG_WARN_MAX + 6 * SG_RATES_MAX +
+			    SG_RECORD_RCPTS];
+	const struct sg_rate *rt[2 * SG_RATES_MAX];
 	struct conn	 cn;
 	redisReply	*r;
 	enum ctr_result	 ret = CTR_FAILED;
-	int		 argc = 0, i, k, dedupe, record, nwarn;
-	size_t		 j, nr;
+	int		 argc = 0, i, k, dedupe, record, nwarn, susp, rep;
+	size_t		 j, nr, nt = 0;
 	long long	 v;
 
 	if (keys_now(ct, primary, sender, now, skey, dkey) == -1)
@@ -394,6 +513,24 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	    ctr_record_key(ct->prefix, primary, sender, msgid_hash, rec->qid,
 	    rkey, sizeof(rkey)) == 0;
 	nwarn = warned != NULL ? ct->nwarn : 0;
+	susp = rec != NULL && ct->rep_suspend;
+	rep = rec != NULL && ct->rep_count && rec->accepted > 0;
+	if ((susp && (ctr_rep_key(ct->prefix, primary, sender, "rs", xkey[0],
+	    sizeof(xkey[0])) == -1 || ctr_rep_key(ct->prefix, primary, NULL,
+	    "rs", xkey[1], sizeof(xkey[1])) == -1)) ||
+	    (rep && (ctr_rep_key(ct->prefix, primary, sender, "rp", xkey[2],
+	    sizeof(xkey[2])) == -1 || ctr_rep_key(ct->prefix, primary, NULL,
+	    "rp", xkey[3], sizeof(xkey[3])) == -1)))
+		goto toolong;
+	for (j = 0; rec != NULL && j < rec->nsrates + rec->ndrates &&
+	    j < 2 * SG_RATES_MAX; j++) {
+		rt[nt] = j < rec->nsrates ? &rec->srates[j] :
+		    &rec->drates[j - rec->nsrates];
+		if (ctr_rate_key(ct->prefix, primary, j < rec->nsrates ?
+		    sender : NULL, rt[nt], tkey[nt], sizeof(tkey[nt])) == -1)
+			goto toolong;
+		nt++;
+	}
 	/* by argument vector: no format string to parse per message */
 	snprintf(num[0], sizeof(num[0]), "%ld", n);
 	snprintf(num[1], sizeof(num[1]), "%ld", slimit);
@@ -427,6 +564,16 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 			argv[argc++] = wkey[2 * i + 1];
 		}
 	}
+	if (susp) {
+		argv[argc++] = xkey[0];
+		argv[argc++] = xkey[1];
+	}
+	if (rep) {
+		argv[argc++] = xkey[2];
+		argv[argc++] = xkey[3];
+	}
+	for (j = 0; j < nt; j++)
+		argv[argc++] = tkey[j];
 	argv[2] = small_num(argc - 3);
 	for (i = 0; i < 5; i++)
 		argv[argc++] = num[i];
@@ -435,8 +582,20 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	argv[argc++] = nwarn > 0 ? ct->nwarn_str : "0";
 	for (i = 0; i < nwarn; i++)
 		argv[argc++] = ct->warn_str[i];
+	argv[argc++] = susp ? "1" : "0";
+	argv[argc++] = rep ? ultoa((unsigned long)(now / 86400), dayb,
+	    sizeof(dayb)) : "0";
+	argv[argc++] = ct->rep_keep;
+	argv[argc++] = ct->rep_days;
+	argv[argc++] = rep ? ultoa((unsigned long)rec->accepted, rcb,
+	    sizeof(rcb)) : "0";
+	argv[argc++] = small_num((int)nt);
+	for (j = 0; j < nt; j++) {
+		argv[argc++] = rt[j]->nstr;
+		argv[argc++] = rt[j]->msstr;
+	}
+	argv[argc++] = record ? ct->record_window : "0";
 	if (record) {
-		argv[argc++] = ct->record_window;
 		argv[argc++] = rec->qid != NULL ? rec->qid : "";
 		/* the milter's own strings, as they are: no copy */
 		nr = rec->nrcpts < SG_RECORD_RCPTS ? rec->nrcpts :
@@ -445,8 +604,11 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 			if (rec->rcpts[j][0] != '#')
 				argv[argc++] = rec->rcpts[j];
 	}
-	if (warned != NULL)
+	if (warned != NULL) {
 		warned->nsender = warned->ndomain = 0;
+		warned->full = NULL;
+		warned->suspended[0] = '\0';
+	}
 	if ((r = ctr_run(ct, &cn, argc, argv, ctr_count_script, 0)) == NULL)
 		goto out;
 	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 3 &&
@@ -454,10 +616,19 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	    reply_count(r->element[1], scount) == 0 &&
 	    reply_count(r->element[2], dcount) == 0) {
 		v = r->element[0]->integer;
-		ret = v == 1 ? CTR_COUNTED : v == 2 ? CTR_RETRY : CTR_LIMIT;
+		ret = v == 1 ? CTR_COUNTED : v == 2 ? CTR_RETRY : v == 3 ?
+		    CTR_RATE : v == 4 ? CTR_SUSPENDED : CTR_LIMIT;
 		if (v == 1 && warned != NULL && r->elements == 4 &&
 		    r->element[3]->type == REDIS_REPLY_INTEGER)
 			warn_bits(ct, r->element[3]->integer, warned);
+		if (v == 3 && warned != NULL && r->elements == 4 &&
+		    r->element[3]->type == REDIS_REPLY_INTEGER &&
+		    r->element[3]->integer >= 1 &&
+		    (size_t)r->element[3]->integer <= nt)
+			warned->full = rt[r->element[3]->integer - 1];
+		if (v == 4 && warned != NULL && r->elements == 4)
+			suspension_reason(r->element[3], warned->suspended,
+			    sizeof(warned->suspended));
 	} else
 		log_warnx("redis EVALSHA %s: %s", skey,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
@@ -469,11 +640,12 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 		ctr_conn_give(ct, &cn);
 	goto out;
 toolong:
-	log_warnx("redis: no room for the warning marks of <%s>", sender);
+	log_warnx("redis: no room for the keys of <%s>", sender);
 out:
+	/* a sender found over a rate or suspended is read at MAIL FROM */
 	memo_note(ct, primary, sender, now, ret != CTR_FAILED,
 	    ret != CTR_FAILED ? *scount : 0, ret != CTR_FAILED ? *dcount : 0,
-	    slimit, dlimit);
+	    ret == CTR_RATE || ret == CTR_SUSPENDED ? 0 : slimit, dlimit);
 	return ret;
 }
 

@@ -21,6 +21,31 @@
  * most SG_RECORD_RCPTS of them. The list expires bounce_window after its
  * newest entry; a reader ignores entries older than bounce_window.
  *
+ * Sending rates (lib/rate.h): each window N/T of a sender or a domain
+ * is a sorted set of the times (ms, the Redis server's clock, so that
+ * nodes agree) of what was accepted in it,
+ *   <prefix>:{<primary>}:t:s:<sender>:<T>, <prefix>:{<primary>}:t:d:<T>
+ * (T as "1h"), one member per unit counted ("<ms>:<domain count>:<i>"),
+ * trimmed to the last T by the counting script before it checks and
+ * adds, expiring T after the last addition: N members at most, some 40
+ * octets each in Redis's listpack (up to 128 members), some 100 in a
+ * skiplist beyond: a window of 100/1m takes about 4 KB, the largest
+ * allowed (SG_RATE_N_MAX = 100000) about 10 MB.
+ *
+ * Reputation (redis/reputation.h reads and judges it): the counting
+ * script adds the recipients of each counted message to a hash per
+ * sender and per domain, <prefix>:{<primary>}:rp:s:<sender> and
+ * <prefix>:{<primary>}:rp:d, field "r:<day>" (days since 1970, UTC);
+ * the learned bounces and complaints go to "b:<day>" and "c:<day>". At
+ * the day's first message the script drops the days older than
+ * reputation_window; the hash expires reputation_window after its last
+ * change: 3 fields a day of the window at most, under 2 KB. An
+ * automatic suspension is a string "<unix time> <reason>" under
+ * <prefix>:{<primary>}:rs:s:<sender> or <prefix>:{<primary>}:rs:d,
+ * read at MAIL FROM with the counters and checked again by the counting
+ * script (with reputation_action = suspend), so that quota_precheck =
+ * known does not let a suspended sender through.
+ *
  * struct counters is one Redis (a server, or the master of a
  * Sentinel-monitored set) with the settings it was opened with: a pool
  * of idle connections shared by all threads, and the quota_precheck
@@ -35,6 +60,7 @@
 #include "lib/count.h"
 #include "lib/fingerprint.h"
 #include "lib/conf.h"
+#include "lib/rate.h"
 
 #define SG_MONTH_LEN	8		/* "YYYY-MM" and NUL */
 #define SG_KEY_MAX	(32 + 2 * 256 + 64)
@@ -73,6 +99,31 @@ enum ctr_result ctr_read(struct counters *, const char *primary,
 	    const char *sender, time_t now, long slimit, long dlimit,
 	    long *scount, long *dcount);
 
+/* The reason of an automatic suspension, at most (with its time). */
+#define SG_REASON_MAX	256
+
+/* What MAIL FROM reads beyond the monthly counts (ctr_read_more). */
+struct ctr_more {
+	/* in: the windows (pointing into the caller's; may be 0) */
+	const struct sg_rate *srates;
+	size_t		 nsrates;
+	const struct sg_rate *drates;
+	size_t		 ndrates;
+	/* out */
+	long		 sused[SG_RATES_MAX];	/* accepted in each window */
+	long		 dused[SG_RATES_MAX];
+	char		 suspended[SG_REASON_MAX];	/* reason, "" none */
+};
+
+/*
+ * ctr_read, and in the same round trip what more asks: how full each
+ * window is, and (reputation_action = suspend) an automatic suspension
+ * of the sender or of its domain. more NULL: ctr_read.
+ */
+enum ctr_result ctr_read_more(struct counters *, const char *primary,
+	    const char *sender, time_t now, long slimit, long dlimit,
+	    long *scount, long *dcount, struct ctr_more *more);
+
 /*
  * quota_precheck = known: must MAIL FROM read this sender's counters?
  * 1 when the sender or its domain was seen at its limit this month by
@@ -103,13 +154,19 @@ enum ctr_result ctr_commit(struct counters *, const char *primary,
 
 /*
  * What ctr_commit_warn records of an accepted message (see the record
- * above). The caller's: nothing is kept after the call.
+ * above), and the windows it is checked against and counted in. The
+ * caller's: nothing is kept after the call.
  */
 struct ctr_record {
 	const char	*qid;		/* the MTA's queue id (i), "" unknown */
 	char *const	*rcpts;		/* normalised; ones starting with '#'
 					   (unparsable) are left out */
 	size_t		 nrcpts;	/* only the first SG_RECORD_RCPTS */
+	const struct sg_rate *srates;	/* the sending rates (or 0 of them) */
+	size_t		 nsrates;
+	const struct sg_rate *drates;
+	size_t		 ndrates;
+	long		 accepted;	/* recipients, for the reputation */
 };
 
 /* The quota_warn thresholds a counted message took its counts past. */
@@ -118,6 +175,9 @@ struct ctr_warned {
 	size_t		 nsender;
 	int		 domain[SG_WARN_MAX];
 	size_t		 ndomain;
+	/* CTR_RATE: the full window (into the record's); CTR_SUSPENDED */
+	const struct sg_rate *full;
+	char		 suspended[SG_REASON_MAX];	/* the reason */
 };
 
 /*
@@ -134,6 +194,13 @@ struct ctr_warned {
  * CTR_COUNTED or CTR_RETRY and bounce_window is not 0, under its
  * Message-ID (msgid_hash) or, without one, its queue id; with neither,
  * nothing is recorded. CTR_LIMIT and CTR_FAILED record nothing.
+ *
+ * rec's rates are checked (after the monthly limits) and counted in the
+ * same script: CTR_RATE when one window would pass its N (warned->full
+ * is that window; nothing counted). With reputation_action = suspend an
+ * automatic suspension gives CTR_SUSPENDED (warned->suspended is the
+ * reason; nothing counted, not even a retry); unless it is off, a
+ * counted message's rec->accepted recipients go to the reputation.
  */
 enum ctr_result ctr_commit_warn(struct counters *, const char *primary,
 	    const char *sender, const char *msgid_hash,
@@ -189,6 +256,23 @@ int	ctr_msgid_key(const char *prefix, const char *primary,
 int	ctr_record_key(const char *prefix, const char *primary,
 	    const char *sender, const char *msgid_hash, const char *qid,
 	    char *rkey, size_t rlen);
+
+/* Join parts into buf (no format parsing); 0, or -1 when too long. */
+int	ctr_key_join(char *buf, size_t len, const char *const *parts,
+	    size_t n);
+
+/*
+ * The reputation keys: kind "rp" (the counts), "rs" (the suspension),
+ * "rw" (warning marks, with a suffix added by the caller), of sender, or
+ * of the domain when sender is NULL or "". 0, or -1 (too long).
+ */
+int	ctr_rep_key(const char *prefix, const char *primary,
+	    const char *sender, const char *kind, char *out, size_t len);
+
+/* The window key of rate r of sender (NULL, "": the domain); 0 / -1. */
+int	ctr_rate_key(const char *prefix, const char *primary,
+	    const char *sender, const struct sg_rate *r, char *out,
+	    size_t len);
 
 /* The entries of a message's record lists (ctr_record_read). */
 struct ctr_entries {

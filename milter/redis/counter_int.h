@@ -46,10 +46,15 @@ struct counters {
 	char		 warn_str[SG_WARN_MAX][12];
 	char		 nwarn_str[12];
 	char		 record_window[24];	/* ms, "0": no record */
+	int		 rep_suspend;		/* reputation_action suspend */
+	int		 rep_count;		/* reputation_action not off */
+	char		 rep_keep[24];		/* ms: the window and a day */
+	char		 rep_days[12];		/* the window in days */
 	long		 wait_replicas;		/* 0: no WAIT */
 	long		 wait_timeout;		/* ms */
 	char		 sha[2 * SHA_DIGEST_LENGTH + 1];
 	char		 reset_sha[2 * SHA_DIGEST_LENGTH + 1];
+	char		 read_sha[2 * SHA_DIGEST_LENGTH + 1];
 	/* the pool: connections of older generations are closed on return */
 	pthread_mutex_t	 mtx;
 	redisContext	*idle[CTR_IDLE_MAX];
@@ -81,6 +86,7 @@ struct conn {
 /* counter_script.c: the counting script and the reset script. */
 extern const char ctr_count_script[];
 extern const char ctr_reset_script[];
+extern const char ctr_read_script[];
 /* The hex SHA-1 of a script, as EVALSHA names it. */
 void	ctr_script_sha(const char *script, char out[2 * SHA_DIGEST_LENGTH + 1]);
 

@@ -172,3 +172,52 @@ ctr_msgid_hash(const char *value, char out[SG_MSGID_HASH_LEN])
 		return -1;
 	return sg_sha256_hex(value, len, out);
 }
+
+/* Join parts into buf by copying (no format to parse); 0, or -1. */
+int
+ctr_key_join(char *buf, size_t len, const char *const *parts, size_t n)
+{
+	size_t	 i, o = 0, l;
+
+	for (i = 0; i < n; i++) {
+		l = strlen(parts[i]);
+		if (o + l >= len)
+			return -1;
+		memcpy(buf + o, parts[i], l);
+		o += l;
+	}
+	if (o >= len)
+		return -1;
+	buf[o] = '\0';
+	return 0;
+}
+
+/* A reputation key (kind "rp", "rs", "rw") of a sender or a domain. */
+int
+ctr_rep_key(const char *prefix, const char *primary, const char *sender,
+    const char *kind, char *out, size_t len)
+{
+	const char	*p[8] = { prefix, ":{", primary, "}:", kind, ":d", "",
+			    "" };
+
+	if (sender != NULL && sender[0] != '\0') {
+		p[5] = ":s:";
+		p[6] = sender;
+	}
+	return ctr_key_join(out, len, p, 7);
+}
+
+/* A sending rate's window key of a sender or a domain. */
+int
+ctr_rate_key(const char *prefix, const char *primary, const char *sender,
+    const struct sg_rate *r, char *out, size_t len)
+{
+	const char	*p[8] = { prefix, ":{", primary, "}:t:d", "", ":",
+			    r->tstr, "" };
+
+	if (sender != NULL && sender[0] != '\0') {
+		p[3] = "}:t:s:";
+		p[4] = sender;
+	}
+	return ctr_key_join(out, len, p, 7);
+}

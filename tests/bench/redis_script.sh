@@ -7,9 +7,15 @@
 # sending EVALSHA the way ctr_commit does at the end of a message, with
 # the daemon's key layout and the defaults of sendergate.conf(5):
 #
-#   EVALSHA sha 4 sg:{dR.bench}:s:uR@dR.bench:YYYY-MM sg:{dR.bench}:d:YYYY-MM
+#   EVALSHA sha 8 sg:{dR.bench}:s:uR@dR.bench:YYYY-MM sg:{dR.bench}:d:YYYY-MM
 #       sg:{dR.bench}:m:uR@dR.bench:R sg:{dR.bench}:r:uR@dR.bench:R
-#       1 -1 -1 EXPIRY 86400000 FP 1 0 518400000 QID rcpt@far.bench
+#       sg:{dR.bench}:rs:s:u@d.bench sg:{dR.bench}:rs:d
+#       sg:{dR.bench}:rp:s:u@d.bench sg:{dR.bench}:rp:d
+#       1 -1 -1 EXPIRY 86400000 FP 1 0 1 DAY 1296000000 14 1 0
+#       518400000 QID rcpt@far.bench
+#
+# (the suspension keys and the reputation hashes of reputation_action =
+# suspend, the default; no sending rate)
 #
 # (R: redis-benchmark's __rand_int__, a new number in each place, up to
 # KEYS; no limit, so every call reads, counts, sets the expiry and writes
@@ -55,10 +61,14 @@ month=$(date -u +%Y-%m)
 expiry=$(($(date -u +%s) + 40 * 86400))
 fp=$(printf 'redis_script.sh' | sha256sum | cut -d' ' -f1)
 # a call that counts, as ctr_commit sends it
-[ "$(rcli EVALSHA "$sha" 4 "sg:{d1.bench}:s:u1@d1.bench:$month" \
+day=$(($(date -u +%s) / 86400))
+[ "$(rcli EVALSHA "$sha" 8 "sg:{d1.bench}:s:u1@d1.bench:$month" \
     "sg:{d1.bench}:d:$month" "sg:{d1.bench}:m:u1@d1.bench:x" \
-    "sg:{d1.bench}:r:u1@d1.bench:x" \
-    1 -1 -1 "$expiry" 86400000 "$fp" 1 0 518400000 QID rcpt@far.bench |
+    "sg:{d1.bench}:r:u1@d1.bench:x" "sg:{d1.bench}:rs:s:u1@d1.bench" \
+    "sg:{d1.bench}:rs:d" "sg:{d1.bench}:rp:s:u1@d1.bench" \
+    "sg:{d1.bench}:rp:d" \
+    1 -1 -1 "$expiry" 86400000 "$fp" 1 0 1 "$day" 1296000000 14 1 0 \
+    518400000 QID rcpt@far.bench |
     head -n 1)" = 1 ] || die "the script does not count"
 [ "$(rcli LLEN "sg:{d1.bench}:r:u1@d1.bench:x")" = 1 ] ||
 	die "the script does not record the message"
@@ -76,13 +86,17 @@ while [ "$r" -lt "$REPEAT" ]; do
 	for c in $order; do
 		for what in script get; do
 			if [ "$what" = script ]; then
-				set -- EVALSHA "$sha" 4 \
+				set -- EVALSHA "$sha" 8 \
 				    "sg:{d__rand_int__.bench}:s:u__rand_int__@d.bench:$month" \
 				    "sg:{d__rand_int__.bench}:d:$month" \
 				    "sg:{d__rand_int__.bench}:m:u@d.bench:__rand_int__" \
 				    "sg:{d__rand_int__.bench}:r:u@d.bench:__rand_int__" \
-				    1 -1 -1 "$expiry" 86400000 "$fp" 1 0 518400000 \
-				    QID rcpt@far.bench
+				    "sg:{d__rand_int__.bench}:rs:s:u@d.bench" \
+				    "sg:{d__rand_int__.bench}:rs:d" \
+				    "sg:{d__rand_int__.bench}:rp:s:u@d.bench" \
+				    "sg:{d__rand_int__.bench}:rp:d" \
+				    1 -1 -1 "$expiry" 86400000 "$fp" 1 0 1 "$day" \
+				    1296000000 14 1 0 518400000 QID rcpt@far.bench
 			else
 				set -- GET "sg:{d1.bench}:d:$month"
 			fi

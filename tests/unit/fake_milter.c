@@ -206,6 +206,20 @@ ctr_read(struct counters *c, const char *primary, const char *sender,
 }
 
 enum ctr_result
+ctr_read_more(struct counters *c, const char *primary, const char *sender,
+    time_t now, long slimit, long dlimit, long *scount, long *dcount,
+    struct ctr_more *more)
+{
+	if (more != NULL) {
+		memset(more->sused, 0, sizeof(more->sused));
+		memset(more->dused, 0, sizeof(more->dused));
+		more->suspended[0] = '\0';
+	}
+	return ctr_read(c, primary, sender, now, slimit, dlimit, scount,
+	    dcount);
+}
+
+enum ctr_result
 ctr_commit_warn(struct counters *c, const char *primary, const char *sender,
     const char *msgid_hash, const char *fingerprint, time_t now, long n,
     long slimit, long dlimit, long *scount, long *dcount,

@@ -100,6 +100,13 @@ static const struct expect defaults[] = {
 	E_STR(relay_addresses, ""),
 	E_STR(dns_resolver, ""),
 	E_INT(campaign_require_dmarc, 0),
+	E_STR(default_send_rate, ""),
+	E_INT(on_rate_exceeded, ACT_TEMPFAIL),
+	E_LONG(reputation_window, 14 * 86400000L),
+	E_STR(bounce_rate_limits, "5% 10%"),
+	E_STR(complaint_rate_limits, "0.1% 0.5%"),
+	E_LONG(reputation_min_recipients, 500),
+	E_INT(reputation_action, REPACT_SUSPEND),
 };
 
 struct good {				/* a line after BASE, and its effect */
@@ -129,6 +136,15 @@ static const struct good goods[] = {
 	{ "ldap_timeout = 10m", E_LONG(ldap_timeout, 600000) },
 	{ "ldap_timeout = 600000ms", E_LONG(ldap_timeout, 600000) },
 	{ "ldap_mode = query", E_INT(ldap_mode, LDAP_MODE_QUERY) },
+	{ "default_send_rate = 100/1m 2000/1h",
+	    E_STR(default_send_rate, "100/1m 2000/1h") },
+	{ "on_rate_exceeded = reject", E_INT(on_rate_exceeded, ACT_REJECT) },
+	{ "reputation_window = 7d", E_LONG(reputation_window, 604800000) },
+	{ "bounce_rate_limits = 2% 4.5%",
+	    E_STR(bounce_rate_limits, "2% 4.5%") },
+	{ "reputation_min_recipients = 10",
+	    E_LONG(reputation_min_recipients, 10) },
+	{ "reputation_action = warn", E_INT(reputation_action, REPACT_WARN) },
 	{ "ldap_mode = mirror", E_INT(ldap_mode, LDAP_MODE_MIRROR) },
 	{ "mirror_max_stale = 7d", E_LONG(mirror_max_stale, 604800000) },
 	{ "mirror_max_stale = 0", E_LONG(mirror_max_stale, 0) },
@@ -271,6 +287,14 @@ static const struct bad bads[] = {
 	{ BASE "notify_operator = nobody\n", 0, ":2: bad value \"nobody\" "
 	    "for notify_operator: expected an address like "
 	    "archive@example.com" },
+	/* issue 22's keys */
+	{ BASE "default_send_rate = 100/1s\n", 0, ":2: bad value \"100/1s\" "
+	    "for default_send_rate: expected up to 4 rates N/T (N from 1 to "
+	    "100000, T a number of m, h or d up to 31d), like \"100/1m "
+	    "2000/1h\", or nothing" },
+	{ BASE "bounce_rate_limits = 10% 5%\n", 0, ":2: bad value \"10% 5%\" "
+	    "for bounce_rate_limits: expected two percentages, warn then "
+	    "suspend, like \"5% 10%\"" },
 	/* issue 25's keys: syntax, then against the listeners */
 #define PORTS_WANT(v, r) \
 	":2: bad value \"" v "\" for customer_ports: " r
@@ -1350,7 +1374,7 @@ test_example(void **state)
 		fail_msg("uncommented example: got \"%s\", want success", err);
 	}
 	free(text);
-	bad += differ_l("uncommented example", "keys", keys, 60);
+	bad += differ_l("uncommented example", "keys", keys, 67);
 	bad += check_defaults("uncommented example", &c);
 	bad += differ("uncommented example", "ldap_base", c.ldap_base,
 	    BASE_DN);

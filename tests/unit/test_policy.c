@@ -265,8 +265,8 @@ static void
 test_quota(void **state)
 {
 	struct sg_conf		 c;
-	struct pol_limits	 l = { 5, 100 };
-	struct pol_limits	 zero = { 0, LIMIT_NONE };
+	struct pol_limits	 l = { .sender = 5, .domain = 100 };
+	struct pol_limits	 zero = { .sender = 0, .domain = LIMIT_NONE };
 	struct decision		 d;
 
 	(void)state;
@@ -293,19 +293,19 @@ test_quota(void **state)
 	policy_quota(&c, S, -1, 0, 0, &l, &d);
 	check("11 accept", &d, POL_CONTINUE, "counter_error", "");
 
-	policy_commit(&c, S, CTR_COUNTED, &d);
+	policy_commit(&c, S, CTR_COUNTED, NULL, NULL, &d);
 	check("14 counted", &d, POL_CONTINUE, "ok", "");
-	policy_commit(&c, S, CTR_LIMIT, &d);
+	policy_commit(&c, S, CTR_LIMIT, NULL, NULL, &d);
 	check("14 reject", &d, POL_REJECT, "quota",
 	    "550 5.7.1 Monthly sending limit reached for <" S ">");
 	c.on_quota_exceeded = ACT_TEMPFAIL;
-	policy_commit(&c, S, CTR_LIMIT, &d);
+	policy_commit(&c, S, CTR_LIMIT, NULL, NULL, &d);
 	check("14 tempfail", &d, POL_TEMPFAIL, "quota",
 	    "451 4.7.1 Monthly sending limit reached for <" S ">");
-	policy_commit(&c, S, CTR_FAILED, &d);
+	policy_commit(&c, S, CTR_FAILED, NULL, NULL, &d);
 	check("14 counter error accept", &d, POL_CONTINUE, "counter_error", "");
 	c.on_counter_error = ACT_TEMPFAIL;
-	policy_commit(&c, S, CTR_FAILED, &d);
+	policy_commit(&c, S, CTR_FAILED, NULL, NULL, &d);
 	check("14 counter error", &d, POL_TEMPFAIL, "counter",
 	    "451 4.3.0 Sender counters unavailable, try again later");
 
@@ -326,7 +326,7 @@ static void
 test_rcpt(void **state)
 {
 	struct sg_conf		 c;
-	struct pol_limits	 l = { 5, LIMIT_NONE };
+	struct pol_limits	 l = { .sender = 5, .domain = LIMIT_NONE };
 	struct decision		 d;
 
 	(void)state;
@@ -538,6 +538,68 @@ test_copies(void **state)
 	conf_free(&c);
 }
 
+/* Rules 10r and 10s: the windows at MAIL FROM and at the commit. */
+static void
+test_rates(void **state)
+{
+	struct sg_conf		 c;
+	struct sg_rate		 sr[2], dr[1];
+	struct pol_limits	 l;
+	struct pol_rates	 u;
+	struct decision		 d;
+
+	(void)state;
+	conf_defaults(&c);
+	assert_int_equal(rate_parse("3/1m", &sr[0]), 0);
+	assert_int_equal(rate_parse("10/1h", &sr[1]), 0);
+	assert_int_equal(rate_parse("5/1d", &dr[0]), 0);
+	memset(&l, 0, sizeof(l));
+	l.sender = l.domain = LIMIT_NONE;
+	l.srates = sr;
+	l.nsrates = 2;
+	l.drates = dr;
+	l.ndrates = 1;
+	memset(&u, 0, sizeof(u));
+	u.sused[0] = 2;
+	policy_rates(&c, S, &l, &u, &d);
+	assert_int_equal(d.action, POL_CONTINUE);
+	u.sused[0] = 3;
+	policy_rates(&c, S, &l, &u, &d);
+	assert_int_equal(d.action, POL_TEMPFAIL);
+	assert_int_equal(d.rule, RULE_RATE);
+	assert_string_equal(d.code, "451");
+	assert_string_equal(d.text, "Sending rate exceeded for <" S
+	    "> (3 per 1m)");
+	assert_string_equal(policy_rule_name(d.rule), "rate");
+	u.sused[0] = 0;
+	u.dused[0] = 5;
+	c.on_rate_exceeded = ACT_REJECT;
+	policy_rates(&c, S, &l, &u, &d);
+	assert_int_equal(d.action, POL_REJECT);
+	assert_string_equal(d.code, "550");
+	assert_string_equal(d.text, "Sending rate exceeded for <" S
+	    "> (5 per 1d)");
+	u.dused[0] = 0;
+	u.suspended = "bounce rate 12.4% (62 of 500) over 14 days";
+	policy_rates(&c, S, &l, &u, &d);
+	assert_int_equal(d.action, POL_TEMPFAIL);
+	assert_int_equal(d.rule, RULE_REPUTATION);
+	assert_string_equal(d.text, "Sender <" S "> is suspended: bounce "
+	    "rate 12.4% (62 of 500) over 14 days");
+	assert_string_equal(policy_rule_name(d.rule), "reputation");
+	c.reputation_action = REPACT_WARN;	/* only suspend enforces */
+	policy_rates(&c, S, &l, &u, &d);
+	assert_int_equal(d.action, POL_CONTINUE);
+	policy_commit(&c, S, CTR_RATE, &sr[1], NULL, &d);
+	assert_int_equal(d.rule, RULE_RATE);
+	assert_string_equal(d.text, "Sending rate exceeded for <" S
+	    "> (10 per 1h)");
+	policy_commit(&c, S, CTR_SUSPENDED, NULL, "x", &d);
+	assert_int_equal(d.rule, RULE_REPUTATION);
+	assert_string_equal(d.code, "451");
+	conf_free(&c);
+}
+
 int
 main(void)
 {
@@ -546,6 +608,7 @@ main(void)
 		cmocka_unit_test(test_sender),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_quota),
+		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_rcpt),
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_copies),

@@ -1,0 +1,222 @@
+#!/bin/sh
+# test_rate.sh - sending rates (issue 22, part 1; SPEC rules 10r and 14;
+# sendergate(8), SENDING RATES) and the enforcement of an automatic
+# suspension (rule 10s), against the real daemon, slapd and Redis through
+# mtclient: sgSendRate on a sender and on a domain, default_send_rate,
+# several windows together, the reply of rule 10r at MAIL FROM and at end
+# of message (quota_precheck = known), on_rate_exceeded = reject, a bad
+# sgSendRate fails the sender (rule 3); racing clients on two daemons
+# sharing one Redis get exactly N through; the window slides (its
+# members aged in Redis, as time passing would); recipient mode; a
+# suspension in Redis answers 10s at MAIL FROM and, with quota_precheck
+# = known, at end of message.
+. "$(dirname "$0")/../lib/servers.sh"
+. "$(dirname "$0")/../lib/milter.sh"
+
+sg_backends
+
+DN=sgDomainName=rate-test.relay.example,$SLAPD_BASE
+DN2=sgDomainName=rdom-test.relay.example,$SLAPD_BASE
+{
+	printf 'dn: %s\nobjectClass: sgDomain\n' "$DN"
+	printf 'sgDomainName: rate-test.relay.example\nsgPrimaryDomain: rate.test\n'
+	printf 'sgAllowedNetwork: 192.0.2.0/24\n\n'
+	printf 'dn: %s\nobjectClass: sgDomain\n' "$DN2"
+	printf 'sgDomainName: rdom-test.relay.example\nsgPrimaryDomain: rdom.test\n'
+	printf 'sgAllowedNetwork: 192.0.2.0/24\nsgSendRate: 5/1m\n\n'
+	for s in one two race dflt multi bad kn rc; do
+		printf 'dn: mail=%s@rate.test,%s\nobjectClass: sgSender\n' \
+		    "$s" "$DN"
+		printf 'mail: %s@rate.test\nsgAuthMethod: ip\n' "$s"
+		case $s in
+		one|kn) printf 'sgSendRate: 3/1m\n' ;;
+		two) printf 'sgSendRate: 2/1h\n' ;;
+		race) printf 'sgSendRate: 4/1m\n' ;;
+		multi) printf 'sgSendRate: 100/1m\nsgSendRate: 2/1d\n' ;;
+		bad) printf 'sgSendRate: 3/1s\n' ;;
+		rc) printf 'sgSendRate: 5/1m\n' ;;
+		esac
+		echo
+	done
+	for s in d1 d2; do
+		printf 'dn: mail=%s@rdom.test,%s\nobjectClass: sgSender\n' \
+		    "$s" "$DN2"
+		printf 'mail: %s@rdom.test\nsgAuthMethod: ip\n\n' "$s"
+	done
+} | ldap_admin ldapadd >/dev/null ||
+	{ echo "not ok - cannot add the test's senders"; exit 1; }
+
+# send MILTER CASE SENDER [RCPTS]: one message; status 0 when accepted.
+send() {
+	{
+		tx_head "$2" "$3" 192.0.2.7
+		echo "expect continue"
+		echo "${4:-r@far.example}" | tr ',' '\n' | while read -r _x; do
+			printf 'rcpt <%s>\n' "$_x"
+		done
+		printf 'header From: <%s>\nheader Subject: %s\neoh\nbody x\neom\n' \
+		    "$3" "$2"
+		echo "expect continue"
+	} | MT_FLAGS=-e mt "$1" "$2" >/dev/null
+}
+
+# reply CASE: the decisive reply line of a case's output.
+reply() {
+	grep -E '^(mail|eom): [45]' "$SG_TMP/$1.out" | head -n 1
+}
+
+# many MILTER CASE SENDER N: N messages one after another; prints how many
+# were accepted.
+many() {
+	_ok=0
+	_i=0
+	while [ $_i -lt "$4" ]; do
+		_i=$((_i + 1))
+		send "$1" "$2$_i" "$3" && _ok=$((_ok + 1))
+	done
+	echo $_ok
+}
+
+# age KEY MS: every member of a window's sorted set MS older, as if MS had
+# passed (the script takes the time from Redis's clock).
+age() {
+	rcli ZRANGE "$1" 0 -1 WITHSCORES | while read -r _m && read -r _s; do
+		rcli ZADD "$1" XX $((_s - $2)) "$_m" >/dev/null
+	done
+}
+
+milter_conf main "default_send_rate = 2/1m 3/1h"
+milter_conf second "default_send_rate = 2/1m 3/1h"
+milter_conf kn "quota_precheck = known"
+milter_conf rj "on_rate_exceeded = reject"
+milter_conf rcp "quota_unit = recipient"
+milter_conf dom
+for m in main second kn rj rcp dom; do
+	milter_start "$m" || { echo "not ok - sendergate $m did not start"; exit 1; }
+done
+
+# --- a sender's own rate: 3 a minute ---------------------------------------
+ok=$(many main O one@rate.test 5)
+check "sgSendRate 3/1m: 3 of 5 accepted ($ok)" test "$ok" = 3
+check "the fourth gets rule 10r's reply at MAIL FROM ($(reply O4))" \
+    test "$(reply O4)" = "mail: 451 4.7.1 Sending rate exceeded for <one@rate.test> (3 per 1m)"
+check "logged as rule=rate" logged main "tempfail rule=rate from=<one@rate.test>"
+K="sg:{rate.test}:t:s:one@rate.test:1m"
+check "the window holds 3 members ($(rcli ZCARD "$K"))" test "$(rcli ZCARD "$K")" = 3
+ttl=$(rcli PTTL "$K")
+check "the window expires after T ($ttl ms)" test "$ttl" -gt 50000 -a "$ttl" -le 60000
+check "the monthly count counts the 3 ($(rcli GET "sg:{rate.test}:s:one@rate.test:$MONTH"))" \
+    test "$(rcli GET "sg:{rate.test}:s:one@rate.test:$MONTH")" = 3
+# the window slides: two of the three a minute old, two more pass
+age "$K" 0
+rcli ZRANGE "$K" 0 1 | while read -r m; do
+	s=$(rcli ZSCORE "$K" "$m")
+	rcli ZADD "$K" XX $((${s%.*} - 61000)) "$m" >/dev/null
+done
+ok=$(many main OS one@rate.test 3)
+check "a minute later for two of them: 2 more of 3 accepted ($ok)" test "$ok" = 2
+check "the window holds 3 again ($(rcli ZCARD "$K"))" test "$(rcli ZCARD "$K")" = 3
+
+# --- on_rate_exceeded = reject ---------------------------------------------
+send rj RJ one@rate.test
+check "on_rate_exceeded = reject: 550 5.7.1 ($(reply RJ))" \
+    test "$(reply RJ)" = "mail: 550 5.7.1 Sending rate exceeded for <one@rate.test> (3 per 1m)"
+
+# --- default_send_rate, two windows together ---------------------------------
+ok=$(many main D dflt@rate.test 3)
+check "default_send_rate 2/1m 3/1h: 2 of 3 in a minute ($ok)" test "$ok" = 2
+check "... refused per 1m ($(reply D3))" \
+    test "$(reply D3)" = "mail: 451 4.7.1 Sending rate exceeded for <dflt@rate.test> (2 per 1m)"
+age "sg:{rate.test}:t:s:dflt@rate.test:1m" 61000
+ok=$(many main DH dflt@rate.test 2)
+check "a minute later: 1 more, then the hour is full ($ok)" test "$ok" = 1
+check "... refused per 1h ($(reply DH2))" \
+    test "$(reply DH2)" = "mail: 451 4.7.1 Sending rate exceeded for <dflt@rate.test> (3 per 1h)"
+ok=$(many main M multi@rate.test 3)
+check "sgSendRate 100/1m and 2/1d together: 2 of 3 ($ok)" test "$ok" = 2
+check "... refused per 1d ($(reply M3))" \
+    test "$(reply M3)" = "mail: 451 4.7.1 Sending rate exceeded for <multi@rate.test> (2 per 1d)"
+
+# --- a bad sgSendRate fails the sender like any malformed attribute -------
+send main BAD bad@rate.test
+check "sgSendRate 3/1s: rule 3 ($(reply BAD))" \
+    test "$(reply BAD)" = "mail: 451 4.3.0 Sender directory unavailable, try again later"
+
+# --- the domain's rate: its senders together ---------------------------------
+ok1=$(many dom DA d1@rdom.test 3)
+ok2=$(many dom DB d2@rdom.test 3)
+check "domain sgSendRate 5/1m: 5 of 6 from two senders ($ok1 + $ok2)" \
+    test $((ok1 + ok2)) = 5
+check "... the sixth refused with the domain's window ($(reply DB3))" \
+    test "$(reply DB3)" = "mail: 451 4.7.1 Sending rate exceeded for <d2@rdom.test> (5 per 1m)"
+
+# --- quota_precheck = known: checked at the count (rule 14) -----------------
+ok=$(many kn K kn@rate.test 4)
+check "quota_precheck = known: 3 of 4 ($ok)" test "$ok" = 3
+check "... the fourth refused at end of message ($(reply K4))" \
+    test "$(reply K4)" = "eom: 451 4.7.1 Sending rate exceeded for <kn@rate.test> (3 per 1m)"
+send kn K5 kn@rate.test
+check "... and the next one at MAIL FROM, now known ($(reply K5))" \
+    test "$(reply K5)" = "mail: 451 4.7.1 Sending rate exceeded for <kn@rate.test> (3 per 1m)"
+
+# --- recipient mode: N recipients ---------------------------------------------
+send rcp RC1 rc@rate.test a@far.example,b@far.example,c@far.example
+check "recipient mode 5/1m: 3 recipients pass" test $? -eq 0
+send rcp RC2 rc@rate.test a@far.example,b@far.example,c@far.example
+check "... 3 more would pass 5: refused at the count ($(reply RC2))" \
+    test "$(reply RC2)" = "eom: 451 4.7.1 Sending rate exceeded for <rc@rate.test> (5 per 1m)"
+send rcp RC3 rc@rate.test a@far.example,b@far.example
+check "... 2 more fit exactly" test $? -eq 0
+check "... the window holds 5 ($(rcli ZCARD "sg:{rate.test}:t:s:rc@rate.test:1m"))" \
+    test "$(rcli ZCARD "sg:{rate.test}:t:s:rc@rate.test:1m")" = 5
+
+# --- racing clients on two daemons, one Redis: exactly N ---------------------
+pids=
+i=0
+while [ $i -lt 16 ]; do
+	i=$((i + 1))
+	if [ $((i % 2)) = 0 ]; then m=main; else m=second; fi
+	send "$m" "R$i" race@rate.test &
+	pids="$pids $!"
+done
+wait $pids
+ok=0
+i=0
+while [ $i -lt 16 ]; do
+	i=$((i + 1))
+	case $(reply "R$i") in
+	'') ok=$((ok + 1)) ;;
+	esac
+done
+check "16 racing on two daemons for 4/1m: exactly 4 accepted ($ok)" test "$ok" = 4
+check "... the window holds 4 ($(rcli ZCARD "sg:{rate.test}:t:s:race@rate.test:1m"))" \
+    test "$(rcli ZCARD "sg:{rate.test}:t:s:race@rate.test:1m")" = 4
+check "... both daemons decided some" \
+    sh -c "grep -q 'race@rate.test' '$SG_TMP/main.log' &&
+    grep -q 'race@rate.test' '$SG_TMP/second.log'"
+
+# --- an automatic suspension in Redis (rule 10s) -----------------------------
+# (mtclient shows the reply as the milter protocol carries it: libmilter
+# wants '%' doubled, and the MTA shows "12.4%")
+rcli SET "sg:{rate.test}:rs:s:two@rate.test" \
+    "1800000000 bounce rate 12.4% (62 of 500) over 14 days" >/dev/null
+send main S1 two@rate.test
+check "suspended in Redis: rule 10s at MAIL FROM ($(reply S1))" \
+    test "$(reply S1)" = "mail: 451 4.7.1 Sender <two@rate.test> is suspended: bounce rate 12.4%% (62 of 500) over 14 days"
+check "logged as rule=reputation" logged main "rule=reputation from=<two@rate.test>"
+rcli SET "sg:{rate.test}:rs:d" "1800000000 domain rate.test complaint rate 1.0% (5 of 500) over 14 days" >/dev/null
+rcli DEL "sg:{rate.test}:rs:s:two@rate.test" >/dev/null
+send kn S2 two@rate.test
+check "the domain suspended, quota_precheck = known: at end of message ($(reply S2))" \
+    test "$(reply S2)" = "eom: 451 4.7.1 Sender <two@rate.test> is suspended: domain rate.test complaint rate 1.0%% (5 of 500) over 14 days"
+check "... not counted" \
+    test "$(rcli GET "sg:{rate.test}:s:two@rate.test:$MONTH")" = ""
+rcli DEL "sg:{rate.test}:rs:d" >/dev/null
+send kn S3 two@rate.test
+check "lifted: accepted again" test $? -eq 0
+check "the accepted recipients are counted for the reputation" \
+    test "$(rcli HGET "sg:{rate.test}:rp:s:two@rate.test" "r:$(($(date -u +%s) / 86400))")" = 1
+
+for m in main second kn rj rcp dom; do
+	check "$m: no sanitizer report or crash" no_crash "$m"
+done
