@@ -18,6 +18,7 @@
 
 #include "lib/addr.h"
 #include "lib/digest.h"
+#include "lib/numfmt.h"
 #include "lib/fingerprint.h"
 #include "redis/counter.h"
 #include "lib/log.h"
@@ -164,10 +165,9 @@ auth_copy(SMFICTX *ctx, char *out, size_t len)
 static const char *
 limit_str(long l, char *buf, size_t len)
 {
-	if (l == LIMIT_NONE)
+	if (l == LIMIT_NONE || len < SG_NUM_LEN)
 		return "-";
-	snprintf(buf, len, "%ld", l);
-	return buf;
+	return sg_ltoa(l, buf);
 }
 
 /* Obey a decision: log it, set the reply, map it to a return code. */

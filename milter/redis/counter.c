@@ -35,6 +35,7 @@
 #include <hiredis/hiredis.h>
 #include <openssl/sha.h>
 
+#include "lib/numfmt.h"
 #include "redis/counter_int.h"
 #include "lib/hostport.h"
 #include "lib/log.h"
@@ -481,7 +482,7 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
 	char		 mkey[SG_KEY_MAX + SG_MSGID_HASH_LEN + SG_MONTH_LEN];
 	char		 rkey[SG_KEY_MAX + SG_MSGID_HASH_LEN + 64];
-	char		 num[6][24], month[SG_MONTH_LEN];
+	char		 num[6][SG_NUM_LEN], month[SG_MONTH_LEN];
 	char		 wkey[2 * SG_WARN_MAX][SG_KEY_MAX + 16];
 	char		 xkey[4][SG_KEY_MAX + 8];	/* rs s, d; rp s, d */
 	char		 tkey[2 * SG_RATES_MAX][SG_KEY_MAX + 16];
@@ -493,7 +494,7 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	struct conn	 cn;
 	redisReply	*r;
 	enum ctr_result	 ret = CTR_FAILED;
-	int		 argc = 0, i, k, dedupe, record, nwarn, susp, rep;
+	int		 argc = 0, i, dedupe, record, nwarn, susp, rep;
 	size_t		 j, nr, nt = 0;
 	long long	 v;
 
@@ -532,13 +533,12 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 		nt++;
 	}
 	/* by argument vector: no format string to parse per message */
-	snprintf(num[0], sizeof(num[0]), "%ld", n);
-	snprintf(num[1], sizeof(num[1]), "%ld", slimit);
-	snprintf(num[2], sizeof(num[2]), "%ld", dlimit);
-	snprintf(num[3], sizeof(num[3]), "%lld", (long long)ctr_expiry(now));
-	snprintf(num[4], sizeof(num[4]), "%ld", dedupe ? ct->dedupe_window :
-	    0L);
-	snprintf(num[5], sizeof(num[5]), "%ld", ct->dedupe_max_retries);
+	sg_ltoa(n, num[0]);
+	sg_ltoa(slimit, num[1]);
+	sg_ltoa(dlimit, num[2]);
+	sg_ltoa((long long)ctr_expiry(now), num[3]);
+	sg_ltoa(dedupe ? ct->dedupe_window : 0L, num[4]);
+	sg_ltoa(ct->dedupe_max_retries, num[5]);
 	argv[argc++] = "EVALSHA";
 	argv[argc++] = ct->sha;
 	argv[argc++] = NULL;		/* the number of keys, below */
@@ -550,15 +550,9 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 		argv[argc++] = rkey;
 	if (nwarn > 0) {
 		for (i = 0; i < nwarn; i++) {
-			k = snprintf(wkey[2 * i], sizeof(wkey[0]),
-			    "%s:{%s}:w:s:%s:%s:%d", ct->prefix, primary, sender,
-			    month, ct->warn[i]);
-			if (k < 0 || (size_t)k >= sizeof(wkey[0]))
-				goto toolong;
-			k = snprintf(wkey[2 * i + 1], sizeof(wkey[0]),
-			    "%s:{%s}:w:d:%s:%d", ct->prefix, primary, month,
-			    ct->warn[i]);
-			if (k < 0 || (size_t)k >= sizeof(wkey[0]))
+			if (ctr_warn_keys(ct->prefix, primary, sender, month,
+			    ct->warn_str[i], wkey[2 * i], wkey[2 * i + 1],
+			    sizeof(wkey[0])) == -1)
 				goto toolong;
 			argv[argc++] = wkey[2 * i];
 			argv[argc++] = wkey[2 * i + 1];

@@ -244,6 +244,11 @@ int	ctr_keys(const char *prefix, const char *primary, const char *sender,
  * The Message-ID (dedupe) key of month ("YYYY-MM"); 0, or -1 if the
  * buffer is too small.
  */
+/* The warning marks of one quota_warn percentage pct (in decimal), the
+ * sender's and the domain's, each len octets: 0, or -1 too long. */
+int	ctr_warn_keys(const char *prefix, const char *primary,
+	    const char *sender, const char *month, const char *pct,
+	    char *skey, char *dkey, size_t len);
 int	ctr_msgid_key(const char *prefix, const char *primary,
 	    const char *sender, const char *month, const char *hash,
 	    char *mkey, size_t mlen);

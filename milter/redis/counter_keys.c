@@ -125,6 +125,18 @@ ctr_keys(const char *prefix, const char *primary, const char *sender,
 	    "}:d:", month, NULL });
 }
 
+/* The warning marks of a quota_warn percentage (pct), sender's, domain's. */
+int
+ctr_warn_keys(const char *prefix, const char *primary, const char *sender,
+    const char *month, const char *pct, char *skey, char *dkey, size_t len)
+{
+	if (join(skey, len, (const char *const[]){ prefix, ":{", primary,
+	    "}:w:s:", sender, ":", month, ":", pct, NULL }) == -1)
+		return -1;
+	return join(dkey, len, (const char *const[]){ prefix, ":{", primary,
+	    "}:w:d:", month, ":", pct, NULL });
+}
+
 /*
  * The Message-ID key of a sender in a month; 0, or -1 if the buffer is
  * too small. The month is in the key so that a retry in a new month is
