@@ -187,8 +187,9 @@ bench-hash: tests/bench/bench_hash
 bench-mirror: tests/bench/bench_mirror
 	@sh tests/bench/bench_mirror.sh $(BENCH_SIZES)
 
-# make bench [BENCH_SIZES="1000 100000 1000000"]: the daemon under load
-# (tests/bench/mtload), then Postfix end to end (tests/bench/e2e.sh).
+# make bench [BENCH_SIZES="1000 100000 1000000"]: instructions a message
+# (tests/bench/profile.sh), the daemon under load (tests/bench/mtload),
+# then Postfix end to end (tests/bench/e2e.sh).
 tests/bench/mtload: tests/bench/mtload.c tests/tools/milterproto.c tests/tools/milterproto.h
 	$(CC) $(SG_CFLAGS) -Itests/tools $(SG_LDFLAGS) -o $@ tests/bench/mtload.c \
 		tests/tools/milterproto.c
@@ -197,6 +198,7 @@ tests/bench/nullmilter: tests/bench/nullmilter.c $(HEADERS)
 	$(CC) $(SG_CFLAGS) $(SG_LDFLAGS) -o $@ $< -lmilter -lpthread
 
 bench: deps all $(TOOLS) tests/bench/nullmilter
+	@sh tests/bench/profile.sh 2000 | head -n 1
 	@sh tests/bench/bench_milter.sh $(BENCH_SIZES)
 	@sh tests/bench/e2e.sh
 
