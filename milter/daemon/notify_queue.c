@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "lib/log.h"
+#include "lib/metrics.h"
 #include "lib/notify.h"
 
 struct job {
@@ -83,6 +84,7 @@ notify_queue(const struct sg_conf *c, const char *const *to, size_t nto,
 	pthread_mutex_lock(&qlock);
 	if (!qstarted || qstop || qlen >= NOTIFY_QUEUE_MAX) {
 		pthread_mutex_unlock(&qlock);
+		metrics_notice_dropped();
 		log_warnx("notice \"%s\": %s: not sent", subject, !qstarted ||
 		    qstop ? "no sending thread" : "the queue is full");
 		free(j);
@@ -90,7 +92,7 @@ notify_queue(const struct sg_conf *c, const char *const *to, size_t nto,
 	}
 	j->next = queue;
 	queue = j;
-	qlen++;
+	metrics_notice_queue(++qlen);
 	pthread_cond_signal(&qcond);
 	pthread_mutex_unlock(&qlock);
 	return 0;
@@ -117,7 +119,7 @@ take(void)
 		if (first != NULL && (*first)->due <= time(NULL)) {
 			j = *first;
 			*first = j->next;
-			qlen--;
+			metrics_notice_queue(--qlen);
 			pthread_mutex_unlock(&qlock);
 			return j;
 		}
@@ -134,7 +136,7 @@ requeue(struct job *j)
 	pthread_mutex_lock(&qlock);
 	j->next = queue;
 	queue = j;
-	qlen++;
+	metrics_notice_queue(++qlen);
 	pthread_mutex_unlock(&qlock);
 }
 
@@ -167,6 +169,7 @@ sender_main(void *arg)
 		}
 		log_error("notice \"%s\" via %s: %s: given up after %d "
 		    "attempt(s)", j->subject, j->relay, err, j->tries);
+		metrics_notice_dropped();
 		free(j);
 	}
 	return NULL;

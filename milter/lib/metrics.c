@@ -43,6 +43,7 @@ static uint64_t	 ldap_errors;
 static uint64_t	 cache[MET_NCACHE];
 static int64_t	 dir_domains = -1, dir_senders = -1;	/* -1: no mirror */
 static int64_t	 dir_lost_ms = -1;	/* -1: no mirror; 0: current */
+static uint64_t	 notices_queued, notices_dropped;	/* notice queue */
 static double	 start_time;
 
 /* The process's start (a constructor: before main runs). */
@@ -176,6 +177,20 @@ metrics_dir_sync(int current)
 	if (was <= 0)
 		(void)__atomic_compare_exchange_n(&dir_lost_ms, &was, now, 0,
 		    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+/* The notice queue holds len notices now. */
+void
+metrics_notice_queue(size_t len)
+{
+	__atomic_store_n(&notices_queued, (uint64_t)len, __ATOMIC_RELAXED);
+}
+
+/* A notice was given up. */
+void
+metrics_notice_dropped(void)
+{
+	__atomic_add_fetch(&notices_dropped, 1, __ATOMIC_RELAXED);
 }
 
 /* The HELP and TYPE lines of a family. */
@@ -312,6 +327,14 @@ metrics_format(FILE *f, unsigned sessions, const char *version)
 	family(f, "sendergate_redis_up", "gauge",
 	    "1 if the last Redis command succeeded, 0 if it failed.");
 	fprintf(f, "sendergate_redis_up %d\n", up == 0 ? 0 : 1);
+	family(f, "sendergate_notice_queue_length", "gauge",
+	    "Notices by mail waiting to be sent (or sent again).");
+	fprintf(f, "sendergate_notice_queue_length %llu\n",
+	    (unsigned long long)get(&notices_queued));
+	family(f, "sendergate_notices_dropped_total", "counter",
+	    "Notices given up: the queue full, or out of tries.");
+	fprintf(f, "sendergate_notices_dropped_total %llu\n",
+	    (unsigned long long)get(&notices_dropped));
 	family(f, "sendergate_build_info", "gauge",
 	    "The version of sendergate, as a label; always 1.");
 	fprintf(f, "sendergate_build_info{version=\"%s\"} 1\n", version);

@@ -43,6 +43,10 @@ void	metrics_dir_entries(size_t domains, size_t senders);
 /* Mirror mode: the copy is current (1) or stopped being current (0). */
 void	metrics_dir_sync(int current);
 
+/* The notice queue (daemon/notify_queue.c): its length; one given up. */
+void	metrics_notice_queue(size_t len);
+void	metrics_notice_dropped(void);
+
 /*
  * Write all figures to f; sessions is the number of open milter
  * sessions, version the build's. 0, or -1 if f failed.

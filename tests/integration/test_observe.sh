@@ -210,6 +210,9 @@ check "build_info and process_start_time_seconds" \
     grep -q '^sendergate_build_info{version="[0-9.]*"} 1$' "$SG_TMP/metrics.txt" &&
     [ "$(metric process_start_time_seconds | cut -d. -f1)" -gt 1600000000 ]
 check "sessions_open is 0 when idle" [ "$(metric sendergate_sessions_open)" = 0 ]
+check "the notice queue: reported, drained once the notices went out, none dropped" \
+    grep -q '^sendergate_notice_queue_length 0$' "$SG_TMP/metrics.txt" &&
+    grep -q '^sendergate_notices_dropped_total 0$' "$SG_TMP/metrics.txt"
 
 # ---- a second node on the same Redis: nothing warned twice ---------------
 SG_LDAP_MODE=mirror milter_conf obs2 "quota_warn = 60 100" \
