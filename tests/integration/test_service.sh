@@ -9,7 +9,8 @@
 #     sendergate user and /run/sendergate owned by it;
 #   - sd_notify: READY=1 once the socket listens (a connection to it
 #     succeeds when READY=1 arrives), RELOADING=1 and READY=1 around a
-#     reload, STOPPING=1 at stop;
+#     reload, STOPPING=1 at stop; no READY=1 while the directory does not
+#     answer (a wrong bind password), READY=1 once a reload fixes it;
 #   - under the journal (JOURNAL_STREAM names stderr) each line carries
 #     its syslog priority;
 #   - syslog_facility and syslog_name: the daemon's lines and libmilter's
@@ -131,6 +132,47 @@ wait "$npid"
 got=$(grep -v '^bound$\|^MAINPID=' "$SG_TMP/notify.out" | tr '\n' ' ')
 check "sd_notify: READY=1 with the socket listening, RELOADING=1, READY=1, STOPPING=1 (got: $got)" \
     test "$got" = "READY=1 listening=yes RELOADING=1 READY=1 listening=yes STOPPING=1 "
+
+# --- READY=1 waits for the directory ---------------------------------------
+# With a wrong bind password the mirror never loads: no READY=1 (systemd
+# would still say "activating"), the MTA meanwhile gets rule 3; a reload
+# with the right password loads it, and READY=1 follows.
+python3 - "$SG_TMP/notify2.sock" >"$SG_TMP/notify2.out" 2>&1 <<'EOF' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(30)
+print("bound", flush=True)
+while True:
+    try:
+        msg = s.recv(4096).decode()
+    except socket.timeout:
+        break
+    for line in msg.split("\n"):
+        print(line, flush=True)
+        if line == "STOPPING=1":
+            sys.exit(0)
+EOF
+npid=$!
+eventually 5 grep -q bound "$SG_TMP/notify2.out"
+sg_secret_file "$SG_TMP/wrong.pw" wrong-password
+SG_LDAP_MODE=mirror milter_conf w
+milter_set w "ldap_bind_password_file = $SG_TMP/wrong.pw"
+NOTIFY_SOCKET=$SG_TMP/notify2.sock milter_start w ||
+    { echo "not ok - w did not start"; exit 1; }
+sleep 2
+check "a wrong bind password: no READY=1 after 2 s" \
+    not grep -q '^READY=1' "$SG_TMP/notify2.out"
+ok_mt w not-ready-rule3 <<EOF
+$(tx_head NR1 bob@acme.test 192.0.2.7)
+expect 451 4.3.0 Sender directory unavailable, try again later
+EOF
+milter_set w "ldap_bind_password_file = $SLAPD_BIND_PW_FILE"
+kill -HUP "$(milter_pid w)"
+check "the right password by reload: READY=1 once the directory loaded" \
+    eventually 10 grep -q '^READY=1' "$SG_TMP/notify2.out"
+milter_stop w
+wait "$npid"
 
 # --- the journal's priorities ------------------------------------------------
 milter_conf j
