@@ -48,7 +48,7 @@ LIB	= milter/lib/log.o milter/lib/conf.o milter/lib/conf_params.o \
 	  milter/lib/conf_customer.o \
 	  milter/lib/addr.o milter/lib/cidr.o \
 	  milter/lib/dirval.o milter/lib/policy.o milter/lib/siphash.o \
-	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/metrics.o \
+	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/mime.o milter/lib/metrics.o \
 	  milter/lib/entry.o milter/lib/bounce.o milter/lib/fingerprint.o \
 	  milter/lib/digest.o milter/lib/rate.o \
 	  milter/lib/conf_dns.o milter/lib/dnscheck.o
@@ -280,7 +280,7 @@ FUZZERS	= addr from cidr conf dsn
 FUZZ_SRC_addr = milter/lib/addr.c
 FUZZ_SRC_from = milter/lib/addr.c
 FUZZ_SRC_cidr = milter/lib/cidr.c
-FUZZ_SRC_dsn = milter/lib/dsn.c milter/lib/addr.c
+FUZZ_SRC_dsn = milter/lib/dsn.c milter/lib/mime.c milter/lib/addr.c
 FUZZ_SRC_conf = milter/lib/conf.c milter/lib/conf_params.c \
 		milter/lib/conf_check.c milter/lib/conf_secret.c milter/lib/conf_copy.c \
 		milter/lib/conf_customer.c milter/lib/conf_dns.c milter/lib/log.c milter/lib/cidr.c milter/lib/dirval.c \
