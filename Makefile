@@ -48,7 +48,8 @@ LIB	= milter/lib/log.o milter/lib/conf.o milter/lib/conf_params.o \
 	  milter/lib/conf_customer.o \
 	  milter/lib/addr.o milter/lib/cidr.o \
 	  milter/lib/dirval.o milter/lib/policy.o milter/lib/siphash.o \
-	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/mime.o milter/lib/arf.o milter/lib/metrics.o \
+	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/mime.o \
+	  milter/lib/arf.o milter/lib/metrics.o \
 	  milter/lib/entry.o milter/lib/bounce.o milter/lib/fingerprint.o \
 	  milter/lib/digest.o milter/lib/rate.o \
 	  milter/lib/conf_dns.o milter/lib/dnscheck.o
@@ -74,6 +75,7 @@ CTL	= milter/ctl/sendergatectl.o milter/ctl/ctl_args.o milter/ctl/ctl_entry.o \
 	  milter/ctl/ctl_validate.o milter/ctl/ctl_ldap.o milter/ctl/ctl_passwd.o \
 	  milter/ctl/ctl_usage.o milter/ctl/ctl_explain.o \
 	  milter/ctl/ctl_explain_cmd.o milter/ctl/ctl_suppress.o \
+	  milter/ctl/ctl_complaint.o \
 	  milter/ctl/ctl_verify.o milter/ctl/ctl_sheet.o \
 	  milter/ctl/ctl_sheet_cmd.o milter/lib/notify.o \
 	  milter/ctl/ctl_domain_check.o milter/ctl/ctl_dns.o \

@@ -19,6 +19,8 @@
  *   ctl_usage.c     this month's counters as a table or JSON; reset
  *   ctl_explain.c   what the milter would answer at MAIL FROM, and why
  *   ctl_sheet*.c    the onboarding sheet: what a customer receives
+ *   ctl_suppress.c  the suppression lists; suppress learn (bounces)
+ *   ctl_complaint.c complaint learn (feedback reports)
  *   ctl_reputation.c  bounce and complaint rates: judged when learned;
  *                   reputation, reinstate
  *
@@ -324,6 +326,12 @@ int	ctl_cmd_suppress_list(struct ctl_ctx *, const struct ctl_args *,
 int	ctl_cmd_suppress_show(struct ctl_ctx *, const struct ctl_args *,
 	    char **, int);
 int	ctl_cmd_suppress_learn(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+/* Standard input, all of it (a report on a pipe); malloc'd, or NULL. */
+char	*ctl_read_stdin(size_t *len);
+
+/* ctl_complaint.c: complaint learn */
+int	ctl_cmd_complaint_learn(struct ctl_ctx *, const struct ctl_args *,
 	    char **, int);
 
 /* ctl_reputation.c: reputation, reinstate; what a learned event does */

@@ -111,6 +111,13 @@ static const struct command commands[] = {
 	    "input, as a Postfix pipe, and put each recipient that failed\n"
 	    "permanently on the list of the customer whose sender sent it.\n"
 	    "Exits 0 whatever the input (what it did is logged)." },
+	{ "complaint learn", 0, 0, T_NONE, ctl_cmd_complaint_learn,
+	    "< REPORT",
+	    "Read a feedback report (RFC 5965, Feedback-Type: abuse) on\n"
+	    "standard input, as a Postfix pipe; when the relay accepted the\n"
+	    "reported message from that sender to the complaining recipient,\n"
+	    "put the recipient on the customer's list and count the complaint.\n"
+	    "Exits 0 whatever the input (what it did is logged)." },
 	{ "domain add", 1, 1, T_EDIT, ctl_cmd_domain_add,
 	    "NAME --primary DOMAIN [--limit N] [--network CIDR]...\n"
 	    "    [--archive-address A] [--description T] [--status S --reason T]\n"
