@@ -18,7 +18,7 @@ _sendergatectl()
 	local global="-c --config -h --help -v --verbose -n --dry-run
 	    --bind-dn --bind-password-file"
 	local commands="sender domain passwd suspend disable activate usage
-	    explain suppress reputation reinstate"
+	    explain suppress complaint reputation reinstate"
 
 	case $prev in
 	-c|--config|--bind-password-file)
@@ -121,6 +121,12 @@ _sendergatectl()
 	explain) opts="--from --auth --client --listener --json" ;;
 	reputation) opts="--json" ;;
 	reinstate) opts="--reason" ;;
+	complaint)
+		if [[ -z $sub ]]; then
+			COMPREPLY=($(compgen -W "learn" -- "$cur"))
+			return
+		fi
+		;;
 	suppress)
 		if [[ -z $sub ]]; then
 			COMPREPLY=($(compgen -W "add remove list show learn" \
