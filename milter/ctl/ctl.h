@@ -57,6 +57,7 @@ enum ctl_opt {
 	O_RM_AUTHID, O_ADD_NETWORK, O_RM_NETWORK, O_ADD_BCC, O_RM_BCC,
 	O_NOTIFY, O_ADD_NOTIFY, O_RM_NOTIFY,
 	O_DKIM, O_ADD_DKIM, O_RM_DKIM,		/* sgDkimSelector */
+	O_RATE, O_ADD_RATE, O_RM_RATE,		/* sgSendRate */
 	O_FROM, O_CLIENT, O_LISTENER,
 	O_DOMAIN, O_RELAY,			/* suppress, verify-reply-to */
 	O_LAST_EDIT = O_RELAY,
