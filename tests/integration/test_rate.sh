@@ -272,6 +272,15 @@ ctl sender show viactl@rate.test
 check "--send-rate \"\": the sender's rates removed" \
     sh -c "test $rc = 0 && ! grep -q '^sgSendRate:' '$SG_TMP/ctl.out'"
 
+ctl explain --from one@rate.test --client 192.0.2.7
+check "explain: the sender's rate and its full window" \
+    out_has '^rates: sender 3/1m \(3 of 3 used, full\)$'
+ctl explain --from d1@rdom.test --client 192.0.2.7
+check "explain: default_send_rate for a sender without, and the domain's" \
+    out_has '^rates: default_send_rate 2/1m \([0-9]+ of 2 used(, full)?\), default_send_rate 3/1h \([0-9]+ of 3 used(, full)?\), domain 5/1m \([0-9] of 5 used(, full)?\), domain 100/1d \([0-9]+ of 100 used\)$'
+ctl explain --from viactl@rate.test --client 192.0.2.7 --json
+check "explain --json: the rates too" out_has '"rates": *"default_send_rate 2/1m'
+
 for m in main second kn rj rcp dom; do
 	check "$m: no sanitizer report or crash" no_crash "$m"
 done
