@@ -48,7 +48,8 @@ LIB	= milter/lib/log.o milter/lib/conf.o milter/lib/conf_params.o \
 	  milter/lib/conf_customer.o \
 	  milter/lib/addr.o milter/lib/cidr.o \
 	  milter/lib/dirval.o milter/lib/policy.o milter/lib/siphash.o \
-	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/metrics.o \
+	  milter/lib/hostport.o milter/lib/dsn.o milter/lib/mime.o \
+	  milter/lib/arf.o milter/lib/metrics.o \
 	  milter/lib/entry.o milter/lib/bounce.o milter/lib/fingerprint.o \
 	  milter/lib/digest.o milter/lib/rate.o \
 	  milter/lib/conf_dns.o milter/lib/dnscheck.o
@@ -74,6 +75,7 @@ CTL	= milter/ctl/sendergatectl.o milter/ctl/ctl_args.o milter/ctl/ctl_entry.o \
 	  milter/ctl/ctl_validate.o milter/ctl/ctl_ldap.o milter/ctl/ctl_passwd.o \
 	  milter/ctl/ctl_usage.o milter/ctl/ctl_explain.o \
 	  milter/ctl/ctl_explain_cmd.o milter/ctl/ctl_suppress.o \
+	  milter/ctl/ctl_complaint.o \
 	  milter/ctl/ctl_verify.o milter/ctl/ctl_sheet.o \
 	  milter/ctl/ctl_sheet_cmd.o milter/lib/notify.o \
 	  milter/ctl/ctl_domain_check.o milter/ctl/ctl_dns.o \
@@ -87,7 +89,8 @@ UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 	  tests/unit/test_ctl_validate tests/unit/test_ctl_passwd \
 	  tests/unit/test_siphash tests/unit/test_dirval tests/unit/test_milter \
 	  tests/unit/test_conf_customer tests/unit/test_ctl_sheet \
-	  tests/unit/test_bounce tests/unit/test_dnscheck tests/unit/test_rate
+	  tests/unit/test_bounce tests/unit/test_dnscheck tests/unit/test_rate \
+	  tests/unit/test_arf
 TOOLS	= tests/tools/mtclient tests/bench/mtload
 
 .PHONY: all check unit integration demo deps install clean bench-mirror bench \
@@ -137,7 +140,7 @@ milter/lib/linked: $(LIBA)
 # takes the rest it needs from lib/.
 tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 tests/unit/test_conf_customer tests/unit/test_policy tests/unit/test_bounce \
-tests/unit/test_rate \
+tests/unit/test_rate tests/unit/test_arf \
 tests/unit/test_dirval: tests/unit/%: tests/unit/%.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 tests/unit/test_dnscheck: tests/unit/test_dnscheck.o $(LIBA)
@@ -278,15 +281,16 @@ FUZZ_OUT ?= tmp/fuzz
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 $(WARN) -Imilter \
 	  -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	  -fno-omit-frame-pointer -Wno-format-nonliteral
-FUZZERS	= addr from cidr conf dsn
+FUZZERS	= addr from cidr conf dsn arf
 FUZZ_SRC_addr = milter/lib/addr.c
 FUZZ_SRC_from = milter/lib/addr.c
 FUZZ_SRC_cidr = milter/lib/cidr.c
-FUZZ_SRC_dsn = milter/lib/dsn.c milter/lib/addr.c
+FUZZ_SRC_dsn = milter/lib/dsn.c milter/lib/mime.c milter/lib/addr.c
+FUZZ_SRC_arf = milter/lib/arf.c milter/lib/mime.c milter/lib/addr.c
 FUZZ_SRC_conf = milter/lib/conf.c milter/lib/conf_params.c \
 		milter/lib/conf_check.c milter/lib/conf_secret.c milter/lib/conf_copy.c \
 		milter/lib/conf_customer.c milter/lib/conf_dns.c milter/lib/log.c milter/lib/cidr.c milter/lib/dirval.c \
-		milter/lib/hostport.c
+		milter/lib/hostport.c milter/lib/rate.c
 
 .PHONY: fuzz fuzz-smoke fuzz-build tsan-check
 .SECONDEXPANSION:

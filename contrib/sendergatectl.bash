@@ -18,7 +18,7 @@ _sendergatectl()
 	local global="-c --config -h --help -v --verbose -n --dry-run
 	    --bind-dn --bind-password-file"
 	local commands="sender domain passwd suspend disable activate usage
-	    explain suppress reputation reinstate"
+	    explain suppress complaint reputation reinstate"
 
 	case $prev in
 	-c|--config|--bind-password-file)
@@ -90,22 +90,25 @@ _sendergatectl()
 		case $cmd/$sub in
 		sender/add) opts="--name --access --auth --auth-id --network
 		    --bcc --archive --limit --reply-to --description --status
-		    --reason --notify --generate-password --json" ;;
+		    --reason --notify --send-rate --generate-password --json" ;;
 		sender/sheet) opts="--json --mail --relay" ;;
 		sender/verify-reply-to) opts="--relay" ;;
 		sender/update) opts="--name --access --auth --auth-id --network
 		    --bcc --archive --limit --reply-to --description --status
 		    --reason --add-access --remove-access --add-auth
 		    --remove-auth --add-auth-id --remove-auth-id --add-network
-		    --remove-network --add-bcc --remove-bcc" ;;
+		    --remove-network --add-bcc --remove-bcc --notify --add-notify
+		    --remove-notify --send-rate --add-send-rate
+		    --remove-send-rate" ;;
 		domain/add) opts="--primary --limit --network --archive-address
 		    --description --status --reason --notify --dkim-selector
-		    --skip-dns-check" ;;
+		    --send-rate --skip-dns-check" ;;
 		domain/update) opts="--primary --limit --network
 		    --archive-address --description --status --reason
 		    --add-network --remove-network --notify --add-notify
 		    --remove-notify --dkim-selector --add-dkim-selector
-		    --remove-dkim-selector --skip-dns-check" ;;
+		    --remove-dkim-selector --send-rate --add-send-rate
+		    --remove-send-rate --skip-dns-check" ;;
 		domain/token) opts="--json" ;;
 		domain/check) opts="--all --json" ;;
 		*/show|*/list) opts="--json" ;;
@@ -121,6 +124,12 @@ _sendergatectl()
 	explain) opts="--from --auth --client --listener --json" ;;
 	reputation) opts="--json" ;;
 	reinstate) opts="--reason" ;;
+	complaint)
+		if [[ -z $sub ]]; then
+			COMPREPLY=($(compgen -W "learn" -- "$cur"))
+			return
+		fi
+		;;
 	suppress)
 		if [[ -z $sub ]]; then
 			COMPREPLY=($(compgen -W "add remove list show learn" \

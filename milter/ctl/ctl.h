@@ -19,6 +19,8 @@
  *   ctl_usage.c     this month's counters as a table or JSON; reset
  *   ctl_explain.c   what the milter would answer at MAIL FROM, and why
  *   ctl_sheet*.c    the onboarding sheet: what a customer receives
+ *   ctl_suppress.c  the suppression lists; suppress learn (bounces)
+ *   ctl_complaint.c complaint learn (feedback reports)
  *   ctl_reputation.c  bounce and complaint rates: judged when learned;
  *                   reputation, reinstate
  *
@@ -55,6 +57,7 @@ enum ctl_opt {
 	O_RM_AUTHID, O_ADD_NETWORK, O_RM_NETWORK, O_ADD_BCC, O_RM_BCC,
 	O_NOTIFY, O_ADD_NOTIFY, O_RM_NOTIFY,
 	O_DKIM, O_ADD_DKIM, O_RM_DKIM,		/* sgDkimSelector */
+	O_RATE, O_ADD_RATE, O_RM_RATE,		/* sgSendRate */
 	O_FROM, O_CLIENT, O_LISTENER,
 	O_DOMAIN, O_RELAY,			/* suppress, verify-reply-to */
 	O_LAST_EDIT = O_RELAY,
@@ -324,6 +327,12 @@ int	ctl_cmd_suppress_list(struct ctl_ctx *, const struct ctl_args *,
 int	ctl_cmd_suppress_show(struct ctl_ctx *, const struct ctl_args *,
 	    char **, int);
 int	ctl_cmd_suppress_learn(struct ctl_ctx *, const struct ctl_args *,
+	    char **, int);
+/* Standard input, all of it (a report on a pipe); malloc'd, or NULL. */
+char	*ctl_read_stdin(size_t *len);
+
+/* ctl_complaint.c: complaint learn */
+int	ctl_cmd_complaint_learn(struct ctl_ctx *, const struct ctl_args *,
 	    char **, int);
 
 /* ctl_reputation.c: reputation, reinstate; what a learned event does */

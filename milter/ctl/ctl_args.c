@@ -65,6 +65,9 @@ static const struct option longopts[] = {
 	{ "dkim-selector", required_argument, NULL, O_DKIM },
 	{ "add-dkim-selector", required_argument, NULL, O_ADD_DKIM },
 	{ "remove-dkim-selector", required_argument, NULL, O_RM_DKIM },
+	{ "send-rate", required_argument, NULL, O_RATE },
+	{ "add-send-rate", required_argument, NULL, O_ADD_RATE },
+	{ "remove-send-rate", required_argument, NULL, O_RM_RATE },
 	{ "skip-dns-check", no_argument, NULL, O_SKIPDNS },
 	{ "all", no_argument, NULL, O_ALL },
 	{ NULL, 0, NULL, 0 }

@@ -20,11 +20,12 @@
 #include "ctl/ctl.h"
 #include "lib/dirval.h"
 #include "lib/log.h"
+#include "lib/rate.h"
 
 #define GENPW_LEN	20
 
 /* How an edit option maps to an attribute. */
-enum vkind { V_TEXT, V_WORD, V_ADDR, V_LOGIN, V_BOOL };
+enum vkind { V_TEXT, V_WORD, V_ADDR, V_LOGIN, V_BOOL, V_RATE };
 enum eop { E_SET, E_ADD, E_REMOVE };
 
 struct emap {
@@ -67,6 +68,9 @@ static const struct emap emaps[] = {
 	{ O_DKIM, "sgDkimSelector", V_WORD, E_SET, 1, 0, 1 },
 	{ O_ADD_DKIM, "sgDkimSelector", V_WORD, E_ADD, 1, 0, 1 },
 	{ O_RM_DKIM, "sgDkimSelector", V_WORD, E_REMOVE, 1, 0, 1 },
+	{ O_RATE, "sgSendRate", V_RATE, E_SET, 1, 1, 1 },
+	{ O_ADD_RATE, "sgSendRate", V_RATE, E_ADD, 1, 1, 1 },
+	{ O_RM_RATE, "sgSendRate", V_RATE, E_REMOVE, 1, 1, 1 },
 	{ 0, NULL, V_TEXT, E_SET, 0, 0, 0 }
 };
 
@@ -114,6 +118,7 @@ report(const struct ctl_problems *p)
 static const char *
 normalise(const struct emap *m, const char *v, char *buf, size_t len)
 {
+	struct sg_rate	 rate;
 	const char	*dom, *b;
 	size_t		 i;
 
@@ -133,6 +138,11 @@ normalise(const struct emap *m, const char *v, char *buf, size_t len)
 	case V_BOOL:
 		b = ctl_bool_word(v);
 		return b != NULL ? b : v;
+	case V_RATE:
+		/* "60/1M", "60 / 60m": as the milter reads it, "60/1h" */
+		if (rate_parse(v, &rate) == 0)
+			return rate_str(&rate, buf, len);
+		return v;		/* the validation phase reports it */
 	default:
 		return v;
 	}

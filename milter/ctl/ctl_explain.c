@@ -13,6 +13,7 @@
 #include "lib/addr.h"
 #include "ctl/ctl.h"
 #include "daemon/mailfrom.h"
+#include "lib/rate.h"
 
 /* "none" or the limit. */
 static const char *
@@ -75,6 +76,47 @@ facts(FILE *fp, const struct sg_conf *c, const struct sg_entry *e,
 	fprintf(fp, "reply-to: %s%s%s%s\n", e->snd.replyto ? "<" : "",
 	    e->snd.replyto ? e->snd.replyto : "", e->snd.replyto ? "> " : "",
 	    policy_replyto_why(policy_replyto(c, &e->snd, -1)));
+}
+
+/*
+ * Print one side's sending rates (whose: "sender", "default_send_rate",
+ * "domain") and, when the counters were read (used not NULL), how full
+ * each window is.
+ */
+static void
+rates_of(FILE *fp, const char *whose, const struct sg_rate *r, size_t n,
+    const long *used, int *first)
+{
+	char	 b[32];
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		fprintf(fp, "%s%s %s", *first ? "" : ", ", whose,
+		    rate_str(&r[i], b, sizeof(b)));
+		if (used != NULL)
+			fprintf(fp, " (%ld of %ld used%s)", used[i], r[i].n,
+			    rate_full(&r[i], used[i], 1) ? ", full" : "");
+		*first = 0;
+	}
+}
+
+/*
+ * The sending rates that apply (rules 10r, 14): the sender's sgSendRate,
+ * else default_send_rate; and the domain's, for its senders together.
+ */
+static void
+rates(FILE *fp, const struct sg_entry *e, const struct pol_limits *l,
+    const struct ctr_more *m)
+{
+	int	 first = 1;
+
+	fprintf(fp, "rates: ");
+	rates_of(fp, e->snd.nrates > 0 ? "sender" : "default_send_rate",
+	    l->srates, l->nsrates, m != NULL ? m->sused : NULL, &first);
+	rates_of(fp, "domain", l->drates, l->ndrates, m != NULL ? m->dused :
+	    NULL, &first);
+	fprintf(fp, "%s%s\n", first ? "none" : "", m == NULL && !first ?
+	    " (windows not read)" : "");
 }
 
 /* Explain MAIL FROM. */
@@ -144,6 +186,9 @@ ctl_explain(const struct sg_conf *conf, struct counters *ctrs,
 		    mf.scount, mf.dcount);
 	else if (mf.read)
 		fprintf(fp, "counters: unavailable\n");
+	if (mf.ans.kind == DIR_SENDER)
+		rates(fp, mf.ans.entry, &mf.lim, mf.read && mf.ctr_ok == 0 ?
+		    &mf.more : NULL);
 	/* LDAP or Redis failed: the answer, and exit 4 */
 	backend = mf.ans.kind == DIR_FAILED || (mf.read && mf.ctr_ok != 0);
 	ret = answer(fp, &d);

@@ -26,12 +26,12 @@ const char *const ctl_sender_attrs[] = {
 	"objectClass", "mail", "cn", "description", "sgAccessMethod",
 	"sgAuthMethod", "sgAuthId", "sgAllowedNetwork", "sgBccAddress",
 	"sgArchive", "sgMonthlyLimit", "sgStatus", "sgStatusReason",
-	"sgReplyTo", "sgReplyToVerified", "sgNotifyAddress", NULL
+	"sgReplyTo", "sgReplyToVerified", "sgNotifyAddress", "sgSendRate", NULL
 };
 const char *const ctl_domain_attrs[] = {
 	"objectClass", "sgDomainName", "sgPrimaryDomain", "description",
 	"sgStatus", "sgStatusReason", "sgMonthlyLimit", "sgAllowedNetwork",
-	"sgArchiveAddress", "sgNotifyAddress", "sgDkimSelector",
+	"sgArchiveAddress", "sgNotifyAddress", "sgDkimSelector", "sgSendRate",
 	"sgPrimaryDomainVerified", "sgPrimaryDomainVerifiedAt",
 	"sgDnsCheckSkipReason", "sgDmarcFound", "sgDnsCheckedAt",
 	"sgDnsCheckResult", NULL
@@ -46,7 +46,7 @@ static char *read_attrs[] = {
 	A("sgMonthlyLimit"), A("sgStatus"), A("sgStatusReason"),
 	A("sgReplyTo"), A("sgDomainName"), A("sgPrimaryDomain"),
 	A("sgArchiveAddress"), A("sgReplyToVerified"), A("sgNotifyAddress"),
-	A("sgDkimSelector"), A("sgPrimaryDomainVerified"),
+	A("sgDkimSelector"), A("sgSendRate"), A("sgPrimaryDomainVerified"),
 	A("sgPrimaryDomainVerifiedAt"), A("sgDnsCheckSkipReason"),
 	A("sgDmarcFound"), A("sgDnsCheckedAt"), A("sgDnsCheckResult"),
 	NULL

@@ -238,9 +238,13 @@ ctl_cmd_suppress_show(struct ctl_ctx *x, const struct ctl_args *a, char **v,
 	return ret;
 }
 
-/* Read all of standard input (at most LEARN_MAX); NULL when none. */
-static char *
-read_stdin(size_t *len)
+/*
+ * Read all of standard input (at most LEARN_MAX octets, the rest read
+ * and dropped so that the pipe is not broken), NUL-terminated; NULL
+ * when none. The caller frees it.
+ */
+char *
+ctl_read_stdin(size_t *len)
 {
 	char	*buf = NULL, *nb;
 	size_t	 cap = 0, n;
@@ -330,7 +334,7 @@ ctl_cmd_suppress_learn(struct ctl_ctx *x, const struct ctl_args *a,
 	(void)n;
 	log_open("sendergatectl", x->conf->syslog_facility, 1,
 	    a->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	if ((msg = read_stdin(&len)) == NULL) {
+	if ((msg = ctl_read_stdin(&len)) == NULL) {
 		log_warnx("suppress learn: nothing read: ignored");
 		return CTL_OK;
 	}

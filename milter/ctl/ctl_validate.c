@@ -24,6 +24,7 @@
 
 #include "lib/addr.h"
 #include "lib/cidr.h"
+#include "lib/rate.h"
 #include "ctl/ctl.h"
 
 #define VALUE_MAX	1024		/* as the directory reads values */
@@ -180,6 +181,45 @@ check_nets(const struct ctl_rec *r, const char *who, struct ctl_problems *p)
 			    a->v[i]);
 }
 
+/*
+ * sgSendRate (--send-rate): each value a rate the milter reads (lib/rate.h,
+ * as dir_ldap.c does), at most SG_RATES_MAX, one per window length (the
+ * window's key in Redis is named by its length).
+ */
+static void
+check_rates(const struct ctl_rec *r, const char *who,
+    struct ctl_problems *p)
+{
+	const struct ctl_attr	*a = ctl_rec_get(r, "sgSendRate");
+	struct sg_rate		 rt[SG_RATES_MAX + 1];
+	char			 b[32];
+	size_t			 i, j, n = 0;
+
+	if (a == NULL)
+		return;
+	if (a->n > SG_RATES_MAX)
+		ctl_problem(p, "%s: sgSendRate (--send-rate) takes at most %d "
+		    "values, not %zu", who, SG_RATES_MAX, a->n);
+	for (i = 0; i < a->n; i++) {
+		if (rate_parse(a->v[i], &rt[n]) == -1) {
+			ctl_problem(p, "%s: sgSendRate (--send-rate): \"%s\" is "
+			    "not a rate N/T (N 1 to %d; T a number and m, h or "
+			    "d, 1m to 31d)", who, a->v[i], SG_RATE_N_MAX);
+			continue;
+		}
+		for (j = 0; j < n; j++)
+			if (rt[j].secs == rt[n].secs)
+				break;
+		if (j < n)
+			ctl_problem(p, "%s: sgSendRate (--send-rate): two rates "
+			    "over %s (%s and %s): one per window length", who,
+			    rt[n].tstr, rate_str(&rt[j], b, sizeof(b)),
+			    a->v[i]);
+		else if (n < SG_RATES_MAX)
+			n++;
+	}
+}
+
 /* sgStatus and sgMonthlyLimit: single and well-formed. */
 static void
 check_common(const struct ctl_rec *r, const char *who,
@@ -201,6 +241,7 @@ check_common(const struct ctl_rec *r, const char *who,
 		ctl_problem(p, "%s: sgMonthlyLimit (--limit): \"%s\" is not a "
 		    "non-negative number", who, lim);
 	check_nets(r, who, p);
+	check_rates(r, who, p);
 	check_values(r, who, p);
 }
 

@@ -54,15 +54,15 @@ static const struct command commands[] = {
 	    "ADDRESS --name N --access smtp|campaign... --auth user|ip...\n"
 	    "    [--auth-id LOGIN]... --limit N [--network CIDR]... [--bcc A]...\n"
 	    "    [--archive yes|no] [--reply-to A] [--description T]\n"
-	    "    [--status S --reason T] [--notify A]... [--generate-password]\n"
-	    "    [--json]",
+	    "    [--status S --reason T] [--notify A]... [--send-rate N/T]...\n"
+	    "    [--generate-password] [--json]",
 	    "Add a sender under the domain whose primary domain is the\n"
 	    "address's domain. Repeat an option for several values. Prints\n"
 	    "its onboarding sheet (see sender sheet); with\n"
 	    "--generate-password, a password is made and shown there, once." },
 	{ "sender update", 1, 1, T_EDIT, ctl_cmd_sender_update,
 	    "ADDRESS [options of add] [--add-X V | --remove-X V]...\n"
-	    "    (X: access, auth, auth-id, network, bcc, notify)",
+	    "    (X: access, auth, auth-id, network, bcc, notify, send-rate)",
 	    "Change a sender. A plain option replaces all values of its\n"
 	    "attribute, an empty one removes it; --add-X and --remove-X edit\n"
 	    "one value." },
@@ -111,17 +111,24 @@ static const struct command commands[] = {
 	    "input, as a Postfix pipe, and put each recipient that failed\n"
 	    "permanently on the list of the customer whose sender sent it.\n"
 	    "Exits 0 whatever the input (what it did is logged)." },
+	{ "complaint learn", 0, 0, T_NONE, ctl_cmd_complaint_learn,
+	    "< REPORT",
+	    "Read a feedback report (RFC 5965, Feedback-Type: abuse) on\n"
+	    "standard input, as a Postfix pipe; when the relay accepted the\n"
+	    "reported message from that sender to the complaining recipient,\n"
+	    "put the recipient on the customer's list and count the complaint.\n"
+	    "Exits 0 whatever the input (what it did is logged)." },
 	{ "domain add", 1, 1, T_EDIT, ctl_cmd_domain_add,
 	    "NAME --primary DOMAIN [--limit N] [--network CIDR]...\n"
 	    "    [--archive-address A] [--description T] [--status S --reason T]\n"
-	    "    [--notify A]... [--dkim-selector S]...\n"
+	    "    [--notify A]... [--dkim-selector S]... [--send-rate N/T]...\n"
 	    "    [--skip-dns-check --reason TEXT]",
 	    "Add a customer domain (sgDomainName NAME) claiming a primary\n"
 	    "domain, once its ownership record is in DNS (see domain token);\n"
 	    "--skip-dns-check adds it without, the reason recorded." },
 	{ "domain update", 1, 1, T_EDIT, ctl_cmd_domain_update,
 	    "NAME [options of add] [--add-X V | --remove-X V]...\n"
-	    "    (X: network, notify, dkim-selector)",
+	    "    (X: network, notify, dkim-selector, send-rate)",
 	    "Change a domain (NAME or its primary domain). A new primary\n"
 	    "domain is checked in DNS as on add." },
 	{ "domain token", 1, 1, T_NONE, ctl_cmd_domain_token,

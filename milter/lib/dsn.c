@@ -19,110 +19,7 @@
 #include <strings.h>
 
 #include "lib/dsn.h"
-
-#define LINE_MAX_DSN	4096
-
-/* A cursor over the message's lines (LF or CRLF). */
-struct cur {
-	const char	*p, *end;
-};
-
-/* The next line without its end into buf; 0, or -1 at the end. */
-static int
-next_line(struct cur *c, char *buf, size_t len)
-{
-	const char	*nl;
-	size_t		 n;
-
-	if (c->p >= c->end)
-		return -1;
-	if ((nl = memchr(c->p, '\n', (size_t)(c->end - c->p))) == NULL)
-		nl = c->end;
-	n = (size_t)(nl - c->p);
-	if (n > 0 && c->p[n - 1] == '\r')
-		n--;
-	if (n >= len)
-		n = len - 1;
-	memcpy(buf, c->p, n);
-	buf[n] = '\0';
-	c->p = nl < c->end ? nl + 1 : nl;
-	return 0;
-}
-
-/* Peek: does the next line start with white space (a continuation)? */
-static int
-continues(const struct cur *c)
-{
-	return c->p < c->end && (*c->p == ' ' || *c->p == '\t');
-}
-
-/*
- * One header field (unfolded) into name / value; 0, 1 at the blank line
- * that ends the block, -1 at the end of the text.
- */
-static int
-next_field(struct cur *c, char *name, size_t nlen, char *value, size_t vlen)
-{
-	char	 line[LINE_MAX_DSN], *colon;
-	size_t	 n;
-
-	for (;;) {
-		if (next_line(c, line, sizeof(line)) == -1)
-			return -1;
-		if (line[0] == '\0')
-			return 1;
-		if ((colon = strchr(line, ':')) != NULL)
-			break;		/* skip what is no field */
-	}
-	*colon = '\0';
-	snprintf(name, nlen, "%.*s", (int)(nlen - 1), line);
-	snprintf(value, vlen, "%.*s", (int)(vlen - 1), colon + 1);
-	while (continues(c) && next_line(c, line, sizeof(line)) == 0) {
-		n = strlen(value);
-		snprintf(value + n, vlen - n, " %s", line);
-	}
-	return 0;
-}
-
-/* The value of parameter param= in a Content-Type value, or "". */
-static void
-ct_param(const char *v, const char *param, char *out, size_t len)
-{
-	const char	*p = v;
-	size_t		 pl = strlen(param), n;
-
-	out[0] = '\0';
-	while ((p = strchr(p, ';')) != NULL) {
-		p++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncasecmp(p, param, pl) != 0 || p[pl] != '=')
-			continue;
-		p += pl + 1;
-		if (*p == '"') {
-			p++;
-			n = strcspn(p, "\"");
-		} else
-			n = strcspn(p, "; \t");
-		if (n >= len)
-			n = len - 1;
-		memcpy(out, p, n);
-		out[n] = '\0';
-		return;
-	}
-}
-
-/* Does a Content-Type value name type (case-insensitive, before ';')? */
-static int
-ct_is(const char *v, const char *type)
-{
-	size_t	 n = strlen(type);
-
-	while (*v == ' ' || *v == '\t')
-		v++;
-	return strncasecmp(v, type, n) == 0 &&
-	    (v[n] == '\0' || v[n] == ';' || v[n] == ' ' || v[n] == '\t');
-}
+#include "lib/mime.h"
 
 /* "rfc822; addr" -> addr normalised into out; 0, or -1. */
 static int
@@ -203,22 +100,20 @@ token(const char *v, char *out, size_t len)
  * per-message fields into part (number pi), its recipients into d.
  */
 static int
-read_status(struct cur *c, const char *bound, struct dsn *d,
+read_status(struct mime_cur *c, const char *bound, struct dsn *d,
     struct dsn_part *part, size_t pi)
 {
-	char		 name[128], value[LINE_MAX_DSN];
+	char		 name[128], value[MIME_LINE_MAX];
 	struct dsn_rcpt	 r, *v;
 	int		 group = 0, rc, action_failed = 0, have = 0;
 
 	memset(&r, 0, sizeof(r));
 	for (;;) {
 		/* a boundary line would parse as no field: stop before it */
-		if ((size_t)(c->end - c->p) >= 2 + strlen(bound) &&
-		    c->p[0] == '-' && c->p[1] == '-' &&
-		    memcmp(c->p + 2, bound, strlen(bound)) == 0)
+		if (mime_at_boundary(c, bound))
 			rc = -1;
 		else
-			rc = next_field(c, name, sizeof(name), value,
+			rc = mime_field(c, name, sizeof(name), value,
 			    sizeof(value));
 		if (rc == 0) {
 			if (group == 0 && strcasecmp(name, "X-Postfix-Sender") ==
@@ -268,15 +163,15 @@ read_status(struct cur *c, const char *bound, struct dsn *d,
  * else From, into sender when it is still "".
  */
 static void
-read_returned(struct cur *c, struct dsn *d, char *sender, size_t slen)
+read_returned(struct mime_cur *c, struct dsn *d, char *sender, size_t slen)
 {
-	char	 name[128], value[LINE_MAX_DSN], rp[SG_ADDR_MAX + 1];
+	char	 name[128], value[MIME_LINE_MAX], rp[SG_ADDR_MAX + 1];
 	char	 from[SG_ADDR_MAX + 1], addrs[1][SG_ADDR_MAX + 1], *v;
 	const char *dom;
 	size_t	 n;
 
 	rp[0] = from[0] = '\0';
-	while (next_field(c, name, sizeof(name), value, sizeof(value)) == 0) {
+	while (mime_field(c, name, sizeof(name), value, sizeof(value)) == 0) {
 		v = value + strspn(value, " \t");
 		if (strcasecmp(name, "Return-Path") == 0 && rp[0] == '\0')
 			(void)(addr_parse_envelope(v, rp, sizeof(rp), &dom) ==
@@ -304,43 +199,43 @@ int
 dsn_parse(const char *msg, size_t len, struct dsn *d, char *why,
     size_t whylen)
 {
-	struct cur	 c = { msg, msg + len };
-	char		 name[128], value[LINE_MAX_DSN], line[LINE_MAX_DSN];
-	char		 bound[256], rtype[64], ctype[LINE_MAX_DSN];
+	struct mime_cur	 c = { msg, msg + len };
+	char		 name[128], value[MIME_LINE_MAX], line[MIME_LINE_MAX];
+	char		 bound[256], rtype[64], ctype[MIME_LINE_MAX];
 	char		 returned[SG_ADDR_MAX + 1];
 	int		 rc, seen_status = 0;
 	size_t		 bl, i;
 
 	memset(d, 0, sizeof(*d));
 	ctype[0] = returned[0] = '\0';
-	while ((rc = next_field(&c, name, sizeof(name), value,
+	while ((rc = mime_field(&c, name, sizeof(name), value,
 	    sizeof(value))) == 0)
 		if (strcasecmp(name, "Content-Type") == 0)
 			snprintf(ctype, sizeof(ctype), "%s", value);
-	if (!ct_is(ctype, "multipart/report")) {
+	if (!mime_ct_is(ctype, "multipart/report")) {
 		snprintf(why, whylen, "not a multipart/report");
 		return -1;
 	}
-	ct_param(ctype, "report-type", rtype, sizeof(rtype));
-	ct_param(ctype, "boundary", bound, sizeof(bound));
+	mime_ct_param(ctype, "report-type", rtype, sizeof(rtype));
+	mime_ct_param(ctype, "boundary", bound, sizeof(bound));
 	if (strcasecmp(rtype, "delivery-status") != 0 || bound[0] == '\0') {
 		snprintf(why, whylen, "a report, but not of delivery status");
 		return -1;
 	}
 	bl = strlen(bound);
 	/* each part: its headers, then its body up to the next boundary */
-	while (next_line(&c, line, sizeof(line)) == 0) {
+	while (mime_line(&c, line, sizeof(line)) == 0) {
 		if (strncmp(line, "--", 2) != 0 ||
 		    strncmp(line + 2, bound, bl) != 0)
 			continue;
 		if (strcmp(line + 2 + bl, "--") == 0)
 			break;
 		ctype[0] = '\0';
-		while (next_field(&c, name, sizeof(name), value,
+		while (mime_field(&c, name, sizeof(name), value,
 		    sizeof(value)) == 0)
 			if (strcasecmp(name, "Content-Type") == 0)
 				snprintf(ctype, sizeof(ctype), "%s", value);
-		if (ct_is(ctype, "message/delivery-status") &&
+		if (mime_ct_is(ctype, "message/delivery-status") &&
 		    d->nparts < DSN_PARTS_MAX) {
 			if (read_status(&c, bound, d, &d->parts[d->nparts],
 			    d->nparts) == -1) {
@@ -350,8 +245,8 @@ dsn_parse(const char *msg, size_t len, struct dsn *d, char *why,
 			}
 			d->nparts++;
 			seen_status = 1;
-		} else if (ct_is(ctype, "text/rfc822-headers") ||
-		    ct_is(ctype, "message/rfc822"))
+		} else if (mime_ct_is(ctype, "text/rfc822-headers") ||
+		    mime_ct_is(ctype, "message/rfc822"))
 			read_returned(&c, d, returned, sizeof(returned));
 	}
 	/* a part without X-Postfix-Sender: the returned message's sender */

@@ -9,7 +9,10 @@
 # sharing one Redis get exactly N through; the window slides (its
 # members aged in Redis, as time passing would); recipient mode; a
 # suspension in Redis answers 10s at MAIL FROM and, with quota_precheck
-# = known, at end of message.
+# = known, at end of message. sendergatectl writes sgSendRate
+# (--send-rate, --add-send-rate, --remove-send-rate, refused when the
+# milter's parser refuses it), shows it, and explain and usage show
+# which rates apply and how full their windows are.
 . "$(dirname "$0")/../lib/servers.sh"
 . "$(dirname "$0")/../lib/milter.sh"
 
@@ -24,7 +27,7 @@ DN2=sgDomainName=rdom-test.relay.example,$SLAPD_BASE
 	printf 'dn: %s\nobjectClass: sgDomain\n' "$DN2"
 	printf 'sgDomainName: rdom-test.relay.example\nsgPrimaryDomain: rdom.test\n'
 	printf 'sgAllowedNetwork: 192.0.2.0/24\nsgSendRate: 5/1m\n\n'
-	for s in one two race dflt multi bad kn rc; do
+	for s in one two race dflt multi bad kn rc viactl; do
 		printf 'dn: mail=%s@rate.test,%s\nobjectClass: sgSender\n' \
 		    "$s" "$DN"
 		printf 'mail: %s@rate.test\nsgAuthMethod: ip\n' "$s"
@@ -35,6 +38,7 @@ DN2=sgDomainName=rdom-test.relay.example,$SLAPD_BASE
 		multi) printf 'sgSendRate: 100/1m\nsgSendRate: 2/1d\n' ;;
 		bad) printf 'sgSendRate: 3/1s\n' ;;
 		rc) printf 'sgSendRate: 5/1m\n' ;;
+		viactl) printf 'cn: Via Ctl\nsgAccessMethod: smtp\nsgMonthlyLimit: 1000\n' ;;
 		esac
 		echo
 	done
@@ -216,6 +220,66 @@ send kn S3 two@rate.test
 check "lifted: accepted again" test $? -eq 0
 check "the accepted recipients are counted for the reputation" \
     test "$(rcli HGET "sg:{rate.test}:rp:s:two@rate.test" "r:$(($(date -u +%s) / 86400))")" = 1
+
+# --- sendergatectl --send-rate, explain and usage --------------------------------
+ADMIN_PW_FILE=$SG_TMP/admin.pw
+sg_secret_file "$ADMIN_PW_FILE" "$SLAPD_ADMIN_PW"
+# ctl ARGS...: the tool as the admin on main's configuration; output in
+# $SG_TMP/ctl.out and ctl.err, status in $rc
+ctl() {
+	"${SG_CTL:-$SG_TOP/milter/sendergatectl}" -c "$SG_TMP/main.conf" \
+	    --bind-dn "$SLAPD_ADMIN_DN" --bind-password-file "$ADMIN_PW_FILE" \
+	    "$@" >"$SG_TMP/ctl.out" 2>"$SG_TMP/ctl.err"
+	rc=$?
+}
+out_has() {
+	grep -qE "$1" "$SG_TMP/ctl.out" || { sed 's/^/	# /' "$SG_TMP/ctl.out"; false; }
+}
+ctl sender update viactl@rate.test --send-rate 1/1m --send-rate 60/60m
+check "sender update --send-rate twice: exit 0 ($rc)" test "$rc" = 0
+ctl sender show viactl@rate.test
+check "show: both rates, 60/60m stored as 60/1h" \
+    sh -c "grep -qx 'sgSendRate: 1/1m' '$SG_TMP/ctl.out' &&
+    grep -qx 'sgSendRate: 60/1h' '$SG_TMP/ctl.out'"
+ctl sender update viactl@rate.test --add-send-rate 3/1s
+check "--add-send-rate 3/1s: refused by the validation phase (exit 3)" \
+    sh -c "test $rc = 3 && grep -q '\"3/1s\" is not a rate N/T' '$SG_TMP/ctl.err'"
+ctl sender update viactl@rate.test --add-send-rate 5/1m
+check "a second rate over 1m: refused (exit 3)" \
+    sh -c "test $rc = 3 && grep -q 'two rates over 1m' '$SG_TMP/ctl.err'"
+ctl sender update viactl@rate.test --add-send-rate 1/1d --add-send-rate 2/2d \
+    --add-send-rate 3/3d
+check "a fifth rate: refused (exit 3)" \
+    sh -c "test $rc = 3 && grep -q 'at most 4 values' '$SG_TMP/ctl.err'"
+ctl sender update viactl@rate.test --remove-send-rate 60/1h
+ctl sender show viactl@rate.test
+check "--remove-send-rate: one left" \
+    sh -c "test $rc = 0 && test \"\$(grep -c '^sgSendRate:' '$SG_TMP/ctl.out')\" = 1"
+ok=$(many main V viactl@rate.test 2)
+check "the milter applies the rate the tool wrote: 1 of 2 ($ok)" test "$ok" = 1
+check "... refused per 1m ($(reply V2))" \
+    test "$(reply V2)" = "mail: 451 4.7.1 Sending rate exceeded for <viactl@rate.test> (1 per 1m)"
+ctl domain update rdom-test.relay.example --add-send-rate 100/1d
+ctl domain show rdom-test.relay.example
+check "domain update --add-send-rate: both the domain's rates shown" \
+    sh -c "test $rc = 0 && grep -qx 'sgSendRate: 5/1m' '$SG_TMP/ctl.out' &&
+    grep -qx 'sgSendRate: 100/1d' '$SG_TMP/ctl.out'"
+ctl domain add bad-rate.relay.example --primary badrate.test \
+    --send-rate 10/0m --skip-dns-check --reason test
+check "domain add with a bad --send-rate: refused (exit 3)" test "$rc" = 3
+ctl sender update viactl@rate.test --send-rate ""
+ctl sender show viactl@rate.test
+check "--send-rate \"\": the sender's rates removed" \
+    sh -c "test $rc = 0 && ! grep -q '^sgSendRate:' '$SG_TMP/ctl.out'"
+
+ctl explain --from one@rate.test --client 192.0.2.7
+check "explain: the sender's rate and its full window" \
+    out_has '^rates: sender 3/1m \(3 of 3 used, full\)$'
+ctl explain --from d1@rdom.test --client 192.0.2.7
+check "explain: default_send_rate for a sender without, and the domain's" \
+    out_has '^rates: default_send_rate 2/1m \([0-9]+ of 2 used(, full)?\), default_send_rate 3/1h \([0-9]+ of 3 used(, full)?\), domain 5/1m \([0-9] of 5 used(, full)?\), domain 100/1d \([0-9]+ of 100 used\)$'
+ctl explain --from viactl@rate.test --client 192.0.2.7 --json
+check "explain --json: the rates too" out_has '"rates": *"default_send_rate 2/1m'
 
 for m in main second kn rj rcp dom; do
 	check "$m: no sanitizer report or crash" no_crash "$m"

@@ -254,6 +254,41 @@ test_compliance(void **state)
 	ctl_rec_free(d);
 }
 
+/* sgSendRate: the milter's parser, at most four, one per window length. */
+static void
+test_rates(void **state)
+{
+	struct ctl_rec		*d = domain(), *s = sender();
+	struct ctl_facts	 f;
+	struct ctl_problems	 p = { NULL, 0 };
+
+	(void)state;
+	ctl_rec_add(s, "sgSendRate", "100/1m");
+	ctl_rec_add(s, "sgSendRate", "2000/1h");
+	facts(&f, d);
+	ctl_validate_sender(s, &f, &p);
+	want_n(&p, 0);
+	ctl_rec_add(s, "sgSendRate", "3/1s");
+	ctl_rec_add(s, "sgSendRate", "0/1h");
+	ctl_rec_add(s, "sgSendRate", "5/60m");
+	ctl_rec_add(s, "sgSendRate", "100001/1d");
+	ctl_rec_add(d, "sgSendRate", "10/32d");
+	ctl_validate_sender(s, &f, &p);
+	ctl_validate_domain(d, &f, &p);
+	want(&p, "sender <john.smith@acmecorp.com>: sgSendRate (--send-rate) takes at "
+	    "most 4 values, not 6");
+	want(&p, "\"3/1s\" is not a rate N/T");
+	want(&p, "\"0/1h\" is not a rate N/T");
+	want(&p, "\"100001/1d\" is not a rate N/T");
+	want(&p, "two rates over 1h (2000/1h and 5/60m): one per window length");
+	want(&p, "domain acmecorp-com.relay.example: sgSendRate (--send-rate): "
+	    "\"10/32d\" is not a rate N/T");
+	want_n(&p, 6);
+	ctl_problems_free(&p);
+	ctl_rec_free(s);
+	ctl_rec_free(d);
+}
+
 /* A sender's limit may not pass its domain's. */
 static void
 test_limit_above_domain(void **state)
@@ -450,6 +485,7 @@ main(void)
 		cmocka_unit_test(test_authid_owner),
 		cmocka_unit_test(test_archive_needs_address),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_domain),
 		cmocka_unit_test(test_records),
 	};
