@@ -413,6 +413,10 @@ struct ctl_usage_row {
 	long		 limit;		/* LIMIT_NONE: none */
 	const char	*group;		/* the domain the row belongs to */
 	int		 warned;	/* highest quota_warn % reached; 0 */
+	struct sg_rate	 rates[SG_RATES_MAX];	/* its sending rates */
+	long		 used[SG_RATES_MAX];	/* accepted in each window;
+						   -1: unknown */
+	size_t		 nrates;
 };
 
 /* Print rows as a table (remaining, percent and a bar) or JSON. */

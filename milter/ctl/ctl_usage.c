@@ -20,6 +20,7 @@
 #include "lib/addr.h"
 #include "redis/counter.h"
 #include "ctl/ctl.h"
+#include "lib/rate.h"
 #include "lib/dirval.h"
 #include "lib/log.h"
 #include "lib/policy.h"
@@ -80,6 +81,47 @@ mark_warned(const char *quota_warn, struct ctl_usage_row *r, size_t n)
 				r[i].warned = pct[k];
 }
 
+/* A row's sending windows, one line each: "rate 100/1m: 40 of 100 used". */
+static void
+rates_text(FILE *fp, const struct ctl_usage_row *r)
+{
+	char	 b[32];
+	size_t	 i;
+
+	for (i = 0; i < r->nrates; i++) {
+		fprintf(fp, "    rate %s: ", rate_str(&r->rates[i], b,
+		    sizeof(b)));
+		if (r->used[i] < 0)
+			fprintf(fp, "? of %ld used\n", r->rates[i].n);
+		else
+			fprintf(fp, "%ld of %ld used%s\n", r->used[i],
+			    r->rates[i].n, rate_full(&r->rates[i], r->used[i],
+			    1) ? " FULL" : "");
+	}
+}
+
+/* The same as a JSON array "rates": [{"rate", "limit", "used", "full"}]. */
+static void
+rates_json(FILE *fp, const struct ctl_usage_row *r)
+{
+	char	 b[32];
+	size_t	 i;
+
+	fprintf(fp, ", \"rates\": [");
+	for (i = 0; i < r->nrates; i++) {
+		fprintf(fp, "%s{\"rate\": ", i ? ", " : "");
+		ctl_json_str(fp, rate_str(&r->rates[i], b, sizeof(b)));
+		fprintf(fp, ", \"limit\": %ld", r->rates[i].n);
+		if (r->used[i] < 0)
+			fprintf(fp, ", \"used\": null, \"full\": null}");
+		else
+			fprintf(fp, ", \"used\": %ld, \"full\": %s}",
+			    r->used[i], rate_full(&r->rates[i], r->used[i], 1) ?
+			    "true" : "false");
+	}
+	fprintf(fp, "]");
+}
+
 /* Rows as a table or JSON. */
 void
 ctl_usage_print(FILE *fp, const char *month, const struct ctl_usage_row *r,
@@ -104,10 +146,10 @@ ctl_usage_print(FILE *fp, const char *month, const struct ctl_usage_row *r,
 				fprintf(fp, ", \"count\": %ld", r[i].count);
 			if (r[i].limit == LIMIT_NONE)
 				fprintf(fp, ", \"limit\": null, "
-				    "\"remaining\": null, \"percent\": null}");
+				    "\"remaining\": null, \"percent\": null");
 			else if (r[i].count < 0)
 				fprintf(fp, ", \"limit\": %ld, \"remaining\": "
-				    "null, \"percent\": null}", r[i].limit);
+				    "null, \"percent\": null", r[i].limit);
 			else
 				fprintf(fp, ", \"limit\": %ld, \"remaining\": "
 				    "%ld, \"percent\": %ld", r[i].limit,
@@ -115,11 +157,13 @@ ctl_usage_print(FILE *fp, const char *month, const struct ctl_usage_row *r,
 				    percent(r[i].count, r[i].limit));
 			if (r[i].limit != LIMIT_NONE && r[i].count >= 0) {
 				if (r[i].warned > 0)
-					fprintf(fp, ", \"warned\": %d}",
+					fprintf(fp, ", \"warned\": %d",
 					    r[i].warned);
 				else
-					fprintf(fp, ", \"warned\": null}");
+					fprintf(fp, ", \"warned\": null");
 			}
+			rates_json(fp, &r[i]);
+			fprintf(fp, "}");
 		}
 		fprintf(fp, "\n]}\n");
 		return;
@@ -139,6 +183,7 @@ ctl_usage_print(FILE *fp, const char *month, const struct ctl_usage_row *r,
 		    0 ? 7 : 2), r[i].name, cnt);
 		if (r[i].limit == LIMIT_NONE) {
 			fprintf(fp, " %9s %9s %5s\n", "none", "-", "-");
+			rates_text(fp, &r[i]);
 			continue;
 		}
 		snprintf(lim, sizeof(lim), "%ld", r[i].limit);
@@ -157,6 +202,7 @@ ctl_usage_print(FILE *fp, const char *month, const struct ctl_usage_row *r,
 		if (r[i].warned > 0 && r[i].count < r[i].limit)
 			fprintf(fp, " WARNED %d%%", r[i].warned);
 		fprintf(fp, "\n");
+		rates_text(fp, &r[i]);
 	}
 }
 
@@ -177,20 +223,53 @@ limit_value(const struct ctl_rec *r, const char *who)
 	return l;
 }
 
-/* Limits of a sender and its domain as the milter applies them. */
+/* The sending rates of a record (sgSendRate), as the milter reads them. */
+static size_t
+rates_value(const struct ctl_rec *r, struct sg_rate *out)
+{
+	const struct ctl_attr	*a = r != NULL ?
+				    ctl_rec_get(r, "sgSendRate") : NULL;
+	size_t			 i, n = 0;
+
+	for (i = 0; a != NULL && i < a->n && n < SG_RATES_MAX; i++)
+		if (rate_parse(a->v[i], &out[n]) == 0)
+			n++;
+	return n;
+}
+
+/*
+ * Limits and rates of a sender and its domain as the milter applies
+ * them; l points into e (the caller's) and the configuration.
+ */
 static void
 limits_of(const struct sg_conf *c, const struct ctl_rec *s,
-    const struct ctl_rec *d, struct pol_limits *l)
+    const struct ctl_rec *d, struct sg_entry *e, struct pol_limits *l)
 {
-	struct sg_entry	 e;
+	memset(e, 0, sizeof(*e));
+	e->snd.limit = e->dom.limit = LIMIT_NONE;
+	if (s != NULL) {
+		e->snd.limit = limit_value(s, s->dn);
+		e->snd.nrates = rates_value(s, e->snd.rates);
+	}
+	if (d != NULL) {
+		e->dom.limit = limit_value(d, d->dn);
+		e->dom.nrates = rates_value(d, e->dom.rates);
+	}
+	policy_limits(c, e, l);
+}
 
-	memset(&e, 0, sizeof(e));
-	e.snd.limit = e.dom.limit = LIMIT_NONE;
-	if (s != NULL)
-		e.snd.limit = limit_value(s, s->dn);
-	if (d != NULL)
-		e.dom.limit = limit_value(d, d->dn);
-	policy_limits(c, &e, l);
+/* A row's windows: the rates, and how full each is (-1: not read). */
+static void
+row_rates(struct ctl_usage_row *r, const struct sg_rate *rates, size_t n,
+    const long *used, int read)
+{
+	size_t	 i;
+
+	r->nrates = n < SG_RATES_MAX ? n : SG_RATES_MAX;
+	for (i = 0; i < r->nrates; i++) {
+		r->rates[i] = rates[i];
+		r->used[i] = read ? used[i] : -1;
+	}
 }
 
 /* Records kept until the rows pointing into them are printed. */
@@ -230,6 +309,9 @@ usage_rows(struct ctl_ctx *x, struct pool *pool, const struct ctl_rec *d,
 	const struct ctl_rec	 *s;
 	struct ctl_usage_row	 *nr;
 	struct pol_limits	  l;
+	struct sg_entry		  e;
+	struct ctr_more		  more;
+	int			  read;
 	const char		 *prim = ctl_rec_first(d, "sgPrimaryDomain");
 	const char		 *mail;
 	size_t			  ns = 0, i;
@@ -249,35 +331,43 @@ usage_rows(struct ctl_ctx *x, struct pool *pool, const struct ctl_rec *d,
 	if ((nr = reallocarray(*rows, *nrows + ns + 1, sizeof(*nr))) == NULL)
 		return -1;
 	*rows = nr;
-	limits_of(x->conf, NULL, d, &l);
+	limits_of(x->conf, NULL, d, &e, &l);
 	nr[*nrows].warned = 0;
 	nr[*nrows].kind = "domain";
 	nr[*nrows].name = prim;
 	nr[*nrows].group = prim;
 	nr[*nrows].limit = l.domain;
-	if (ctr_read(x->ctrs, prim, "", t, LIMIT_NONE, LIMIT_NONE, &sc,
-	    &dc) == CTR_FAILED) {
+	memset(&more, 0, sizeof(more));
+	more.drates = l.drates;
+	more.ndrates = l.ndrates;
+	if ((read = ctr_read_more(x->ctrs, prim, "", t, LIMIT_NONE,
+	    LIMIT_NONE, &sc, &dc, &more) != CTR_FAILED) == 0) {
 		dc = -1;
 		ret = -1;
 	}
 	nr[*nrows].count = dc;
+	row_rates(&nr[*nrows], l.drates, l.ndrates, more.dused, read);
 	(*nrows)++;
 	for (i = 0; i < ns; i++) {
 		s = only != NULL ? only : sv[i];
 		if ((mail = ctl_rec_first(s, "mail")) == NULL)
 			continue;
-		limits_of(x->conf, s, d, &l);
+		limits_of(x->conf, s, d, &e, &l);
 		nr[*nrows].warned = 0;
 		nr[*nrows].kind = "sender";
 		nr[*nrows].name = mail;
 		nr[*nrows].group = prim;
 		nr[*nrows].limit = l.sender;
-		if (ctr_read(x->ctrs, prim, mail, t, LIMIT_NONE, LIMIT_NONE,
-		    &sc, &dc) == CTR_FAILED) {
+		memset(&more, 0, sizeof(more));
+		more.srates = l.srates;
+		more.nsrates = l.nsrates;
+		if ((read = ctr_read_more(x->ctrs, prim, mail, t, LIMIT_NONE,
+		    LIMIT_NONE, &sc, &dc, &more) != CTR_FAILED) == 0) {
 			sc = -1;
 			ret = -1;
 		}
 		nr[*nrows].count = sc;
+		row_rates(&nr[*nrows], l.srates, l.nsrates, more.sused, read);
 		(*nrows)++;
 	}
 	return ret;

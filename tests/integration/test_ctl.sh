@@ -327,9 +327,9 @@ check "milter counted alice 3 times" \
     test "$(rcli GET "sg:{acme.test}:s:alice@acme.test:$MONTH")" = 3
 ro usage alice@acme.test --json
 check "usage --json: the sender's count" \
-    out_has '{"kind": "sender", "name": "alice@acme.test", "count": 3, "limit": 100, "remaining": 97, "percent": 3, "warned": null}'
+    out_has '{"kind": "sender", "name": "alice@acme.test", "count": 3, "limit": 100, "remaining": 97, "percent": 3, "warned": null, "rates": []}'
 check "usage --json: the domain's count" \
-    out_has '{"kind": "domain", "name": "acme.test", "count": 4, "limit": 1000, "remaining": 996, "percent": 0, "warned": null}'
+    out_has '{"kind": "domain", "name": "acme.test", "count": 4, "limit": 1000, "remaining": 996, "percent": 0, "warned": null, "rates": []}'
 ro usage acme.test
 check "usage table: the month" out_has "month $MONTH"
 check "usage table: a row with percent and bar" \

@@ -281,6 +281,16 @@ check "explain: default_send_rate for a sender without, and the domain's" \
 ctl explain --from viactl@rate.test --client 192.0.2.7 --json
 check "explain --json: the rates too" out_has '"rates": *"default_send_rate 2/1m'
 
+ctl usage one@rate.test
+check "usage: the sender's window and how full it is" \
+    out_has '^    rate 3/1m: 3 of 3 used FULL$'
+ctl usage rate.test --json
+check "usage --json: each row's rates, used and full" \
+    out_has '"name": "one@rate.test".*"rates": \[\{"rate": "3/1m", "limit": 3, "used": 3, "full": true\}\]'
+check "usage --json parses" python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$SG_TMP/ctl.out"
+ctl usage rdom.test
+check "usage: the domain's windows on the domain's row" \
+    out_has '^    rate 100/1d: [0-9]+ of 100 used$'
 for m in main second kn rj rcp dom; do
 	check "$m: no sanitizer report or crash" no_crash "$m"
 done
