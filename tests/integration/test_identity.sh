@@ -126,12 +126,22 @@ for mode in query mirror; do
 		check "$mode: $name: explain agrees ($e)" test "$e" = "$got"
 	done
 	# no spelling got a key of its own: exactly the registered ones
-	keys=$(rcli --scan --pattern "sg:*:s:*" | sort | tr '\n' ' ')
+	# (the monthly counters, sg:{P}:s:...; the reputation's per-sender
+	# keys, sg:{P}:rp:s:..., are named by the same canonical sender)
+	keys=$(rcli --scan --pattern "sg:{*}:s:*" | sort | tr '\n' ' ')
 	want=$(echo "$CASES" | cut -d'|' -f6 | grep -v '^-$' | sort -u |
 	    sed "s/^/sg:/; s/\$/:$MONTH/" | tr '\n' ' ')
 	check "$mode: the counter keys are the registered senders' only" \
 	    test "$keys" = "$want"
 	[ "$keys" = "$want" ] || echo "	# keys: $keys / want: $want"
+	# the reputation's per-sender keys: none for a spelling either
+	rp=$(rcli --scan --pattern "sg:{*}:rp:s:*" | sed 's/.*}:rp:s://' |
+	    sort -u | tr '\n' ' ')
+	rwant=$(echo "$CASES" | cut -d'|' -f6 | grep -v '^-$' |
+	    sed 's/.*}:s://' | sort -u | tr '\n' ' ')
+	check "$mode: the reputation keys name the registered senders only" \
+	    test "$rp" = "$rwant"
+	[ "$rp" = "$rwant" ] || echo "	# rp: $rp / want: $rwant"
 	# a login is logged escaped, never as '?'
 	check "$mode: a UTF-8 login is logged escaped" \
 	    logged "$mode" "auth=j\\xc3\\xbcrgen@acme-test.relay.example"
