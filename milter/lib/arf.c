@@ -143,40 +143,16 @@ arf_parse(const char *msg, size_t len, struct arf *a, char *why,
 {
 	struct mime_cur	 c = { msg, msg + len };
 	struct returned	 r;
-	char		 name[128], value[MIME_LINE_MAX], line[MIME_LINE_MAX];
-	char		 bound[256], rtype[64], ctype[MIME_LINE_MAX];
+	char		 bound[256], ctype[MIME_LINE_MAX];
 	int		 seen_report = 0, seen_returned = 0;
-	size_t		 bl;
 
 	memset(a, 0, sizeof(*a));
 	memset(&r, 0, sizeof(r));
-	ctype[0] = '\0';
-	while (mime_field(&c, name, sizeof(name), value, sizeof(value)) == 0)
-		if (strcasecmp(name, "Content-Type") == 0)
-			snprintf(ctype, sizeof(ctype), "%s", value);
-	if (!mime_ct_is(ctype, "multipart/report")) {
-		snprintf(why, whylen, "not a multipart/report");
+	if (mime_report_open(&c, "feedback-report", "a report, but not a "
+	    "feedback report", bound, sizeof(bound), why, whylen) == -1)
 		return -1;
-	}
-	mime_ct_param(ctype, "report-type", rtype, sizeof(rtype));
-	mime_ct_param(ctype, "boundary", bound, sizeof(bound));
-	if (strcasecmp(rtype, "feedback-report") != 0 || bound[0] == '\0') {
-		snprintf(why, whylen, "a report, but not a feedback report");
-		return -1;
-	}
-	bl = strlen(bound);
 	/* each part: its headers, then its body up to the next boundary */
-	while (mime_line(&c, line, sizeof(line)) == 0) {
-		if (strncmp(line, "--", 2) != 0 ||
-		    strncmp(line + 2, bound, bl) != 0)
-			continue;
-		if (strcmp(line + 2 + bl, "--") == 0)
-			break;
-		ctype[0] = '\0';
-		while (mime_field(&c, name, sizeof(name), value,
-		    sizeof(value)) == 0)
-			if (strcasecmp(name, "Content-Type") == 0)
-				snprintf(ctype, sizeof(ctype), "%s", value);
+	while (mime_next_part(&c, bound, ctype, sizeof(ctype)) == 0) {
 		if (mime_ct_is(ctype, "message/feedback-report") &&
 		    !seen_report) {
 			read_report(&c, bound, a);

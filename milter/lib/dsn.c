@@ -200,41 +200,18 @@ dsn_parse(const char *msg, size_t len, struct dsn *d, char *why,
     size_t whylen)
 {
 	struct mime_cur	 c = { msg, msg + len };
-	char		 name[128], value[MIME_LINE_MAX], line[MIME_LINE_MAX];
-	char		 bound[256], rtype[64], ctype[MIME_LINE_MAX];
+	char		 bound[256], ctype[MIME_LINE_MAX];
 	char		 returned[SG_ADDR_MAX + 1];
-	int		 rc, seen_status = 0;
-	size_t		 bl, i;
+	int		 seen_status = 0;
+	size_t		 i;
 
 	memset(d, 0, sizeof(*d));
-	ctype[0] = returned[0] = '\0';
-	while ((rc = mime_field(&c, name, sizeof(name), value,
-	    sizeof(value))) == 0)
-		if (strcasecmp(name, "Content-Type") == 0)
-			snprintf(ctype, sizeof(ctype), "%s", value);
-	if (!mime_ct_is(ctype, "multipart/report")) {
-		snprintf(why, whylen, "not a multipart/report");
+	returned[0] = '\0';
+	if (mime_report_open(&c, "delivery-status", "a report, but not of "
+	    "delivery status", bound, sizeof(bound), why, whylen) == -1)
 		return -1;
-	}
-	mime_ct_param(ctype, "report-type", rtype, sizeof(rtype));
-	mime_ct_param(ctype, "boundary", bound, sizeof(bound));
-	if (strcasecmp(rtype, "delivery-status") != 0 || bound[0] == '\0') {
-		snprintf(why, whylen, "a report, but not of delivery status");
-		return -1;
-	}
-	bl = strlen(bound);
 	/* each part: its headers, then its body up to the next boundary */
-	while (mime_line(&c, line, sizeof(line)) == 0) {
-		if (strncmp(line, "--", 2) != 0 ||
-		    strncmp(line + 2, bound, bl) != 0)
-			continue;
-		if (strcmp(line + 2 + bl, "--") == 0)
-			break;
-		ctype[0] = '\0';
-		while (mime_field(&c, name, sizeof(name), value,
-		    sizeof(value)) == 0)
-			if (strcasecmp(name, "Content-Type") == 0)
-				snprintf(ctype, sizeof(ctype), "%s", value);
+	while (mime_next_part(&c, bound, ctype, sizeof(ctype)) == 0) {
 		if (mime_ct_is(ctype, "message/delivery-status") &&
 		    d->nparts < DSN_PARTS_MAX) {
 			if (read_status(&c, bound, d, &d->parts[d->nparts],

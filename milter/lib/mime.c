@@ -115,3 +115,52 @@ mime_at_boundary(const struct mime_cur *c, const char *bound)
 	return bl > 0 && (size_t)(c->end - c->p) >= 2 + bl &&
 	    c->p[0] == '-' && c->p[1] == '-' && memcmp(c->p + 2, bound, bl) == 0;
 }
+
+/* The top of a report; see mime.h. */
+int
+mime_report_open(struct mime_cur *c, const char *rtype, const char *wrong,
+    char *bound, size_t blen, char *why, size_t whylen)
+{
+	char	 name[128], value[MIME_LINE_MAX], ctype[MIME_LINE_MAX];
+	char	 got[64];
+
+	ctype[0] = '\0';
+	while (mime_field(c, name, sizeof(name), value, sizeof(value)) == 0)
+		if (strcasecmp(name, "Content-Type") == 0)
+			snprintf(ctype, sizeof(ctype), "%s", value);
+	if (!mime_ct_is(ctype, "multipart/report")) {
+		snprintf(why, whylen, "not a multipart/report");
+		return -1;
+	}
+	mime_ct_param(ctype, "report-type", got, sizeof(got));
+	mime_ct_param(ctype, "boundary", bound, blen);
+	if (strcasecmp(got, rtype) != 0 || bound[0] == '\0') {
+		snprintf(why, whylen, "%s", wrong);
+		return -1;
+	}
+	return 0;
+}
+
+/* The next part of a report; see mime.h. */
+int
+mime_next_part(struct mime_cur *c, const char *bound, char *ctype,
+    size_t len)
+{
+	char	 name[128], value[MIME_LINE_MAX], line[MIME_LINE_MAX];
+	size_t	 bl = strlen(bound);
+
+	while (mime_line(c, line, sizeof(line)) == 0) {
+		if (strncmp(line, "--", 2) != 0 ||
+		    strncmp(line + 2, bound, bl) != 0)
+			continue;
+		if (strcmp(line + 2 + bl, "--") == 0)
+			return -1;
+		ctype[0] = '\0';
+		while (mime_field(c, name, sizeof(name), value,
+		    sizeof(value)) == 0)
+			if (strcasecmp(name, "Content-Type") == 0)
+				snprintf(ctype, len, "%s", value);
+		return 0;
+	}
+	return -1;
+}

@@ -39,4 +39,22 @@ void	mime_ct_param(const char *v, const char *param, char *out, size_t len);
 /* Does a Content-Type value name type (case-insensitive, before ';')? */
 int	mime_ct_is(const char *v, const char *type);
 
+/*
+ * The top of a report (RFC 6522): its header block must say
+ * multipart/report with report-type rtype and a boundary, which goes
+ * into bound (blen octets). 0, or -1 with why: "not a multipart/report",
+ * or wrong (the caller's words for another report-type).
+ */
+int	mime_report_open(struct mime_cur *, const char *rtype,
+	    const char *wrong, char *bound, size_t blen, char *why,
+	    size_t whylen);
+
+/*
+ * The next part of a report: past the next boundary line, its header
+ * block read, its Content-Type into ctype ("" when none); the cursor
+ * then at the part's body. 0, or -1 at the closing boundary or the end.
+ */
+int	mime_next_part(struct mime_cur *, const char *bound, char *ctype,
+	    size_t len);
+
 #endif
