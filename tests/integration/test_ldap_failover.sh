@@ -188,13 +188,18 @@ grep '^bad ' "$SG_TMP/probe.log" | head -n 5 | sed 's/^/# /'
 # The prober may or may not land in a switch (a few hundred ms, and the
 # prober's pace depends on the machine's load): with both providers gone
 # the copy is stale for certain, and a decision is served from it.
+stale0=$(grep -c 'directory=stale' "$SG_TMP/fo.log")
 slapd_mp_kill a
-# stale_answer: ip2 accepted, and a decision logged from the stale copy
+# stale_answer: answered from the stale copy, not rule 3: ip2 accepted,
+# nobody refused as unregistered, and that refusal (a decision that is
+# logged) marked directory=stale
 stale_answer() {
-	decide stale-both ip2@fo.test continue >/dev/null &&
-	    logged fo "directory=stale"
+	decide stale-ip2 ip2@fo.test continue >/dev/null &&
+	    decide stale-nobody nobody@fo.test \
+	    "550 5.7.1 Sender <nobody@fo.test> is not registered" >/dev/null &&
+	    [ "$(grep -c 'directory=stale' "$SG_TMP/fo.log")" -gt "$stale0" ]
 }
-check "both providers gone: served from the stale copy (directory=stale), not refused" \
+check "both providers gone: answers from the stale copy (directory=stale), not refused" \
     eventually 10 stale_answer
 
 milter_stop fo
