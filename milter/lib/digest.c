@@ -6,13 +6,25 @@
 #include "lib/digest.h"
 
 static EVP_MD		*sha256;
+static pthread_key_t	 ctx_key;	/* a thread's EVP_MD_CTX */
 static pthread_once_t	 sha256_once = PTHREAD_ONCE_INIT;
+
+/* A thread's context goes with the thread (libmilter's end). */
+static void
+ctx_free(void *ctx)
+{
+	EVP_MD_CTX_free(ctx);
+}
 
 /* Fetch the algorithm (kept for the life of the process). */
 static void
 fetch(void)
 {
 	sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (pthread_key_create(&ctx_key, ctx_free) != 0) {
+		EVP_MD_free(sha256);
+		sha256 = NULL;
+	}
 }
 
 /* The fetched SHA-256. */
@@ -37,18 +49,26 @@ sg_hex(const unsigned char *md, size_t n, char *out)
 	out[2 * i] = '\0';
 }
 
-/* One SHA-256, on a context kept per thread. */
+/* One SHA-256, on a context kept per thread (freed with the thread). */
 int
 sg_sha256_hex(const void *p, size_t len, char out[SG_SHA256_HEX_LEN])
 {
-	static __thread EVP_MD_CTX *ctx;
+	EVP_MD_CTX	*ctx;
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned	 mdlen = 0;
 	const EVP_MD	*alg = sg_sha256();
 
 	out[0] = '\0';
-	if (alg == NULL || (ctx == NULL && (ctx = EVP_MD_CTX_new()) == NULL))
+	if (alg == NULL)
 		return -1;
+	if ((ctx = pthread_getspecific(ctx_key)) == NULL) {
+		if ((ctx = EVP_MD_CTX_new()) == NULL)
+			return -1;
+		if (pthread_setspecific(ctx_key, ctx) != 0) {
+			EVP_MD_CTX_free(ctx);
+			return -1;
+		}
+	}
 	if (EVP_DigestInit_ex(ctx, alg, NULL) != 1 ||
 	    EVP_DigestUpdate(ctx, p, len) != 1 ||
 	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32)
