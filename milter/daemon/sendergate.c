@@ -43,6 +43,9 @@
  * connection libmilter accepted just before it stopped becomes a session
  * (milter_sessions) only at its option negotiation, a moment later: so
  * the sessions are over once none has been open for STOP_SETTLE ms.
+ * Sessions that held no transaction for STOP_SETTLE ms (connections
+ * opened while the drain refused new mail, or kept idle between
+ * messages) are not waited for: closing them cuts no message.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -232,20 +235,32 @@ stop_listener(pthread_t milter, int ended)
 	pthread_join(milter, NULL);
 }
 
-/* Wait what is left of STOP_WAIT s for no session for STOP_SETTLE ms. */
+/*
+ * Wait what is left of STOP_WAIT s for no session for STOP_SETTLE ms;
+ * the sessions left. Sessions that hold no transaction for STOP_SETTLE
+ * ms (connections the MTA opened while the drain refused new mail,
+ * idle) are not waited for: cutting them cuts no message. *busy: a
+ * transaction was still open at the end.
+ */
 static unsigned
-drain(int used)
+drain(int used, int *busy)
 {
 	unsigned	 n;
-	int		 waited, idle = 0;
+	int		 waited, idle = 0, quiet = 0;
 
+	*busy = 0;
 	for (waited = used; waited < STOP_WAIT * 1000; waited += 10) {
 		if ((n = milter_sessions()) > 0)
 			idle = 0;
 		else if ((idle += 10) >= STOP_SETTLE)
 			return 0;
+		if (drain_open() > 0)
+			quiet = 0;
+		else if ((quiet += 10) >= STOP_SETTLE)
+			return milter_sessions();
 		usleep(10000);
 	}
+	*busy = drain_open() > 0;
 	return milter_sessions();
 }
 
@@ -281,21 +296,26 @@ static void __attribute__((noreturn))
 stop(pthread_t milter, int ended)
 {
 	unsigned	 n;
-	int		 status, used = 0;
+	int		 status, used = 0, busy;
 
 	sd_notify(0, "STOPPING=1");
 	if (!ended)
 		used = drain_transactions();
 	stop_listener(milter, ended);
 	status = milter_ret == MI_SUCCESS && !start_failed ? 0 : 1;
-	n = drain(used);
+	n = drain(used, &busy);
 	socket_remove();
 	if (n > 0) {
 		/*
 		 * Leave without the libraries' exit handlers (OpenSSL's,
 		 * libldap's), which would free state under the sessions.
 		 */
-		log_warnx("stopping with %u session(s) still open", n);
+		if (busy)
+			log_warnx("stopping with %u session(s) still open, "
+			    "a transaction among them", n);
+		else
+			log_info("stopping: %u idle session(s) closed (no "
+			    "message open)", n);
 		log_info("stopped");
 		pidfile_remove();
 		_exit(status);
