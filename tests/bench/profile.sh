@@ -84,7 +84,7 @@ while kill -0 $mpid 2>/dev/null && [ $i -lt 300 ]; do
 done
 msgs=$(grep -c ': accept rule=ok ' "$SG_TMP/milter.log")
 callgrind_annotate --inclusive=yes "$OUT.2" >"$SG_TMP/incl" 2>/dev/null
-callgrind_annotate "$OUT.2" >"$SG_TMP/self" 2>/dev/null
+callgrind_annotate --threshold=100 "$OUT.2" >"$SG_TMP/self" 2>/dev/null
 start=$(callgrind_annotate "$OUT.1" 2>/dev/null |
     awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
 awk -v m="$msgs" -v s="$start" '
