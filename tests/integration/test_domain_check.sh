@@ -29,6 +29,7 @@ ctl() {
 	    --bind-password-file "$ADMIN_PW_FILE" "$@" \
 	    >"$SG_TMP/ctl.out" 2>"$SG_TMP/ctl.err"
 	rc=$?
+	rm -f "$SG_TMP/verdicts"
 	cat "$SG_TMP/ctl.err" >>"$SG_TMP/ctl.all"
 	return 0
 }
@@ -53,18 +54,18 @@ ldap_val() {
 }
 dn_of() { echo "sgDomainName=$1-test.relay.example,$B"; }
 # verdict PRIMARY CHECK: the check's verdict in the last --json output
+# (CHECK "all": the domain's); the output read once into "primary check
+# verdict" lines, $SG_TMP/verdicts, which ctl removes
 verdict() {
-	python3 -c '
+	[ -s "$SG_TMP/verdicts" ] || python3 -c '
 import json, sys
-d = json.load(open(sys.argv[1]))
-for x in d["domains"]:
-    if x["primary"] == sys.argv[2]:
-        if sys.argv[3] == "all":
-            print(x["verdict"])
-        else:
-            print([c["verdict"] for c in x["checks"]
-                   if c["check"] == sys.argv[3]][0])
-' "$SG_TMP/ctl.out" "$1" "$2" 2>/dev/null
+for x in json.load(open(sys.argv[1]))["domains"]:
+    print(x["primary"], "all", x["verdict"])
+    for c in x["checks"]:
+        print(x["primary"], c["check"], c["verdict"])
+' "$SG_TMP/ctl.out" >"$SG_TMP/verdicts" 2>/dev/null
+	awk -v p="$1" -v c="$2" '$1 == p && $2 == c { print $3; exit }' \
+	    "$SG_TMP/verdicts"
 }
 
 # --- the zones --------------------------------------------------------------

@@ -78,14 +78,17 @@ pf_wait_port "$NPORT" 50 ||
 	{ echo "not ok - the notices' listener did not start"; exit 1; }
 
 # send CASE SENDER [HEADER]: one message from 192.0.2.7; 0 if accepted.
+# (-e: a refusal at MAIL FROM ends the transaction, as the MTA ends it,
+# rather than the next step waiting out the reply timeout)
 send() {
 	{
 		tx_head "$1" "$2" 192.0.2.7
+		printf 'expect continue\n'
 		printf 'rcpt <rcpt@elsewhere.example>\n'
 		printf 'header From: <%s>\n' "$2"
 		[ -n "${3:-}" ] && printf 'header %s\n' "$3"
 		printf 'header Subject: hi\neoh\nbody hello\neom\n'
-	} | mt "${M:-obs}" "$1" >/dev/null 2>&1
+	} | MT_FLAGS=-e mt "${M:-obs}" "$1" >/dev/null 2>&1
 	grep -q "^eom: continue\|accept" "$SG_TMP/$1.out"
 }
 
