@@ -191,8 +191,9 @@ bench-mirror: tests/bench/bench_mirror
 	@sh tests/bench/bench_mirror.sh $(BENCH_SIZES)
 
 # make bench [BENCH_SIZES="1000 100000 1000000"]: instructions a message
-# (tests/bench/profile.sh), the daemon under load (tests/bench/mtload),
-# then Postfix end to end (tests/bench/e2e.sh).
+# (tests/bench/profile.sh), what a 1 MB body costs (bench_body.sh), the
+# daemon under load (tests/bench/mtload), then Postfix end to end
+# (tests/bench/e2e.sh), with 1 KB and with 1 MB messages.
 tests/bench/mtload: tests/bench/mtload.c tests/tools/milterproto.c tests/tools/milterproto.h
 	$(CC) $(SG_CFLAGS) -Itests/tools $(SG_LDFLAGS) -o $@ tests/bench/mtload.c \
 		tests/tools/milterproto.c
@@ -202,8 +203,10 @@ tests/bench/nullmilter: tests/bench/nullmilter.c $(HEADERS)
 
 bench: deps all $(TOOLS) tests/bench/nullmilter
 	@sh tests/bench/profile.sh 2000 | head -n 1
+	@sh tests/bench/bench_body.sh
 	@sh tests/bench/bench_milter.sh $(BENCH_SIZES)
 	@sh tests/bench/e2e.sh
+	@E2E_SIZE=1048576 E2E_MSGS=200 E2E_SETUPS="c d e" sh tests/bench/e2e.sh
 
 tests/tools/mtclient: tests/tools/mtclient.c tests/tools/milterproto.c \
 		tests/tools/milterproto.h

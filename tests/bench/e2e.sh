@@ -25,7 +25,8 @@
 #   the two packages if missing, through tests/lib/deps.sh, since only this
 #   benchmark needs them; E2E_SETUPS="a b c d" runs without them)
 #
-# The load: smtp-source, 1 KB messages (-l 1024), 20 sessions in parallel
+# The load: smtp-source, 1 KB messages (-l 1024; E2E_SIZE sets another
+# size, e.g. 1048576 for 1 MB messages), 20 sessions in parallel
 # (-s 20), one message a session (no -d; E2E_SESSION=many for -d),
 # E2E_MSGS messages a round, from
 # bench@e2e.test (registered, IP control from 127.0.0.1/32, no limit, no
@@ -72,7 +73,8 @@
 # round trips and connections, CPU microseconds. The raw and summary lines
 # are appended, under a date and machine header, to $OUT.
 #
-# Knobs: E2E_MSGS (default 4000) messages a run, ROUNDS (default 5),
+# Knobs: E2E_MSGS (default 4000) messages a run, E2E_SIZE (default 1024)
+# octets a message, ROUNDS (default 5),
 # E2E_SETUPS (default "a b c d e f"; a is always run, the ratios need it),
 # E2E_SESSION (one: a message per SMTP session, the default; many:
 # smtp-source -d, all of a run's messages over the 20 sessions),
@@ -90,6 +92,7 @@
 . "$SG_ROOT/tests/bench/peers.sh"
 
 MSGS=${E2E_MSGS:-4000}
+SIZE=${E2E_SIZE:-1024}
 # E2E_SESSION=many: smtp-source -d, each session sends message after
 # message (bulk senders); default one: a new session per message
 case ${E2E_SESSION:-one} in
@@ -129,9 +132,11 @@ die() {
 	exit 1
 }
 
-case $MSGS$ROUNDS in
-*[!0-9]*) die "E2E_MSGS and ROUNDS must be numbers" ;;
+case $MSGS$ROUNDS$SIZE in
+*[!0-9]*) die "E2E_MSGS, ROUNDS and E2E_SIZE must be numbers" ;;
 esac
+[ "$SIZE" -ge 100 ] && [ "$SIZE" -le 10000000 ] ||
+	die "E2E_SIZE: from 100 to 10000000 octets"
 [ "$MSGS" -gt 0 ] && [ "$ROUNDS" -gt 0 ] || die "E2E_MSGS and ROUNDS must be > 0"
 [ "$(id -u)" = 0 ] || die "must run as root (Postfix)"
 NULLMILTER=$SG_ROOT/tests/bench/nullmilter
@@ -238,7 +243,7 @@ run() {
 	rm -f "$E/source.rc" "$E/source.end"
 	_t0=$(date +%s%N)
 	(
-		smtp-source $E2E_D -l 1024 -s 20 -m "$_n" -M client.e2e.test \
+		smtp-source $E2E_D -l "$SIZE" -s 20 -m "$_n" -M client.e2e.test \
 		    -f "$SENDER" -t "$RCPT" "127.0.0.1:$_port" \
 		    >"$E/source.out" 2>&1
 		echo $? >"$E/source.rc"
@@ -549,6 +554,7 @@ done
 	echo "# e2e.sh $(date -u '+%Y-%m-%d %H:%M UTC') on $(uname -srm)," \
 	    "$(nproc) cores, $(awk '/MemTotal/ { print $2 " kB" }' /proc/meminfo)," \
 	    "postfix $(postconf -c "$PF_CONF" -h mail_version), E2E_MSGS=$MSGS ROUNDS=$ROUNDS" \
+	    "E2E_SIZE=$SIZE" \
 	    "E2E_SETUPS=\"$SETUPS\"" \
 	    "E2E_SESSION=${E2E_SESSION:-one}," \
 	    "${BUSY0}% busy before"
@@ -570,14 +576,14 @@ while [ "$r" -lt "$ROUNDS" ]; do
 		f) chk=policyd ;;
 		*) chk=none ;;
 		esac
-		awk -v r="$r" -v s="$s" -v n="$MSGS" -v a="$ACC_S" -v e="$E2E_S" \
+		awk -v r="$r" -v s="$s" -v n="$MSGS" -v z="$SIZE" -v a="$ACC_S" -v e="$E2E_S" \
 		    -v hz="$HZ" -v chk="$chk" '
 		    { v[$1] = $2
 		if ($1 ~ /^cmd_/ && $1 != "cmd_info" && $2 > 0) {
 			cmds = cmds sep substr($1, 5) ":" $2; sep = ","
 		} }
 		    END {
-			printf "e2e round=%d setup=%s msgs=%d accept_s=%s accept_rate=%.1f", r, s, n, a, n / a
+			printf "e2e round=%d setup=%s msgs=%d size=%d accept_s=%s accept_rate=%.1f", r, s, n, z, a, n / a
 			printf " e2e_s=%s e2e_rate=%.1f ldap_ops=%d", e, n / e, v["ldap_ops"]
 			printf " redis_calls=%d redis_trips=%d redis_conns=%d", v["redis_calls"],
 			    v["redis_reads"] - v["redis_conns"], v["redis_conns"]
@@ -609,7 +615,7 @@ e2e_a=$(round_values a e2e_rate | median)
 for s in $SETUPS; do
 	acc=$(round_values "$s" accept_rate | median)
 	e2e=$(round_values "$s" e2e_rate | median)
-	echo "e2e summary setup=$s msgs=$MSGS rounds=$ROUNDS" \
+	echo "e2e summary setup=$s msgs=$MSGS size=$SIZE rounds=$ROUNDS" \
 	    "accept_rate_median=$acc e2e_rate_median=$e2e" \
 	    "ratio_accept=$(awk -v x="$acc" -v y="$acc_a" 'BEGIN { printf "%.3f", x / y }')" \
 	    "ratio_e2e=$(awk -v x="$e2e" -v y="$e2e_a" 'BEGIN { printf "%.3f", x / y }')" \

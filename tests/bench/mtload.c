@@ -16,7 +16,8 @@
  *	SMFIC_MAIL <uI@dK.bench> (login uI@dK-bench.relay.example)
  *	SMFIC_RCPT <rcpt@example.net>
  *	SMFIC_DATA, headers From, To, Subject, Date, Message-ID, SMFIC_EOH,
- *	    a 1 KB body: each unless declined
+ *	    a 1 KB body (-b: another size, in chunks of 65535 octets
+ *	    as Postfix sends it): each unless declined
  *	SMFIC_BODYEOB (macro i): modifications, then the final reply
  *	SMFIC_QUIT_NC (or, with -R, SMFIC_QUIT and a new socket)
  *
@@ -47,6 +48,7 @@
  * -D name	the {daemon_name} macro (default "smtp")
  * -t seconds	time to wait for each reply (default 10)
  * -S seed	random seed (default 1), so runs draw the same senders
+ * -b bytes	the body's size (default 1024; lines of 64 octets)
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -77,7 +79,7 @@
 			 SMFIP_NR_MAIL | SMFIP_NR_RCPT | SMFIP_NR_DATA | \
 			 SMFIP_NR_UNKN | SMFIP_NR_EOH | SMFIP_NR_BODY)
 #define MAX_PACKET	65536U
-#define BODY_LEN	1024
+#define BODY_CHUNK	65535	/* Postfix's MILTER_CHUNK_SIZE */
 #define LAT_CHUNK	65536
 #define NSTAGES		7	/* SMFIM_CONNECT .. SMFIM_EOH */
 #define M_CONNECT	0
@@ -130,7 +132,8 @@ static int		 measuring;	/* atomic; set after the warm-up */
 static int		 stopping;	/* atomic */
 static int		 bycount;	/* -m given */
 static long		 remaining;	/* atomic; -m: transactions left */
-static char		 body[BODY_LEN];
+static char		*body;
+static size_t		 body_len = 1024;	/* -b */
 
 static long long
 now_us(void)
@@ -151,15 +154,57 @@ rnd(struct worker *w)
 	return w->rng * 0x2545F4914F6CDD1DULL;
 }
 
-/* Queue one packet: length, command, then the parts (NULs included). */
+/* Write len octets of p to the socket. */
+static int
+write_all(struct worker *w, const void *p, size_t len)
+{
+	size_t	 off = 0;
+	ssize_t	 n;
+
+	while (off < len) {
+		n = write(w->fd, (const char *)p + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(w->err, sizeof(w->err), "write: %s",
+			    n == 0 ? "closed" : strerror(errno));
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* Write what is queued. */
+static int
+flush_out(struct worker *w)
+{
+	if (write_all(w, w->out, w->olen) == -1)
+		return -1;
+	w->olen = 0;
+	return 0;
+}
+
+/*
+ * Queue one packet: length, command, then the parts (NULs included). A
+ * packet larger than the queue (a body chunk) is written at once, after
+ * what is queued.
+ */
 static int
 put(struct worker *w, int cmd, const void *data, size_t len)
 {
 	uint32_t	 n = htonl((uint32_t)len + 1);
+	unsigned char	 head[5];
 
 	if (w->olen + 5 + len > sizeof(w->out)) {
-		snprintf(w->err, sizeof(w->err), "packet too long");
-		return -1;
+		if (flush_out(w) == -1)
+			return -1;
+		if (5 + len > sizeof(w->out)) {
+			memcpy(head, &n, 4);
+			head[4] = (unsigned char)cmd;
+			return write_all(w, head, 5) == -1 ||
+			    write_all(w, data, len) == -1 ? -1 : 0;
+		}
 	}
 	memcpy(w->out + w->olen, &n, 4);
 	w->out[w->olen + 4] = (unsigned char)cmd;
@@ -250,28 +295,6 @@ put_macros(struct worker *w, int cmd, int stage, const struct tx *t)
 			list++;
 	}
 	return len > 1 ? put(w, SMFIC_MACRO, buf, len) : 0;
-}
-
-/* Write what is queued. */
-static int
-flush_out(struct worker *w)
-{
-	size_t	 off = 0;
-	ssize_t	 n;
-
-	while (off < w->olen) {
-		n = write(w->fd, w->out + off, w->olen - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			snprintf(w->err, sizeof(w->err), "write: %s",
-			    n == 0 ? "closed" : strerror(errno));
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	w->olen = 0;
-	return 0;
 }
 
 /* Take n bytes from the socket, through the read buffer. */
@@ -411,7 +434,7 @@ transaction(struct worker *w)
 	struct tx	 t = { qid, login, addr };
 	unsigned long	 i = (unsigned long)(rnd(w) % (uint64_t)nsenders);
 	long long	 t0 = now_us(), dt;
-	size_t		 len;
+	size_t		 len, off, chunk;
 	int		 final = 0, code, copies = 0;
 	unsigned char	 hdr[32];	/* connect: host, family, port, address */
 	uint16_t	 port = htons(25);
@@ -467,10 +490,14 @@ transaction(struct worker *w)
 	    (put(w, SMFIC_EOH, NULL, 0) == -1 ||
 	    step_reply(w, SMFIP_NR_EOH, &final) == -1))
 		return -1;
-	if (final == 0 && !(w->pflags & SMFIP_NOBODY) &&
-	    (put(w, SMFIC_BODY, body, sizeof(body)) == -1 ||
-	    step_reply(w, SMFIP_NR_BODY, &final) == -1))
-		return -1;
+	for (off = 0; off < body_len && final == 0 &&
+	    !(w->pflags & SMFIP_NOBODY); off += BODY_CHUNK) {
+		chunk = body_len - off < BODY_CHUNK ? body_len - off :
+		    BODY_CHUNK;
+		if (put(w, SMFIC_BODY, body + off, chunk) == -1 ||
+		    step_reply(w, SMFIP_NR_BODY, &final) == -1)
+			return -1;
+	}
 	if (final == 0) {
 		if (put_macros(w, SMFIC_BODYEOB, M_EOM, &t) == -1 ||
 		    put(w, SMFIC_BODYEOB, NULL, 0) == -1)
@@ -575,7 +602,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: mtload -s socket [-c conns] [-d seconds | "
 	    "-m messages] [-w seconds] [-n senders]\n"
-	    "              [-D daemon_name] [-R] [-t seconds] [-S seed]\n");
+	    "              [-D daemon_name] [-R] [-t seconds] [-S seed] "
+	    "[-b bytes]\n");
 	exit(2);
 }
 
@@ -591,8 +619,11 @@ main(int argc, char *argv[])
 	double		 el;
 	int		 ch;
 
-	while ((ch = getopt(argc, argv, "c:D:d:m:n:Rs:S:t:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:c:D:d:m:n:Rs:S:t:w:")) != -1) {
 		switch (ch) {
+		case 'b':
+			body_len = (size_t)num(optarg, 1, 100000000, "-b");
+			break;
 		case 'c':
 			conns = num(optarg, 1, 4096, "-c");
 			break;
@@ -640,8 +671,12 @@ main(int argc, char *argv[])
 		    "inet6:PORT@HOST or unix:PATH)\n", spec);
 		return 2;
 	}
-	memset(body, 'x', sizeof(body));
-	for (k = 63; k < sizeof(body); k += 64)
+	if ((body = malloc(body_len)) == NULL) {
+		fprintf(stderr, "mtload: out of memory\n");
+		return 1;
+	}
+	memset(body, 'x', body_len);
+	for (k = 63; k < body_len; k += 64)
 		body[k - 1] = '\r', body[k] = '\n';
 	if ((w = calloc((size_t)conns, sizeof(*w))) == NULL) {
 		fprintf(stderr, "mtload: out of memory\n");

@@ -5,7 +5,8 @@
 # binary, same libraries), so a change to the per-message path can be
 # judged by it on a noisy machine.
 #
-# sendergate (mirror mode, 1000 generated senders) runs under callgrind
+# sendergate (mirror mode, 1000 generated senders: PROFILE_SENDERS sets
+# another number) runs under callgrind
 # while tests/bench/mtload sends it MESSAGES transactions (default 2000)
 # on one connection: the same work on every run, however busy the
 # machine. Only the instructions run between the daemon's start (the
@@ -18,6 +19,10 @@
 #
 # (S: the start-up's instructions, the mirror's load of 1000 senders
 # included) and the 15 functions with the most instructions of their own.
+# PROFILE_CACHE=1 adds callgrind's cache simulation (first-level and
+# last-level data misses a message, "d1_miss_per_msg=... ll_miss_per_msg=...";
+# this machine's VM has no hardware counters for perf stat): how the
+# number of senders weighs on memory, in figures that repeat.
 # The callgrind files stay in $OUT.1 (the start-up), $OUT.2 (the
 # messages) and $OUT (the stop), default ${TMPDIR:-/tmp}/sendergate.callgrind,
 # for callgrind_annotate. Before 2026-12-07 evening the start-up was
@@ -25,6 +30,12 @@
 . "$(dirname "$0")/../lib/servers.sh"
 
 MSGS=${1:-2000}
+SENDERS=${PROFILE_SENDERS:-1000}
+case $MSGS$SENDERS in
+''|*[!0-9]*) echo "MESSAGES and PROFILE_SENDERS: numbers" >&2; exit 1 ;;
+esac
+CACHE=
+[ "${PROFILE_CACHE:-0}" = 1 ] && CACHE=--cache-sim=yes
 OUT=${OUT:-${TMPDIR:-/tmp}/sendergate.callgrind}
 SG_BIN=${SG_BIN:-$SG_ROOT/milter/sendergate}
 LOAD=$SG_ROOT/tests/bench/mtload
@@ -38,7 +49,7 @@ SLAPD_DEBUG=0
 SLAPD_NO_EXAMPLE=1
 export SLAPD_DEBUG SLAPD_NO_EXAMPLE
 redis_start || exit 1
-sh "$SG_ROOT/tests/bench/gen_ldif.sh" 1000 >"$SG_TMP/bench.ldif"
+sh "$SG_ROOT/tests/bench/gen_ldif.sh" "$SENDERS" >"$SG_TMP/bench.ldif"
 slapd_start "$SG_TMP/bench.ldif" || exit 1
 cat >"$SG_TMP/profile.conf" <<EOF
 socket = unix:$SG_TMP/milter.sock
@@ -51,7 +62,7 @@ ldap_mode = mirror
 redis_address = $REDIS_ADDRESS
 EOF
 rm -f "$OUT" "$OUT".[0-9]*
-valgrind --tool=callgrind --compress-strings=no \
+valgrind --tool=callgrind --compress-strings=no $CACHE \
     --callgrind-out-file="$OUT" \
     "$SG_BIN" -f -c "$SG_TMP/profile.conf" >"$SG_TMP/milter.log" 2>&1 &
 mpid=$!
@@ -60,7 +71,7 @@ i=0
 until grep -q "mirror: full load" "$SG_TMP/milter.log" &&
     grep -q "info: started: " "$SG_TMP/milter.log"; do
 	i=$((i + 1))
-	if [ $i -gt 300 ] || ! kill -0 $mpid 2>/dev/null; then
+	if [ $i -gt $((300 + SENDERS / 50)) ] || ! kill -0 $mpid 2>/dev/null; then
 		echo "sendergate did not start under valgrind:" >&2
 		cat "$SG_TMP/milter.log" >&2
 		exit 1
@@ -72,7 +83,7 @@ done
 # ends, so neither the start nor the stop is spread over the messages.
 callgrind_control --dump=start $mpid >/dev/null 2>&1 ||
 	{ echo "callgrind_control --dump failed" >&2; exit 1; }
-"$LOAD" -s "unix:$SG_TMP/milter.sock" -c 1 -m "$MSGS" -n 1000 >&2 ||
+"$LOAD" -s "unix:$SG_TMP/milter.sock" -c 1 -m "$MSGS" -n "$SENDERS" >&2 ||
 	exit 1
 callgrind_control --dump=messages $mpid >/dev/null 2>&1 ||
 	{ echo "callgrind_control --dump failed" >&2; exit 1; }
@@ -87,10 +98,20 @@ callgrind_annotate --inclusive=yes "$OUT.2" >"$SG_TMP/incl" 2>/dev/null
 callgrind_annotate --threshold=100 "$OUT.2" >"$SG_TMP/self" 2>/dev/null
 start=$(callgrind_annotate "$OUT.1" 2>/dev/null |
     awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1 }')
+# the messages' dump: its events line names the columns of its summary
 awk -v m="$msgs" -v s="$start" '
-	/PROGRAM TOTALS/ { gsub(",", "", $1); total = $1 }
-	END { printf "profile msgs=%d instr_per_msg=%.0f start_instr=%d\n",
-	    m, m ? total / m : 0, s }' "$SG_TMP/incl"
+	/^events:/ { for (i = 2; i <= NF; i++) ev[i] = $i }
+	/^summary:/ { for (i = 2; i <= NF; i++) v[ev[i]] = $i }
+	END {
+		m = m ? m : 1
+		printf "profile msgs=%d instr_per_msg=%.0f start_instr=%d",
+		    m, v["Ir"] / m, s
+		if ("D1mr" in v)
+			printf " d1_miss_per_msg=%.1f ll_miss_per_msg=%.2f",
+			    (v["D1mr"] + v["D1mw"]) / m,
+			    (v["DLmr"] + v["DLmw"]) / m
+		printf "\n"
+	}' "$OUT.2"
 echo "# most instructions of their own (the messages' dump):"
 # (a dump taken mid-run puts the threads' open calls under clone and
 # start_thread: left out)
