@@ -104,7 +104,7 @@ awk -v m="$msgs" -v s="$start" '
 	/^summary:/ { for (i = 2; i <= NF; i++) v[ev[i]] = $i }
 	END {
 		m = m ? m : 1
-		printf "profile msgs=%d instr_per_msg=%.0f start_instr=%d",
+		printf "profile msgs=%d instr_per_msg=%.0f start_instr=%.0f",
 		    m, v["Ir"] / m, s
 		if ("D1mr" in v)
 			printf " d1_miss_per_msg=%.1f ll_miss_per_msg=%.2f",
