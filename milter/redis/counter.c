@@ -174,14 +174,11 @@ reply_count(const redisReply *r, long *out)
 	}
 }
 
-/* Make the keys of now's month into fixed buffers. */
+/* Make the keys of month (now's) into fixed buffers. */
 static int
 keys_now(struct counters *ct, const char *primary, const char *sender,
-    time_t now, char *skey, char *dkey)
+    const char *month, char *skey, char *dkey)
 {
-	char	 month[SG_MONTH_LEN];
-
-	ctr_month(now, month);
 	if (ctr_keys(ct->prefix, primary, sender, month, skey, SG_KEY_MAX,
 	    dkey, SG_KEY_MAX) == -1) {
 		log_warnx("redis key too long for <%s>", sender);
@@ -228,19 +225,19 @@ memo_marked(struct counters *ct, unsigned h)
 	    h;
 }
 
-/* Note a call's outcome: counts known (at their limits or not), or not. */
+/*
+ * Note a call's outcome: counts known (at their limits or not), or not.
+ * month: now's.
+ */
 static void
 memo_note(struct counters *ct, const char *primary, const char *sender,
-    time_t now, int ok, long s, long d, long slimit, long dlimit)
+    const char *month, int ok, long s, long d, long slimit, long dlimit)
 {
-	char	 month[SG_MONTH_LEN];
-
 	if (ct->precheck != PRECHECK_KNOWN)
 		return;
 	__atomic_store_n(&ct->failing, !ok, __ATOMIC_RELAXED);
 	if (!ok)
 		return;
-	ctr_month(now, month);
 	memo_set(ct, memo_hash(ct, month, "", sender), slimit != LIMIT_NONE &&
 	    s >= slimit);
 	memo_set(ct, memo_hash(ct, month, "@", primary),
@@ -328,7 +325,7 @@ ctr_read_more(struct counters *ct, const char *primary, const char *sender,
     time_t now, long slimit, long dlimit, long *scount, long *dcount,
     struct ctr_more *more)
 {
-	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
+	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX], month[SG_MONTH_LEN];
 	char		 xkey[2][SG_KEY_MAX + 8];
 	char		 tkey[2 * SG_RATES_MAX][SG_KEY_MAX + 16];
 	const char	*argv[8 + 4 * SG_RATES_MAX];
@@ -339,7 +336,8 @@ ctr_read_more(struct counters *ct, const char *primary, const char *sender,
 	int		 argc = 0, script, susp;
 	long		 v;
 
-	if (keys_now(ct, primary, sender, now, skey, dkey) == -1)
+	ctr_month(now, month);
+	if (keys_now(ct, primary, sender, month, skey, dkey) == -1)
 		goto out;
 	if (more != NULL) {
 		more->suspended[0] = '\0';
@@ -412,7 +410,7 @@ ctr_read_more(struct counters *ct, const char *primary, const char *sender,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
 	freeReplyObject(r);
 out:
-	memo_note(ct, primary, sender, now, ret == CTR_COUNTED,
+	memo_note(ct, primary, sender, month, ret == CTR_COUNTED,
 	    ret == CTR_COUNTED ? *scount : 0, ret == CTR_COUNTED ? *dcount : 0,
 	    slimit, dlimit);
 	return ret;
@@ -497,13 +495,15 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	int		 argc = 0, i, dedupe, record, nwarn, susp, rep;
 	size_t		 j, nr, nt = 0;
 	long long	 v;
+	time_t		 expiry;
 
-	if (keys_now(ct, primary, sender, now, skey, dkey) == -1)
+	/* the month and the keys' expiry: one look at TZ a message */
+	ctr_month_expiry(now, month, &expiry);
+	if (keys_now(ct, primary, sender, month, skey, dkey) == -1)
 		goto out;
 	dedupe = msgid_hash != NULL && msgid_hash[0] != '\0' &&
 	    fingerprint != NULL && fingerprint[0] != '\0' &&
 	    ct->dedupe_window > 0 && ct->dedupe_max_retries > 0;
-	ctr_month(now, month);
 	if (dedupe && ctr_msgid_key(ct->prefix, primary, sender, month,
 	    msgid_hash, mkey, sizeof(mkey)) == -1) {
 		log_warnx("redis key too long for <%s>", sender);
@@ -536,7 +536,7 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	sg_ltoa(n, num[0]);
 	sg_ltoa(slimit, num[1]);
 	sg_ltoa(dlimit, num[2]);
-	sg_ltoa((long long)ctr_expiry(now), num[3]);
+	sg_ltoa((long long)expiry, num[3]);
 	sg_ltoa(dedupe ? ct->dedupe_window : 0L, num[4]);
 	sg_ltoa(ct->dedupe_max_retries, num[5]);
 	argv[argc++] = "EVALSHA";
@@ -637,7 +637,7 @@ toolong:
 	log_warnx("redis: no room for the keys of <%s>", sender);
 out:
 	/* a sender found over a rate or suspended is read at MAIL FROM */
-	memo_note(ct, primary, sender, now, ret != CTR_FAILED,
+	memo_note(ct, primary, sender, month, ret != CTR_FAILED,
 	    ret != CTR_FAILED ? *scount : 0, ret != CTR_FAILED ? *dcount : 0,
 	    ret == CTR_RATE || ret == CTR_SUSPENDED ? 0 : slimit, dlimit);
 	return ret;

@@ -45,33 +45,68 @@ month_start(struct tm tm, int add)
 	return mktime(&tm);
 }
 
+/*
+ * Work out t's month into out and the cache: 1 when the cache now holds
+ * it (under the TZ of now), 0 when it could not (a year past 9999: out
+ * is "0000-00"; a TZ too long to keep).
+ */
+static int
+month_fill(time_t t, char out[SG_MONTH_LEN])
+{
+	struct tm	 tm;
+	const char	*tz;
+
+	cached_lo = 1;				/* none, until filled */
+	cached_hi = 0;
+	localtime_r(&t, &tm);
+	if (strftime(out, SG_MONTH_LEN, "%Y-%m", &tm) == 0) {
+		snprintf(out, SG_MONTH_LEN, "0000-00");	/* year > 9999 */
+		return 0;
+	}
+	tz = getenv("TZ");
+	if (snprintf(cached_tz, sizeof(cached_tz), "%s", tz != NULL ? tz :
+	    "") >= (int)sizeof(cached_tz))
+		return 0;			/* too long to compare: none */
+	cached_lo = month_start(tm, 0);
+	cached_hi = month_start(tm, 1);
+	memcpy(cached_month, out, SG_MONTH_LEN);
+	return 1;
+}
+
+/* t's month into out: 1 when the cache holds it (cached_hi is its end). */
+static int
+month_lookup(time_t t, char out[SG_MONTH_LEN])
+{
+	if (cached(t)) {
+		memcpy(out, cached_month, SG_MONTH_LEN);
+		return 1;
+	}
+	return month_fill(t, out);
+}
+
 /* "YYYY-MM" of t in local time (TZ is quota_timezone). */
 void
 ctr_month(time_t t, char out[SG_MONTH_LEN])
 {
+	(void)month_lookup(t, out);
+}
+
+/* Start of the month after t's, plus 32 days, without the cache. */
+static time_t
+expiry_of(time_t t)
+{
 	struct tm	 tm;
 
-	const char	*tz;
-
-	if (cached(t)) {
-		memcpy(out, cached_month, SG_MONTH_LEN);
-		return;
-	}
 	localtime_r(&t, &tm);
-	if (strftime(out, SG_MONTH_LEN, "%Y-%m", &tm) == 0) {
-		snprintf(out, SG_MONTH_LEN, "0000-00");	/* year > 9999 */
-		return;
-	}
-	tz = getenv("TZ");
-	if (snprintf(cached_tz, sizeof(cached_tz), "%s", tz != NULL ? tz :
-	    "") >= (int)sizeof(cached_tz)) {
-		cached_lo = 1;			/* too long to compare: none */
-		cached_hi = 0;
-		return;
-	}
-	cached_lo = month_start(tm, 0);
-	cached_hi = month_start(tm, 1);
-	memcpy(cached_month, out, SG_MONTH_LEN);
+	return month_start(tm, 1) + 32 * 86400;
+}
+
+/* Both at once: one look at TZ (a message's keys and their expiry). */
+void
+ctr_month_expiry(time_t t, char out[SG_MONTH_LEN], time_t *expiry)
+{
+	*expiry = month_lookup(t, out) ? cached_hi + 32 * 86400 :
+	    expiry_of(t);
 }
 
 /*
@@ -99,18 +134,11 @@ join(char *out, size_t len, const char *const *v)
 time_t
 ctr_expiry(time_t t)
 {
-	struct tm	 tm;
-	char		 month[SG_MONTH_LEN];
+	char	 month[SG_MONTH_LEN];
+	time_t	 e;
 
-	ctr_month(t, month);
-	if (cached(t))
-		return cached_hi + 32 * 86400;
-	localtime_r(&t, &tm);
-	tm.tm_mday = 1;
-	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
-	tm.tm_mon += 1;
-	tm.tm_isdst = -1;
-	return mktime(&tm) + 32 * 86400;
+	ctr_month_expiry(t, month, &e);
+	return e;
 }
 
 /* Both key names of a sender for a month. */

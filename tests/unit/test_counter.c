@@ -107,6 +107,41 @@ test_expiry(void **state)
 	use_tz("UTC");
 }
 
+/*
+ * The month and the expiry together, as a message's commit asks: a
+ * moment the cached month holds, but under another TZ, is worked out
+ * in the new zone (2026-12-31T23:30Z is December in UTC, January in
+ * Paris).
+ */
+static void
+test_month_expiry(void **state)
+{
+	char	 m[SG_MONTH_LEN];
+	time_t	 e;
+
+	(void)state;
+	use_tz("UTC");
+	ctr_month_expiry(1796083200, m, &e);
+	assert_string_equal(m, "2026-12");
+	assert_int_equal(e, 1798761600 + 32 * 86400);
+	ctr_month_expiry(1798759800, m, &e);	/* same month: the cache */
+	assert_string_equal(m, "2026-12");
+	assert_int_equal(e, 1798761600 + 32 * 86400);
+	use_tz("Europe/Paris");
+	ctr_month_expiry(1798759800, m, &e);
+	assert_string_equal(m, "2027-01");
+	assert_int_equal(e, 1801436400 + 32 * 86400);
+	use_tz("UTC");
+	ctr_month_expiry(1798759800, m, &e);
+	assert_string_equal(m, "2026-12");
+	assert_int_equal(e, 1798761600 + 32 * 86400);
+	/* and ctr_month alone agrees after the pair filled the cache */
+	use_tz("Europe/Paris");
+	ctr_month(1798759800, m);
+	assert_string_equal(m, "2027-01");
+	use_tz("UTC");
+}
+
 /* The Message-ID hash: SHA-256 hex of the value, blanks trimmed. */
 static void
 test_msgid_hash(void **state)
@@ -183,6 +218,7 @@ main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_month),
 		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_month_expiry),
 		cmocka_unit_test(test_msgid_hash),
 		cmocka_unit_test(test_msgid_key),
 		cmocka_unit_test(test_record_key),
