@@ -41,7 +41,10 @@
 #include <strings.h>
 #include <sys/time.h>
 
+#include <unistd.h>
+
 #include <hiredis/hiredis.h>
+#include <hiredis/sds.h>
 #include <openssl/sha.h>
 
 #include "redis/counter_int.h"
@@ -302,6 +305,71 @@ put_head(char *p, char c, size_t n)
 }
 
 /*
+ * A failed read or write as hiredis records it in the context:
+ * REDIS_ERR_IO with strerror's text (its __redisSetError).
+ */
+static void
+io_error(redisContext *rc)
+{
+	const char	*s;
+
+	rc->err = REDIS_ERR_IO;
+	s = strerror_r(errno, rc->errstr, sizeof(rc->errstr));
+	if (s != rc->errstr) {
+		strncpy(rc->errstr, s, sizeof(rc->errstr) - 1);
+		rc->errstr[sizeof(rc->errstr) - 1] = '\0';
+	}
+}
+
+/*
+ * Write a request to rc's socket as redisGetReply flushes its output
+ * buffer (redisBufferWrite), without the buffer: whole, again after
+ * EINTR or a short write; any other failure (EAGAIN: the socket's
+ * redis_timeout passed) is REDIS_ERR_IO in rc. 0, or -1.
+ */
+static int
+write_all(redisContext *rc, const char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = write(rc->fd, buf, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			io_error(rc);
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Send a formatted request and read its reply. The request goes to the
+ * socket from here when hiredis's output buffer is empty (always, on
+ * our connections: no pipelining): appended to it, the buffer would be
+ * grown, and after the write freed and made anew, for every command.
+ * The reply is read by hiredis. NULL after a transport error (rc->err).
+ */
+static redisReply *
+request(redisContext *rc, const char *buf, size_t len)
+{
+	void	*reply = NULL;
+
+	if (rc->err)
+		return NULL;		/* as redisBufferWrite refuses */
+	if (sdslen(rc->obuf) == 0) {
+		if (write_all(rc, buf, len) == -1)
+			return NULL;
+	} else if (redisAppendFormattedCommand(rc, buf, len) != REDIS_OK)
+		return NULL;
+	if (redisGetReply(rc, &reply) != REDIS_OK)
+		return NULL;
+	return reply;
+}
+
+/*
  * One command and its reply, like redisCommandArgv, with the request
  * written here in one pass: hiredis formats each argument's header
  * through its printf-like sdscatfmt, which cost a message more than the
@@ -329,9 +397,7 @@ command_argv(redisContext *rc, int argc, const char **argv)
 		*p++ = '\r';
 		*p++ = '\n';
 	}
-	if (redisAppendFormattedCommand(rc, buf, (size_t)(p - buf)) !=
-	    REDIS_OK || redisGetReply(rc, &reply) != REDIS_OK)
-		reply = NULL;
+	reply = request(rc, buf, (size_t)(p - buf));
 	if (buf != stack)
 		free(buf);
 	return reply;
