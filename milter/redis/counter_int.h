@@ -83,6 +83,38 @@ struct conn {
 	int		 fresh;			/* made for this call */
 };
 
+/*
+ * counter_keys.c: the keys of one sender and month (NULL month: none),
+ * built after their common start "<prefix>:{<primary>}:", made once by
+ * ctr_names_init (0, or -1: too long); the strings are the caller's and
+ * must outlive nm. Each ctr_name_* writes one key into out (len octets)
+ * and gives its length, or -1 when it does not fit. of_sender 0, or no
+ * sender: the domain's key. (The stem has room for a prefix and a domain
+ * far longer than any key buffer holds: the buffers decide.)
+ */
+struct ctr_names {
+	char		 stem[2 * SG_KEY_MAX];
+	size_t		 stemlen;
+	const char	*sender;
+	size_t		 senderlen;
+	const char	*month;
+	size_t		 monthlen;
+};
+int	ctr_names_init(struct ctr_names *, const char *prefix,
+	    const char *primary, const char *sender, const char *month);
+int	ctr_name_sender(const struct ctr_names *, char *out, size_t len);
+int	ctr_name_domain(const struct ctr_names *, char *out, size_t len);
+int	ctr_name_warn(const struct ctr_names *, const char *pct, char *skey,
+	    char *dkey, size_t len);
+int	ctr_name_msgid(const struct ctr_names *, const char *hash, char *out,
+	    size_t len);
+int	ctr_name_record(const struct ctr_names *, const char *msgid_hash,
+	    const char *qid, char *out, size_t len);
+int	ctr_name_rep(const struct ctr_names *, const char *kind, int of_sender,
+	    char *out, size_t len);
+int	ctr_name_rate(const struct ctr_names *, const struct sg_rate *r,
+	    int of_sender, char *out, size_t len);
+
 /* counter_script.c: the counting script and the reset script. */
 extern const char ctr_count_script[];
 extern const char ctr_reset_script[];
@@ -94,13 +126,15 @@ void	ctr_script_sha(const char *script, char out[2 * SHA_DIGEST_LENGTH + 1]);
 /* Close the idle connections (newgen: and retire the ones lent out). */
 void	ctr_pool_flush(struct counters *, int newgen);
 /*
- * Run a command (script: the script text, to load on NOSCRIPT) under
- * the retry rules of counter_pool.c. The reply, or NULL (failed,
- * logged, no connection held); on a reply the connection is in *cn:
- * give it back with ctr_conn_give.
+ * Run a command (argvlen: the arguments' lengths, or NULL to measure
+ * them; script: the script text, to load on NOSCRIPT) under the retry
+ * rules of counter_pool.c. The reply, or NULL (failed, logged, no
+ * connection held); on a reply the connection is in *cn: give it back
+ * with ctr_conn_give.
  */
 redisReply *ctr_run(struct counters *, struct conn *, int argc,
-	    const char **argv, const char *script, int idempotent);
+	    const char **argv, const size_t *argvlen, const char *script,
+	    int idempotent);
 /* Close a connection after a transport error (logged). */
 void	ctr_conn_drop(struct counters *, struct conn *);
 /* Give a connection back to the pool (closed if of an older generation). */

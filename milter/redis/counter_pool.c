@@ -286,19 +286,26 @@ not_master(const redisReply *r)
 	return 0;
 }
 
-/* Write "<c><n>\r\n" at p; the end. */
+/* Write "<c><n>\r\n" at p; the end. Most n are one or two digits. */
 static char *
 put_head(char *p, char c, size_t n)
 {
 	char	 d[24];
 	size_t	 i = sizeof(d);
 
-	do
-		d[--i] = (char)('0' + n % 10);
-	while ((n /= 10) > 0);
 	*p++ = c;
-	memcpy(p, d + i, sizeof(d) - i);
-	p += sizeof(d) - i;
+	if (n < 10)
+		*p++ = (char)('0' + n);
+	else if (n < 100) {
+		*p++ = (char)('0' + n / 10);
+		*p++ = (char)('0' + n % 10);
+	} else {
+		do
+			d[--i] = (char)('0' + n % 10);
+		while ((n /= 10) > 0);
+		memcpy(p, d + i, sizeof(d) - i);
+		p += sizeof(d) - i;
+	}
 	*p++ = '\r';
 	*p++ = '\n';
 	return p;
@@ -377,7 +384,8 @@ request(redisContext *rc, const char *buf, size_t len)
  * error (rc->err says which).
  */
 static redisReply *
-command_argv(redisContext *rc, int argc, const char **argv)
+command_argv(redisContext *rc, int argc, const char **argv,
+    const size_t *argvlen)
 {
 	char	 stack[4096], *buf = stack, *p;
 	size_t	 need = 16, len;
@@ -385,12 +393,13 @@ command_argv(redisContext *rc, int argc, const char **argv)
 	int	 i;
 
 	for (i = 0; i < argc; i++)
-		need += strlen(argv[i]) + 24;	/* "$N\r\n", "\r\n" */
+		need += (argvlen != NULL ? argvlen[i] : strlen(argv[i])) +
+		    24;				/* "$N\r\n", "\r\n" */
 	if (need > sizeof(stack) && (buf = malloc(need)) == NULL)
 		return NULL;
 	p = put_head(buf, '*', (size_t)argc);
 	for (i = 0; i < argc; i++) {
-		len = strlen(argv[i]);
+		len = argvlen != NULL ? argvlen[i] : strlen(argv[i]);
 		p = put_head(p, '$', len);
 		memcpy(p, argv[i], len);
 		p += len;
@@ -404,17 +413,19 @@ command_argv(redisContext *rc, int argc, const char **argv)
 }
 
 /*
- * Send argv on a connection; EVALSHA of script (its sha in argv[1]) is
- * loaded on NOSCRIPT and sent again. NULL after a transport error.
+ * Send argv (argvlen: the lengths, or NULL) on a connection; EVALSHA of
+ * script (its sha in argv[1]) is loaded on NOSCRIPT and sent again.
+ * NULL after a transport error.
  */
 static redisReply *
-send_argv(redisContext *rc, int argc, const char **argv, const char *script)
+send_argv(redisContext *rc, int argc, const char **argv,
+    const size_t *argvlen, const char *script)
 {
 	redisReply	*r;
 	int		 tries;
 
 	for (tries = 0; tries < 2; tries++) {
-		r = command_argv(rc, argc, argv);
+		r = command_argv(rc, argc, argv, argvlen);
 		if (script == NULL || r == NULL ||
 		    r->type != REDIS_REPLY_ERROR ||
 		    strncmp(r->str, "NOSCRIPT", 8) != 0)
@@ -428,7 +439,7 @@ send_argv(redisContext *rc, int argc, const char **argv, const char *script)
 			return r;	/* an error reply, reported by caller */
 		freeReplyObject(r);
 	}
-	return command_argv(rc, argc, argv);
+	return command_argv(rc, argc, argv, argvlen);
 }
 
 /*
@@ -440,15 +451,15 @@ send_argv(redisContext *rc, int argc, const char **argv, const char *script)
  * connection held.
  */
 static redisReply *run_try(struct counters *, struct conn *, int,
-	    const char **, const char *, int);
+	    const char **, const size_t *, const char *, int);
 
 redisReply *
 ctr_run(struct counters *ct, struct conn *cn, int argc, const char **argv,
-    const char *script, int idempotent)
+    const size_t *argvlen, const char *script, int idempotent)
 {
 	redisReply	*r;
 
-	r = run_try(ct, cn, argc, argv, script, idempotent);
+	r = run_try(ct, cn, argc, argv, argvlen, script, idempotent);
 	metrics_redis(r != NULL && r->type != REDIS_REPLY_ERROR);
 	return r;
 }
@@ -456,7 +467,7 @@ ctr_run(struct counters *ct, struct conn *cn, int argc, const char **argv,
 /* run, without the metrics. */
 static redisReply *
 run_try(struct counters *ct, struct conn *cn, int argc, const char **argv,
-    const char *script, int idempotent)
+    const size_t *argvlen, const char *script, int idempotent)
 {
 	redisReply	*r;
 	int		 tries;
@@ -464,7 +475,7 @@ run_try(struct counters *ct, struct conn *cn, int argc, const char **argv,
 	for (tries = 0; tries < 2; tries++) {
 		if (conn_take(ct, cn) == -1)
 			return NULL;
-		r = send_argv(cn->rc, argc, argv, script);
+		r = send_argv(cn->rc, argc, argv, argvlen, script);
 		if (r == NULL) {
 			ctr_conn_drop(ct, cn);
 			if (idempotent && !cn->fresh)
@@ -491,7 +502,8 @@ ctr_command(struct counters *ct, int argc, const char **argv, int idempotent)
 	struct conn	 cn;
 	redisReply	*r;
 
-	if ((r = ctr_run(ct, &cn, argc, argv, NULL, idempotent)) == NULL)
+	if ((r = ctr_run(ct, &cn, argc, argv, NULL, NULL, idempotent)) ==
+	    NULL)
 		return NULL;
 	ctr_conn_give(ct, &cn);
 	if (r->type == REDIS_REPLY_ERROR) {

@@ -142,6 +142,46 @@ test_month_expiry(void **state)
 	use_tz("UTC");
 }
 
+/*
+ * The other keys of a message, as counter.h documents them: warning
+ * marks, reputation, sending windows; with the sender, or the domain's
+ * when there is none; a buffer one octet short is an error.
+ */
+static void
+test_other_keys(void **state)
+{
+	char		 s[SG_KEY_MAX], d[SG_KEY_MAX];
+	struct sg_rate	 r;
+	static const char rs[] = "sg:{x.org}:rs:s:a@x.org";
+
+	(void)state;
+	assert_int_equal(ctr_warn_keys("sg", "x.org", "a@x.org", "2026-11",
+	    "80", s, d, sizeof(s)), 0);
+	assert_string_equal(s, "sg:{x.org}:w:s:a@x.org:2026-11:80");
+	assert_string_equal(d, "sg:{x.org}:w:d:2026-11:80");
+	assert_int_equal(ctr_rep_key("sg", "x.org", "a@x.org", "rs", s,
+	    sizeof(s)), 0);
+	assert_string_equal(s, rs);
+	assert_int_equal(ctr_rep_key("sg", "x.org", "a@x.org", "rs", s,
+	    sizeof(rs) - 1), -1);
+	assert_int_equal(ctr_rep_key("sg", "x.org", "a@x.org", "rs", s,
+	    sizeof(rs)), 0);
+	assert_int_equal(ctr_rep_key("sg", "x.org", NULL, "rp", s, sizeof(s)),
+	    0);
+	assert_string_equal(s, "sg:{x.org}:rp:d");
+	assert_int_equal(ctr_rep_key("sg", "x.org", "", "rs", s, sizeof(s)),
+	    0);
+	assert_string_equal(s, "sg:{x.org}:rs:d");
+	memset(&r, 0, sizeof(r));
+	snprintf(r.tstr, sizeof(r.tstr), "1h");
+	assert_int_equal(ctr_rate_key("sg", "x.org", "a@x.org", &r, s,
+	    sizeof(s)), 0);
+	assert_string_equal(s, "sg:{x.org}:t:s:a@x.org:1h");
+	assert_int_equal(ctr_rate_key("sg", "x.org", NULL, &r, s, sizeof(s)),
+	    0);
+	assert_string_equal(s, "sg:{x.org}:t:d:1h");
+}
+
 /* The Message-ID hash: SHA-256 hex of the value, blanks trimmed. */
 static void
 test_msgid_hash(void **state)
@@ -219,6 +259,7 @@ main(void)
 		cmocka_unit_test(test_month),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_month_expiry),
+		cmocka_unit_test(test_other_keys),
 		cmocka_unit_test(test_msgid_hash),
 		cmocka_unit_test(test_msgid_key),
 		cmocka_unit_test(test_record_key),
