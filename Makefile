@@ -149,7 +149,7 @@ tests/unit/test_siphash: tests/unit/test_siphash.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
 # the counters' key names, pure: linked without hiredis
 tests/unit/test_counter: tests/unit/test_counter.o milter/redis/counter_keys.o \
-		$(LIBA)
+		milter/redis/counter_script.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
 tests/unit/test_ctl_validate: tests/unit/test_ctl_validate.o \
 		milter/ctl/ctl_validate.o milter/ctl/ctl_rec.o $(LIBA)

@@ -316,21 +316,36 @@ small_num(int n)
 	    "0";
 }
 
-/* A suspension's value "<time> <reason>" as its reason, into out. */
+/*
+ * A suspension's value "<time> <reason>" (v, vlen octets) as its reason,
+ * into out; "" for an empty value.
+ */
+static void
+suspension_text(const char *v, size_t vlen, char *out, size_t len)
+{
+	const char	*p = v, *end = v + vlen;
+
+	out[0] = '\0';
+	if (vlen == 0)
+		return;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	if (p < end && *p == ' ')
+		p++;
+	if (p == end || *p == '\0')
+		snprintf(out, len, "reputation");
+	else
+		snprintf(out, len, "%.*s", (int)(end - p), p);
+}
+
+/* A reply's suspension value as its reason, into out ("" none). */
 static void
 suspension_reason(const redisReply *r, char *out, size_t len)
 {
-	const char	*p;
-
 	out[0] = '\0';
-	if (r->type != REDIS_REPLY_STRING || r->len == 0)
+	if (r->type != REDIS_REPLY_STRING)
 		return;
-	p = r->str;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	if (*p == ' ')
-		p++;
-	snprintf(out, len, "%s", *p != '\0' ? p : "reputation");
+	suspension_text(r->str, r->len, out, len);
 }
 
 /* Decimal of a non-negative v into buf (no format parsing). */
@@ -533,6 +548,7 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	size_t		 klen[2];
 	struct args	 a = { argv, argvlen, 0 };
 	struct ctr_names nm;
+	struct ctr_answer ans;
 	const struct sg_rate *rt[2 * SG_RATES_MAX];
 	struct conn	 cn;
 	redisReply	*r;
@@ -655,24 +671,21 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	if ((r = ctr_run(ct, &cn, a.n, argv, argvlen, ctr_count_script, 0)) ==
 	    NULL)
 		goto out;
-	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 3 &&
-	    r->element[0]->type == REDIS_REPLY_INTEGER &&
-	    reply_count(r->element[1], scount) == 0 &&
-	    reply_count(r->element[2], dcount) == 0) {
-		v = r->element[0]->integer;
+	if (r->type == REDIS_REPLY_STRING &&
+	    ctr_count_parse(r->str, r->len, &ans) == 0) {
+		*scount = ans.s;
+		*dcount = ans.d;
+		v = ans.v;
 		ret = v == 1 ? CTR_COUNTED : v == 2 ? CTR_RETRY : v == 3 ?
 		    CTR_RATE : v == 4 ? CTR_SUSPENDED : CTR_LIMIT;
-		if (v == 1 && warned != NULL && r->elements == 4 &&
-		    r->element[3]->type == REDIS_REPLY_INTEGER)
-			warn_bits(ct, r->element[3]->integer, warned);
-		if (v == 3 && warned != NULL && r->elements == 4 &&
-		    r->element[3]->type == REDIS_REPLY_INTEGER &&
-		    r->element[3]->integer >= 1 &&
-		    (size_t)r->element[3]->integer <= nt)
-			warned->full = rt[r->element[3]->integer - 1];
-		if (v == 4 && warned != NULL && r->elements == 4)
-			suspension_reason(r->element[3], warned->suspended,
-			    sizeof(warned->suspended));
+		if (v == 1 && warned != NULL && ans.has_x)
+			warn_bits(ct, ans.x, warned);
+		if (v == 3 && warned != NULL && ans.has_x && ans.x >= 1 &&
+		    (size_t)ans.x <= nt)
+			warned->full = rt[ans.x - 1];
+		if (v == 4 && warned != NULL && ans.rest != NULL)
+			suspension_text(ans.rest, ans.restlen,
+			    warned->suspended, sizeof(warned->suspended));
 	} else
 		log_warnx("redis EVALSHA %s: %s", skey,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");

@@ -119,6 +119,22 @@ int	ctr_name_rate(const struct ctr_names *, const struct sg_rate *r,
 extern const char ctr_count_script[];
 extern const char ctr_reset_script[];
 extern const char ctr_read_script[];
+/*
+ * The counting script's answer (counter_script.c): "V S D", or with a
+ * fourth field after a space: rest, restlen (not NUL-terminated: into
+ * the reply), and when it is a decimal number, has_x and x.
+ */
+struct ctr_answer {
+	long long	 v;
+	long		 s;
+	long		 d;
+	const char	*rest;		/* NULL: no fourth field */
+	size_t		 restlen;
+	int		 has_x;
+	long long	 x;
+};
+/* Parse the answer, strictly (decimals, one space each); 0, or -1. */
+int	ctr_count_parse(const char *s, size_t len, struct ctr_answer *);
 /* The hex SHA-1 of a script, as EVALSHA names it. */
 void	ctr_script_sha(const char *script, char out[2 * SHA_DIGEST_LENGTH + 1]);
 

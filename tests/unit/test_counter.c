@@ -13,7 +13,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "redis/counter.h"
+#include "redis/counter_int.h"
 
 /* Switch the process time zone, as sendergate does at start-up. */
 static void
@@ -182,6 +182,80 @@ test_other_keys(void **state)
 	assert_string_equal(s, "sg:{x.org}:t:d:1h");
 }
 
+/*
+ * The counting script's answer, one string (counter_script.c): "V S D"
+ * or "V S D X", X a number or (suspended) the rest of the string;
+ * anything else is refused.
+ */
+static void
+test_count_parse(void **state)
+{
+	static const struct {
+		const char	*in;
+		int		 ret;
+		long long	 v;
+		long		 s, d;
+		int		 has_x;
+		long long	 x;
+		const char	*rest;	/* NULL: none */
+	} cases[] = {
+		{ "1 5 10 0", 0, 1, 5, 10, 1, 0, "0" },
+		{ "1 5 10 3", 0, 1, 5, 10, 1, 3, "3" },
+		{ "0 100 250", 0, 0, 100, 250, 0, 0, NULL },
+		{ "2 7 9", 0, 2, 7, 9, 0, 0, NULL },
+		{ "3 1 2 2", 0, 3, 1, 2, 1, 2, "2" },
+		{ "4 1 2 1796083200 bounces 12%", 0, 4, 1, 2, 0, 0,
+		    "1796083200 bounces 12%" },
+		{ "4 1 2 ", 0, 4, 1, 2, 0, 0, "" },
+		{ "1 -3 4 0", 0, 1, -3, 4, 1, 0, "0" },
+		{ "1 9223372036854775807 0 0", 0, 1, 9223372036854775807L, 0,
+		    1, 0, "0" },
+		{ "1 9223372036854775808 0 0", -1, 0, 0, 0, 0, 0, NULL },
+		{ "", -1, 0, 0, 0, 0, 0, NULL },
+		{ "1", -1, 0, 0, 0, 0, 0, NULL },
+		{ "1 5", -1, 0, 0, 0, 0, 0, NULL },
+		{ "1 5 ", -1, 0, 0, 0, 0, 0, NULL },
+		{ "1  5 10", -1, 0, 0, 0, 0, 0, NULL },
+		{ "1 5 10x", -1, 0, 0, 0, 0, 0, NULL },
+		{ "1 5.5 10", -1, 0, 0, 0, 0, 0, NULL },
+		{ "x 5 10", -1, 0, 0, 0, 0, 0, NULL },
+		{ " 1 5 10", -1, 0, 0, 0, 0, 0, NULL },
+		{ "1 5 10 abc", 0, 1, 5, 10, 0, 0, "abc" },
+	};
+	struct ctr_answer a;
+	size_t		 i;
+	int		 ret;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ret = ctr_count_parse(cases[i].in, strlen(cases[i].in), &a);
+		if (ret != cases[i].ret) {
+			print_message("\"%s\": got %d, want %d\n", cases[i].in,
+			    ret, cases[i].ret);
+			fail();
+		}
+		if (ret == -1)
+			continue;
+		if (a.v != cases[i].v || a.s != cases[i].s ||
+		    a.d != cases[i].d || a.has_x != cases[i].has_x ||
+		    (a.has_x && a.x != cases[i].x)) {
+			print_message("\"%s\": got %lld %ld %ld x=%d,%lld\n",
+			    cases[i].in, a.v, a.s, a.d, a.has_x, a.x);
+			fail();
+		}
+		if (cases[i].rest == NULL)
+			assert_null(a.rest);
+		else {
+			assert_non_null(a.rest);
+			assert_int_equal(a.restlen, strlen(cases[i].rest));
+			assert_memory_equal(a.rest, cases[i].rest, a.restlen);
+		}
+	}
+	/* the length decides, not a NUL: "1 5 10" of "1 5 10 7" */
+	assert_int_equal(ctr_count_parse("1 5 10 7", 6, &a), 0);
+	assert_null(a.rest);
+}
+
 /* The Message-ID hash: SHA-256 hex of the value, blanks trimmed. */
 static void
 test_msgid_hash(void **state)
@@ -260,6 +334,7 @@ main(void)
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_month_expiry),
 		cmocka_unit_test(test_other_keys),
+		cmocka_unit_test(test_count_parse),
 		cmocka_unit_test(test_msgid_hash),
 		cmocka_unit_test(test_msgid_key),
 		cmocka_unit_test(test_record_key),
