@@ -388,6 +388,7 @@ ctr_read_more(struct counters *ct, const char *primary, const char *sender,
 	size_t		 argvlen[8 + 4 * SG_RATES_MAX], klen[2];
 	struct args	 a = { argv, argvlen, 0 };
 	struct ctr_names nm;
+	struct ctr_arena ar;
 	struct conn	 cn;
 	redisReply	*r;
 	enum ctr_result	 ret = CTR_FAILED;
@@ -395,6 +396,7 @@ ctr_read_more(struct counters *ct, const char *primary, const char *sender,
 	int		 script, susp;
 	long		 v;
 
+	ctr_arena_init(&ar);
 	ctr_month(now, month);
 	if (keys_now(ct, &nm, primary, sender, month, skey, dkey, klen) ==
 	    -1)
@@ -437,7 +439,7 @@ ctr_read_more(struct counters *ct, const char *primary, const char *sender,
 			    more->drates[i - more->nsrates].msstr);
 	}
 	if ((r = ctr_run(ct, &cn, a.n, argv, argvlen, script ?
-	    ctr_read_script : NULL, 1)) == NULL)
+	    ctr_read_script : NULL, 1, &ar)) == NULL)
 		goto out;
 	ctr_conn_give(ct, &cn);
 	want = nkeys;
@@ -463,8 +465,8 @@ ctr_read_more(struct counters *ct, const char *primary, const char *sender,
 	} else
 		log_warnx("redis %s %s: %s", script ? "read" : "MGET", skey,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-	freeReplyObject(r);
 out:
+	ctr_arena_release(&ar);
 	memo_note(ct, primary, sender, month, ret == CTR_COUNTED,
 	    ret == CTR_COUNTED ? *scount : 0, ret == CTR_COUNTED ? *dcount : 0,
 	    slimit, dlimit);
@@ -548,6 +550,7 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	size_t		 klen[2];
 	struct args	 a = { argv, argvlen, 0 };
 	struct ctr_names nm;
+	struct ctr_arena ar;
 	struct ctr_answer ans;
 	const struct sg_rate *rt[2 * SG_RATES_MAX];
 	struct conn	 cn;
@@ -559,6 +562,7 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	long long	 v;
 	time_t		 expiry;
 
+	ctr_arena_init(&ar);
 	/* the month and the keys' expiry: one look at TZ a message */
 	ctr_month_expiry(now, month, &expiry);
 	if (keys_now(ct, &nm, primary, sender, month, skey, dkey, klen) ==
@@ -668,8 +672,8 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 		warned->full = NULL;
 		warned->suspended[0] = '\0';
 	}
-	if ((r = ctr_run(ct, &cn, a.n, argv, argvlen, ctr_count_script, 0)) ==
-	    NULL)
+	if ((r = ctr_run(ct, &cn, a.n, argv, argvlen, ctr_count_script, 0,
+	    &ar)) == NULL)
 		goto out;
 	if (r->type == REDIS_REPLY_STRING &&
 	    ctr_count_parse(r->str, r->len, &ans) == 0) {
@@ -689,7 +693,6 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	} else
 		log_warnx("redis EVALSHA %s: %s", skey,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-	freeReplyObject(r);
 	if (ret != CTR_LIMIT && ret != CTR_FAILED && ct->wait_replicas > 0) {
 		if (wait_replicas(ct, &cn) == -1)
 			ret = CTR_FAILED;
@@ -699,6 +702,7 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 toolong:
 	log_warnx("redis: no room for the keys of <%s>", sender);
 out:
+	ctr_arena_release(&ar);
 	/* a sender found over a rate or suspended is read at MAIL FROM */
 	memo_note(ct, primary, sender, month, ret != CTR_FAILED,
 	    ret != CTR_FAILED ? *scount : 0, ret != CTR_FAILED ? *dcount : 0,
@@ -725,7 +729,8 @@ ctr_reset(struct counters *ct, const char *primary, const char *sender,
 	argv[2] = "2";
 	argv[3] = skey;
 	argv[4] = dkey;
-	if ((r = ctr_run(ct, &cn, 5, argv, NULL, ctr_reset_script, 0)) == NULL)
+	if ((r = ctr_run(ct, &cn, 5, argv, NULL, ctr_reset_script, 0,
+	    NULL)) == NULL)
 		return -1;
 	ctr_conn_give(ct, &cn);
 	if (r->type == REDIS_REPLY_INTEGER) {

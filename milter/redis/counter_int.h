@@ -142,15 +142,42 @@ void	ctr_script_sha(const char *script, char out[2 * SHA_DIGEST_LENGTH + 1]);
 /* Close the idle connections (newgen: and retire the ones lent out). */
 void	ctr_pool_flush(struct counters *, int newgen);
 /*
+ * Replies without malloc: a call's replies built in its arena (on the
+ * caller's stack), in blocks chained to it past the first 2 KB. The
+ * replies are the arena's: never freeReplyObject them; they live until
+ * ctr_arena_release, which the owner calls once done with them (also
+ * after a failure: a transport error may leave a part of a reply).
+ */
+struct ctr_arena_block {
+	struct ctr_arena_block *next;
+	/* then the octets, aligned */
+} __attribute__((aligned(16)));
+struct ctr_arena {
+	char		 buf[2048] __attribute__((aligned(16)));
+	size_t		 used;
+	struct ctr_arena_block *more;
+};
+void	ctr_arena_release(struct ctr_arena *);
+
+/* An empty arena (its 2 KB need no clearing). */
+static inline void
+ctr_arena_init(struct ctr_arena *ar)
+{
+	ar->used = 0;
+	ar->more = NULL;
+}
+
+/*
  * Run a command (argvlen: the arguments' lengths, or NULL to measure
  * them; script: the script text, to load on NOSCRIPT) under the retry
  * rules of counter_pool.c. The reply, or NULL (failed, logged, no
  * connection held); on a reply the connection is in *cn: give it back
- * with ctr_conn_give.
+ * with ctr_conn_give. ar NULL: the reply is the caller's, for
+ * freeReplyObject; else it is in the arena *ar.
  */
 redisReply *ctr_run(struct counters *, struct conn *, int argc,
 	    const char **argv, const size_t *argvlen, const char *script,
-	    int idempotent);
+	    int idempotent, struct ctr_arena *ar);
 /* Close a connection after a transport error (logged). */
 void	ctr_conn_drop(struct counters *, struct conn *);
 /* Give a connection back to the pool (closed if of an older generation). */

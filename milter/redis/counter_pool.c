@@ -353,16 +353,144 @@ write_all(redisContext *rc, const char *buf, size_t len)
 }
 
 /*
- * Send a formatted request and read its reply. The request goes to the
- * socket from here when hiredis's output buffer is empty (always, on
- * our connections: no pipelining): appended to it, the buffer would be
- * grown, and after the write freed and made anew, for every command.
- * The reply is read by hiredis. NULL after a transport error (rc->err).
+ * The arena's replies. hiredis lets a reader build its replies with
+ * functions of our own (read.h); these make the same redisReply objects
+ * as its own, linked the same way, in the caller's arena: a message's
+ * replies cost no malloc and free each (some seven for an MGET).
+ */
+
+/* n octets of the arena (aligned), or of a block chained to it. */
+static void *
+arena_alloc(struct ctr_arena *ar, size_t n)
+{
+	struct ctr_arena_block *b;
+	void		*p;
+
+	n = (n + 15) & ~(size_t)15;
+	if (n <= sizeof(ar->buf) - ar->used) {
+		p = ar->buf + ar->used;
+		ar->used += n;
+		return p;
+	}
+	if ((b = malloc(sizeof(*b) + n)) == NULL)
+		return NULL;		/* hiredis: "Out of memory" */
+	b->next = ar->more;
+	ar->more = b;
+	return b + 1;
+}
+
+/* A reply object of type with extra octets after it, linked to its parent. */
+static redisReply *
+arena_reply(const redisReadTask *task, int type, size_t extra)
+{
+	redisReply	*r, *parent;
+
+	if (task->privdata == NULL ||
+	    (r = arena_alloc(task->privdata, sizeof(*r) + extra)) == NULL)
+		return NULL;
+	memset(r, 0, sizeof(*r));
+	r->type = type;
+	if (task->parent != NULL) {
+		parent = task->parent->obj;
+		parent->element[task->idx] = r;
+	}
+	return r;
+}
+
+static void *
+arena_string(const redisReadTask *task, char *str, size_t len)
+{
+	redisReply	*r;
+
+	if ((r = arena_reply(task, task->type, len + 1)) == NULL)
+		return NULL;
+	r->str = (char *)(r + 1);
+	memcpy(r->str, str, len);
+	r->str[len] = '\0';
+	r->len = len;
+	return r;
+}
+
+static void *
+arena_array(const redisReadTask *task, int elements)
+{
+	redisReply	*r;
+	size_t		 n = elements > 0 ? (size_t)elements : 0;
+
+	if ((r = arena_reply(task, REDIS_REPLY_ARRAY, n *
+	    sizeof(redisReply *))) == NULL)
+		return NULL;
+	r->elements = n;
+	if (n > 0) {
+		r->element = (redisReply **)(r + 1);
+		memset(r->element, 0, n * sizeof(redisReply *));
+	}
+	return r;
+}
+
+static void *
+arena_integer(const redisReadTask *task, long long v)
+{
+	redisReply	*r;
+
+	if ((r = arena_reply(task, REDIS_REPLY_INTEGER, 0)) == NULL)
+		return NULL;
+	r->integer = v;
+	return r;
+}
+
+static void *
+arena_nil(const redisReadTask *task)
+{
+	return arena_reply(task, REDIS_REPLY_NIL, 0);
+}
+
+/* Nothing: the arena's owner releases it all. */
+static void
+arena_free(void *reply)
+{
+	(void)reply;
+}
+
+static redisReplyObjectFunctions arena_fn = {
+	arena_string, arena_array, arena_integer, arena_nil, arena_free
+};
+
+/* Free the blocks chained to an arena, and empty it for another use. */
+void
+ctr_arena_release(struct ctr_arena *ar)
+{
+	struct ctr_arena_block *b;
+
+	while ((b = ar->more) != NULL) {
+		ar->more = b->next;
+		free(b);
+	}
+	ar->used = 0;
+}
+
+/* A reply: freed, unless it is in an arena (its owner releases that). */
+static void
+reply_free(struct ctr_arena *ar, redisReply *r)
+{
+	if (ar == NULL)
+		freeReplyObject(r);
+}
+
+/*
+ * Send a formatted request and read its reply, into ar (NULL: malloc'd,
+ * for freeReplyObject). The request goes to the socket from here when
+ * hiredis's output buffer is empty (always, on our connections: no
+ * pipelining): appended to it, the buffer would be grown, and after the
+ * write freed and made anew, for every command. The reply is read by
+ * hiredis. NULL after a transport error (rc->err).
  */
 static redisReply *
-request(redisContext *rc, const char *buf, size_t len)
+request(redisContext *rc, const char *buf, size_t len, struct ctr_arena *ar)
 {
-	void	*reply = NULL;
+	redisReplyObjectFunctions *fn = rc->reader->fn;
+	void		*priv = rc->reader->privdata, *reply = NULL;
+	int		 ret;
 
 	if (rc->err)
 		return NULL;		/* as redisBufferWrite refuses */
@@ -371,9 +499,24 @@ request(redisContext *rc, const char *buf, size_t len)
 			return NULL;
 	} else if (redisAppendFormattedCommand(rc, buf, len) != REDIS_OK)
 		return NULL;
-	if (redisGetReply(rc, &reply) != REDIS_OK)
-		return NULL;
-	return reply;
+	if (ar == NULL)
+		return redisGetReply(rc, &reply) == REDIS_OK ? reply : NULL;
+	rc->reader->fn = &arena_fn;
+	rc->reader->privdata = ar;
+	ret = redisGetReply(rc, &reply);
+	if (rc->reader->reply == NULL) {
+		rc->reader->fn = fn;
+		rc->reader->privdata = priv;
+	} else {
+		/*
+		 * A transport error in the middle of a reply: the reader
+		 * holds a part of it, in the arena. Our functions stay to
+		 * free it (nothing to do) when the connection is closed, as
+		 * it is after every transport error; they make nothing more.
+		 */
+		rc->reader->privdata = NULL;
+	}
+	return ret == REDIS_OK ? reply : NULL;
 }
 
 /*
@@ -385,7 +528,7 @@ request(redisContext *rc, const char *buf, size_t len)
  */
 static redisReply *
 command_argv(redisContext *rc, int argc, const char **argv,
-    const size_t *argvlen)
+    const size_t *argvlen, struct ctr_arena *ar)
 {
 	char	 stack[4096], *buf = stack, *p;
 	size_t	 need = 16, len;
@@ -406,40 +549,41 @@ command_argv(redisContext *rc, int argc, const char **argv,
 		*p++ = '\r';
 		*p++ = '\n';
 	}
-	reply = request(rc, buf, (size_t)(p - buf));
+	reply = request(rc, buf, (size_t)(p - buf), ar);
 	if (buf != stack)
 		free(buf);
 	return reply;
 }
 
 /*
- * Send argv (argvlen: the lengths, or NULL) on a connection; EVALSHA of
- * script (its sha in argv[1]) is loaded on NOSCRIPT and sent again.
- * NULL after a transport error.
+ * Send argv (argvlen: the lengths, or NULL) on a connection, the replies
+ * into ar (or NULL); EVALSHA of script (its sha in argv[1]) is loaded on
+ * NOSCRIPT and sent again. NULL after a transport error.
  */
 static redisReply *
 send_argv(redisContext *rc, int argc, const char **argv,
-    const size_t *argvlen, const char *script)
+    const size_t *argvlen, const char *script, struct ctr_arena *ar)
 {
+	const char	*load[3] = { "SCRIPT", "LOAD", script };
 	redisReply	*r;
 	int		 tries;
 
 	for (tries = 0; tries < 2; tries++) {
-		r = command_argv(rc, argc, argv, argvlen);
+		r = command_argv(rc, argc, argv, argvlen, ar);
 		if (script == NULL || r == NULL ||
 		    r->type != REDIS_REPLY_ERROR ||
 		    strncmp(r->str, "NOSCRIPT", 8) != 0)
 			return r;
-		freeReplyObject(r);
+		reply_free(ar, r);
 		/* a restarted, flushed or new master: load it again */
-		if ((r = redisCommand(rc, "SCRIPT LOAD %s", script)) == NULL)
+		if ((r = command_argv(rc, 3, load, NULL, ar)) == NULL)
 			return NULL;
 		if (r->type != REDIS_REPLY_STRING ||
 		    strcasecmp(r->str, argv[1]) != 0)
 			return r;	/* an error reply, reported by caller */
-		freeReplyObject(r);
+		reply_free(ar, r);
 	}
-	return command_argv(rc, argc, argv, argvlen);
+	return command_argv(rc, argc, argv, argvlen, ar);
 }
 
 /*
@@ -451,15 +595,17 @@ send_argv(redisContext *rc, int argc, const char **argv,
  * connection held.
  */
 static redisReply *run_try(struct counters *, struct conn *, int,
-	    const char **, const size_t *, const char *, int);
+	    const char **, const size_t *, const char *, int,
+	    struct ctr_arena *);
 
 redisReply *
 ctr_run(struct counters *ct, struct conn *cn, int argc, const char **argv,
-    const size_t *argvlen, const char *script, int idempotent)
+    const size_t *argvlen, const char *script, int idempotent,
+    struct ctr_arena *ar)
 {
 	redisReply	*r;
 
-	r = run_try(ct, cn, argc, argv, argvlen, script, idempotent);
+	r = run_try(ct, cn, argc, argv, argvlen, script, idempotent, ar);
 	metrics_redis(r != NULL && r->type != REDIS_REPLY_ERROR);
 	return r;
 }
@@ -467,7 +613,8 @@ ctr_run(struct counters *ct, struct conn *cn, int argc, const char **argv,
 /* run, without the metrics. */
 static redisReply *
 run_try(struct counters *ct, struct conn *cn, int argc, const char **argv,
-    const size_t *argvlen, const char *script, int idempotent)
+    const size_t *argvlen, const char *script, int idempotent,
+    struct ctr_arena *ar)
 {
 	redisReply	*r;
 	int		 tries;
@@ -475,7 +622,7 @@ run_try(struct counters *ct, struct conn *cn, int argc, const char **argv,
 	for (tries = 0; tries < 2; tries++) {
 		if (conn_take(ct, cn) == -1)
 			return NULL;
-		r = send_argv(cn->rc, argc, argv, argvlen, script);
+		r = send_argv(cn->rc, argc, argv, argvlen, script, ar);
 		if (r == NULL) {
 			ctr_conn_drop(ct, cn);
 			if (idempotent && !cn->fresh)
@@ -486,7 +633,7 @@ run_try(struct counters *ct, struct conn *cn, int argc, const char **argv,
 			return r;
 		log_warnx("redis %s: %s: finding the master again", ct->where,
 		    r->str);
-		freeReplyObject(r);
+		reply_free(ar, r);
 		redisFree(cn->rc);
 		cn->rc = NULL;
 		ctr_pool_flush(ct, 1);
@@ -502,8 +649,8 @@ ctr_command(struct counters *ct, int argc, const char **argv, int idempotent)
 	struct conn	 cn;
 	redisReply	*r;
 
-	if ((r = ctr_run(ct, &cn, argc, argv, NULL, NULL, idempotent)) ==
-	    NULL)
+	if ((r = ctr_run(ct, &cn, argc, argv, NULL, NULL, idempotent,
+	    NULL)) == NULL)
 		return NULL;
 	ctr_conn_give(ct, &cn);
 	if (r->type == REDIS_REPLY_ERROR) {
