@@ -154,6 +154,7 @@ reply_count(const redisReply *r, long *out)
 {
 	char	*end;
 	long	 v;
+	size_t	 i;
 
 	switch (r->type) {
 	case REDIS_REPLY_NIL:
@@ -163,6 +164,15 @@ reply_count(const redisReply *r, long *out)
 		*out = (long)r->integer;
 		return 0;
 	case REDIS_REPLY_STRING:
+		/* INCRBY's form, digits alone (no overflow in 18): read here */
+		for (i = 0, v = 0; i < r->len && i < 18 && r->str[i] >= '0' &&
+		    r->str[i] <= '9'; i++)
+			v = v * 10 + (r->str[i] - '0');
+		if (i > 0 && i == r->len) {
+			*out = v;
+			return 0;
+		}
+		/* anything else as strtol takes it */
 		errno = 0;
 		v = strtol(r->str, &end, 10);
 		if (errno != 0 || end == r->str || *end != '\0' || v < 0)
@@ -618,10 +628,10 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 		arg(&a, rkey, (size_t)rl);
 	for (i = 0; i < nwarn; i++) {
 		if (ctr_name_warn(&nm, ct->warn_str[i], wkey[2 * i],
-		    wkey[2 * i + 1], sizeof(wkey[0])) == -1)
+		    wkey[2 * i + 1], sizeof(wkey[0]), klen) == -1)
 			goto toolong;
-		arg_str(&a, wkey[2 * i]);
-		arg_str(&a, wkey[2 * i + 1]);
+		arg(&a, wkey[2 * i], klen[0]);
+		arg(&a, wkey[2 * i + 1], klen[1]);
 	}
 	if (susp) {
 		arg(&a, xkey[0], (size_t)xl[0]);

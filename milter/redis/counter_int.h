@@ -88,7 +88,8 @@ struct conn {
  * built after their common start "<prefix>:{<primary>}:", made once by
  * ctr_names_init (0, or -1: too long); the strings are the caller's and
  * must outlive nm. Each ctr_name_* writes one key into out (len octets)
- * and gives its length, or -1 when it does not fit. of_sender 0, or no
+ * and gives its length, or -1 when it does not fit (ctr_name_warn: two,
+ * their lengths in klen, 0 or -1). of_sender 0, or no
  * sender: the domain's key. (The stem has room for a prefix and a domain
  * far longer than any key buffer holds: the buffers decide.)
  */
@@ -105,7 +106,7 @@ int	ctr_names_init(struct ctr_names *, const char *prefix,
 int	ctr_name_sender(const struct ctr_names *, char *out, size_t len);
 int	ctr_name_domain(const struct ctr_names *, char *out, size_t len);
 int	ctr_name_warn(const struct ctr_names *, const char *pct, char *skey,
-	    char *dkey, size_t len);
+	    char *dkey, size_t len, size_t klen[2]);
 int	ctr_name_msgid(const struct ctr_names *, const char *hash, char *out,
 	    size_t len);
 int	ctr_name_record(const struct ctr_names *, const char *msgid_hash,

@@ -193,21 +193,26 @@ ctr_name_domain(const struct ctr_names *nm, char *out, size_t len)
 	return build(nm, out, len, p, 2);
 }
 
-/* The warning marks of a percentage, "w:s:<sender>:<month>:<pct>" and
- * "w:d:<month>:<pct>": 0, or -1. */
+/*
+ * The warning marks of a percentage, "w:s:<sender>:<month>:<pct>" and
+ * "w:d:<month>:<pct>", their lengths in klen: 0, or -1.
+ */
 int
 ctr_name_warn(const struct ctr_names *nm, const char *pct, char *skey,
-    char *dkey, size_t len)
+    char *dkey, size_t len, size_t klen[2])
 {
 	size_t		 pl = strlen(pct);
 	const struct part s[] = { LIT("w:s:"), { nm->sender, nm->senderlen },
 	    LIT(":"), { nm->month, nm->monthlen }, LIT(":"), { pct, pl } };
 	const struct part d[] = { LIT("w:d:"), { nm->month, nm->monthlen },
 	    LIT(":"), { pct, pl } };
+	int		 sl, dl;
 
-	if (build(nm, skey, len, s, 6) == -1 || build(nm, dkey, len, d, 4) ==
-	    -1)
+	if ((sl = build(nm, skey, len, s, 6)) == -1 ||
+	    (dl = build(nm, dkey, len, d, 4)) == -1)
 		return -1;
+	klen[0] = (size_t)sl;
+	klen[1] = (size_t)dl;
 	return 0;
 }
 
@@ -290,10 +295,11 @@ ctr_warn_keys(const char *prefix, const char *primary, const char *sender,
     const char *month, const char *pct, char *skey, char *dkey, size_t len)
 {
 	struct ctr_names nm;
+	size_t		 klen[2];
 
 	if (ctr_names_init(&nm, prefix, primary, sender, month) == -1)
 		return -1;
-	return ctr_name_warn(&nm, pct, skey, dkey, len);
+	return ctr_name_warn(&nm, pct, skey, dkey, len, klen);
 }
 
 /*
