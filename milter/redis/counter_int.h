@@ -9,6 +9,7 @@
  *                     and ctr_command for the other modules' keys
  *   counter_keys.c    key names and months, pure (no Redis)
  *   counter_record.c  reading the record of accepted messages (learn)
+ *   counter_arena.c   replies built on the caller's stack (no malloc)
  */
 #ifndef SG_COUNTER_INT_H
 #define SG_COUNTER_INT_H
@@ -159,6 +160,20 @@ struct ctr_arena {
 	struct ctr_arena_block *more;
 };
 void	ctr_arena_release(struct ctr_arena *);
+
+/*
+ * A reader's reply functions while it reads into an arena: attach
+ * before redisGetReply, detach after. After a reply cut in the middle
+ * (a transport error), the reader keeps the arena's functions, which
+ * make nothing more: close the connection (always done then).
+ */
+struct ctr_arena_prev {
+	redisReplyObjectFunctions *fn;
+	void		*privdata;
+};
+void	ctr_arena_attach(redisReader *, struct ctr_arena *,
+	    struct ctr_arena_prev *);
+void	ctr_arena_detach(redisReader *, const struct ctr_arena_prev *);
 
 /* An empty arena (its 2 KB need no clearing). */
 static inline void

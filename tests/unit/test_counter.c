@@ -256,6 +256,89 @@ test_count_parse(void **state)
 	assert_null(a.rest);
 }
 
+/* Feed s to a reader on arena ar; its reply (NULL: none yet). */
+static redisReply *
+arena_read(redisReader *r, struct ctr_arena *ar, const char *s)
+{
+	struct ctr_arena_prev prev;
+	void		*reply = NULL;
+
+	assert_int_equal(redisReaderFeed(r, s, strlen(s)), REDIS_OK);
+	ctr_arena_attach(r, ar, &prev);
+	assert_int_equal(redisReaderGetReply(r, &reply), REDIS_OK);
+	ctr_arena_detach(r, &prev);
+	return reply;
+}
+
+/*
+ * Replies built in an arena are hiredis's objects, linked the same way:
+ * the MGET of MAIL FROM (strings and nils), nested arrays, integers,
+ * errors; a string past the arena's 2 KB goes to a chained block; the
+ * reader gets its own functions back after a whole reply, keeps the
+ * arena's after a part of one, and frees that part without harm.
+ */
+static void
+test_arena(void **state)
+{
+	struct ctr_arena ar;
+	redisReader	*r;
+	redisReplyObjectFunctions *own;
+	redisReply	*x;
+	char		 big[5000 + 32];
+
+	(void)state;
+	ctr_arena_init(&ar);
+	assert_non_null(r = redisReaderCreate());
+	own = r->fn;
+	x = arena_read(r, &ar, "*4\r\n$1\r\n5\r\n$2\r\n10\r\n$-1\r\n$-1\r\n");
+	assert_ptr_equal(r->fn, own);
+	assert_non_null(x);
+	assert_int_equal(x->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(x->elements, 4);
+	assert_int_equal(x->element[0]->type, REDIS_REPLY_STRING);
+	assert_string_equal(x->element[0]->str, "5");
+	assert_int_equal(x->element[1]->len, 2);
+	assert_string_equal(x->element[1]->str, "10");
+	assert_int_equal(x->element[2]->type, REDIS_REPLY_NIL);
+	assert_int_equal(x->element[3]->type, REDIS_REPLY_NIL);
+	assert_null(ar.more);			/* all in the 2 KB */
+	x = arena_read(r, &ar, "*2\r\n*2\r\n:1\r\n:-7\r\n+OK\r\n");
+	assert_int_equal(x->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(x->element[0]->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(x->element[0]->element[1]->type,
+	    REDIS_REPLY_INTEGER);
+	assert_int_equal(x->element[0]->element[1]->integer, -7);
+	assert_int_equal(x->element[1]->type, REDIS_REPLY_STATUS);
+	assert_string_equal(x->element[1]->str, "OK");
+	x = arena_read(r, &ar, "*0\r\n");
+	assert_int_equal(x->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(x->elements, 0);
+	assert_null(x->element);
+	x = arena_read(r, &ar, "-NOSCRIPT No matching script\r\n");
+	assert_int_equal(x->type, REDIS_REPLY_ERROR);
+	assert_string_equal(x->str, "NOSCRIPT No matching script");
+	/* a string larger than the arena: a chained block */
+	snprintf(big, sizeof(big), "$5000\r\n");
+	memset(big + strlen(big), 'a', 5000);
+	memcpy(big + strlen("$5000\r\n") + 5000, "\r\n", 3);
+	x = arena_read(r, &ar, big);
+	assert_non_null(ar.more);
+	assert_int_equal(x->type, REDIS_REPLY_STRING);
+	assert_int_equal(x->len, 5000);
+	assert_int_equal(x->str[4999], 'a');
+	assert_int_equal(x->str[5000], '\0');
+	ctr_arena_release(&ar);
+	assert_null(ar.more);
+	assert_int_equal(ar.used, 0);
+	/* a part of a reply: the arena's functions stay, making nothing */
+	x = arena_read(r, &ar, "*2\r\n$1\r\n5\r\n");
+	assert_null(x);
+	assert_ptr_not_equal(r->fn, own);
+	assert_null(r->privdata);
+	redisReaderFree(r);			/* frees the part: nothing */
+	ctr_arena_release(&ar);
+}
+
 /* The Message-ID hash: SHA-256 hex of the value, blanks trimmed. */
 static void
 test_msgid_hash(void **state)
@@ -335,6 +418,7 @@ main(void)
 		cmocka_unit_test(test_month_expiry),
 		cmocka_unit_test(test_other_keys),
 		cmocka_unit_test(test_count_parse),
+		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_msgid_hash),
 		cmocka_unit_test(test_msgid_key),
 		cmocka_unit_test(test_record_key),
