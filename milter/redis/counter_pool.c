@@ -40,7 +40,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
-
 #include <unistd.h>
 
 #include <hiredis/hiredis.h>
