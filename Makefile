@@ -59,7 +59,8 @@ DIR	= milter/dir/dir.o milter/dir/dir_ldap.o milter/dir/dir_query.o \
 	  milter/dir/mirror_sync.o
 REDIS	= milter/redis/counter.o milter/redis/counter_script.o \
 	  milter/redis/counter_pool.o milter/redis/counter_keys.o \
-	  milter/redis/counter_record.o milter/redis/sentinel.o \
+	  milter/redis/counter_record.o milter/redis/counter_arena.o \
+	  milter/redis/sentinel.o \
 	  milter/redis/suppress.o milter/redis/reputation.o
 COMMON	= $(LIB) $(DIR) $(REDIS) milter/daemon/mailfrom.o
 DAEMON	= milter/daemon/sendergate.o milter/daemon/sendergate_check.o \
@@ -149,8 +150,8 @@ tests/unit/test_siphash: tests/unit/test_siphash.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
 # the counters' key names, pure: linked without hiredis
 tests/unit/test_counter: tests/unit/test_counter.o milter/redis/counter_keys.o \
-		$(LIBA)
-	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
+		milter/redis/counter_script.o milter/redis/counter_arena.o $(LIBA)
+	$(CC) $(SG_LDFLAGS) -o $@ $^ -lhiredis -lcrypto -lcmocka
 tests/unit/test_ctl_validate: tests/unit/test_ctl_validate.o \
 		milter/ctl/ctl_validate.o milter/ctl/ctl_rec.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka

@@ -154,6 +154,7 @@ reply_count(const redisReply *r, long *out)
 {
 	char	*end;
 	long	 v;
+	size_t	 i;
 
 	switch (r->type) {
 	case REDIS_REPLY_NIL:
@@ -163,6 +164,15 @@ reply_count(const redisReply *r, long *out)
 		*out = (long)r->integer;
 		return 0;
 	case REDIS_REPLY_STRING:
+		/* INCRBY's form, digits alone (no overflow in 18): read here */
+		for (i = 0, v = 0; i < r->len && i < 18 && r->str[i] >= '0' &&
+		    r->str[i] <= '9'; i++)
+			v = v * 10 + (r->str[i] - '0');
+		if (i > 0 && i == r->len) {
+			*out = v;
+			return 0;
+		}
+		/* anything else as strtol takes it */
 		errno = 0;
 		v = strtol(r->str, &end, 10);
 		if (errno != 0 || end == r->str || *end != '\0' || v < 0)
@@ -174,19 +184,57 @@ reply_count(const redisReply *r, long *out)
 	}
 }
 
-/* Make the keys of now's month into fixed buffers. */
+/*
+ * The names of a call's keys (month: now's) and its two counters into
+ * fixed buffers, their lengths in len[0], len[1]; 0, or -1 (logged).
+ */
 static int
-keys_now(struct counters *ct, const char *primary, const char *sender,
-    time_t now, char *skey, char *dkey)
+keys_now(struct counters *ct, struct ctr_names *nm, const char *primary,
+    const char *sender, const char *month, char *skey, char *dkey,
+    size_t len[2])
 {
-	char	 month[SG_MONTH_LEN];
+	int	 sl, dl;
 
-	ctr_month(now, month);
-	if (ctr_keys(ct->prefix, primary, sender, month, skey, SG_KEY_MAX,
-	    dkey, SG_KEY_MAX) == -1) {
+	if (ctr_names_init(nm, ct->prefix, primary, sender, month) == -1 ||
+	    (sl = ctr_name_sender(nm, skey, SG_KEY_MAX)) == -1 ||
+	    (dl = ctr_name_domain(nm, dkey, SG_KEY_MAX)) == -1) {
 		log_warnx("redis key too long for <%s>", sender);
 		return -1;
 	}
+	len[0] = (size_t)sl;
+	len[1] = (size_t)dl;
+	return 0;
+}
+
+/* A command's arguments and their lengths, built in place. */
+struct args {
+	const char	**v;
+	size_t		 *len;
+	int		  n;
+};
+
+/* Add s (len octets) to a. */
+static void
+arg(struct args *a, const char *s, size_t len)
+{
+	a->v[a->n] = s;
+	a->len[a->n++] = len;
+}
+
+/* Add a string that is not measured yet. */
+static void
+arg_str(struct args *a, const char *s)
+{
+	arg(a, s, strlen(s));
+}
+
+/* Add a key just built: its length, or -1 (then 0 is returned too). */
+static int
+arg_key(struct args *a, const char *key, int len)
+{
+	if (len < 0)
+		return -1;
+	arg(a, key, (size_t)len);
 	return 0;
 }
 
@@ -228,19 +276,19 @@ memo_marked(struct counters *ct, unsigned h)
 	    h;
 }
 
-/* Note a call's outcome: counts known (at their limits or not), or not. */
+/*
+ * Note a call's outcome: counts known (at their limits or not), or not.
+ * month: now's.
+ */
 static void
 memo_note(struct counters *ct, const char *primary, const char *sender,
-    time_t now, int ok, long s, long d, long slimit, long dlimit)
+    const char *month, int ok, long s, long d, long slimit, long dlimit)
 {
-	char	 month[SG_MONTH_LEN];
-
 	if (ct->precheck != PRECHECK_KNOWN)
 		return;
 	__atomic_store_n(&ct->failing, !ok, __ATOMIC_RELAXED);
 	if (!ok)
 		return;
-	ctr_month(now, month);
 	memo_set(ct, memo_hash(ct, month, "", sender), slimit != LIMIT_NONE &&
 	    s >= slimit);
 	memo_set(ct, memo_hash(ct, month, "@", primary),
@@ -278,21 +326,36 @@ small_num(int n)
 	    "0";
 }
 
-/* A suspension's value "<time> <reason>" as its reason, into out. */
+/*
+ * A suspension's value "<time> <reason>" (v, vlen octets) as its reason,
+ * into out; "" for an empty value.
+ */
+static void
+suspension_text(const char *v, size_t vlen, char *out, size_t len)
+{
+	const char	*p = v, *end = v + vlen;
+
+	out[0] = '\0';
+	if (vlen == 0)
+		return;
+	while (p < end && *p >= '0' && *p <= '9')
+		p++;
+	if (p < end && *p == ' ')
+		p++;
+	if (p == end || *p == '\0')
+		snprintf(out, len, "reputation");
+	else
+		snprintf(out, len, "%.*s", (int)(end - p), p);
+}
+
+/* A reply's suspension value as its reason, into out ("" none). */
 static void
 suspension_reason(const redisReply *r, char *out, size_t len)
 {
-	const char	*p;
-
 	out[0] = '\0';
-	if (r->type != REDIS_REPLY_STRING || r->len == 0)
+	if (r->type != REDIS_REPLY_STRING)
 		return;
-	p = r->str;
-	while (*p >= '0' && *p <= '9')
-		p++;
-	if (*p == ' ')
-		p++;
-	snprintf(out, len, "%s", *p != '\0' ? p : "reputation");
+	suspension_text(r->str, r->len, out, len);
 }
 
 /* Decimal of a non-negative v into buf (no format parsing). */
@@ -328,18 +391,25 @@ ctr_read_more(struct counters *ct, const char *primary, const char *sender,
     time_t now, long slimit, long dlimit, long *scount, long *dcount,
     struct ctr_more *more)
 {
-	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX];
+	char		 skey[SG_KEY_MAX], dkey[SG_KEY_MAX], month[SG_MONTH_LEN];
 	char		 xkey[2][SG_KEY_MAX + 8];
 	char		 tkey[2 * SG_RATES_MAX][SG_KEY_MAX + 16];
 	const char	*argv[8 + 4 * SG_RATES_MAX];
+	size_t		 argvlen[8 + 4 * SG_RATES_MAX], klen[2];
+	struct args	 a = { argv, argvlen, 0 };
+	struct ctr_names nm;
+	struct ctr_arena ar;
 	struct conn	 cn;
 	redisReply	*r;
 	enum ctr_result	 ret = CTR_FAILED;
 	size_t		 i, nr = 0, nkeys, want;
-	int		 argc = 0, script, susp;
+	int		 script, susp;
 	long		 v;
 
-	if (keys_now(ct, primary, sender, now, skey, dkey) == -1)
+	ctr_arena_init(&ar);
+	ctr_month(now, month);
+	if (keys_now(ct, &nm, primary, sender, month, skey, dkey, klen) ==
+	    -1)
 		goto out;
 	if (more != NULL) {
 		more->suspended[0] = '\0';
@@ -347,44 +417,39 @@ ctr_read_more(struct counters *ct, const char *primary, const char *sender,
 	}
 	script = nr > 0;
 	susp = more != NULL && (ct->rep_suspend || script);
-	if (susp && (ctr_rep_key(ct->prefix, primary, sender, "rs", xkey[0],
-	    sizeof(xkey[0])) == -1 || ctr_rep_key(ct->prefix, primary, NULL,
-	    "rs", xkey[1], sizeof(xkey[1])) == -1)) {
+	if (script) {
+		arg(&a, "EVALSHA", 7);
+		arg(&a, ct->read_sha, sizeof(ct->read_sha) - 1);
+		arg(&a, NULL, 0);		/* the number of keys */
+	} else
+		arg(&a, "MGET", 4);
+	arg(&a, skey, klen[0]);
+	arg(&a, dkey, klen[1]);
+	if (susp && (arg_key(&a, xkey[0], ctr_name_rep(&nm, "rs", 1, xkey[0],
+	    sizeof(xkey[0]))) == -1 || arg_key(&a, xkey[1], ctr_name_rep(&nm,
+	    "rs", 0, xkey[1], sizeof(xkey[1]))) == -1)) {
 		log_warnx("redis key too long for <%s>", sender);
 		goto out;
 	}
-	if (script) {
-		argv[argc++] = "EVALSHA";
-		argv[argc++] = ct->read_sha;
-		argv[argc++] = NULL;		/* the number of keys */
-	} else
-		argv[argc++] = "MGET";
-	argv[argc++] = skey;
-	argv[argc++] = dkey;
-	if (susp) {
-		argv[argc++] = xkey[0];
-		argv[argc++] = xkey[1];
-	}
 	for (i = 0; i < nr; i++) {
-		if (ctr_rate_key(ct->prefix, primary, i < more->nsrates ?
-		    sender : NULL, i < more->nsrates ? &more->srates[i] :
-		    &more->drates[i - more->nsrates], tkey[i],
-		    sizeof(tkey[i])) == -1) {
+		if (arg_key(&a, tkey[i], ctr_name_rate(&nm, i < more->nsrates ?
+		    &more->srates[i] : &more->drates[i - more->nsrates],
+		    i < more->nsrates, tkey[i], sizeof(tkey[i]))) == -1) {
 			log_warnx("redis key too long for <%s>", sender);
 			goto out;
 		}
-		argv[argc++] = tkey[i];
 	}
-	nkeys = (size_t)argc - (script ? 3 : 1);
+	nkeys = (size_t)a.n - (script ? 3 : 1);
 	if (script) {
 		argv[2] = small_num((int)nkeys);
+		argvlen[2] = strlen(argv[2]);
 		for (i = 0; i < nr; i++)
-			argv[argc++] = i < more->nsrates ?
+			arg_str(&a, i < more->nsrates ?
 			    more->srates[i].msstr :
-			    more->drates[i - more->nsrates].msstr;
+			    more->drates[i - more->nsrates].msstr);
 	}
-	if ((r = ctr_run(ct, &cn, argc, argv, script ? ctr_read_script : NULL,
-	    1)) == NULL)
+	if ((r = ctr_run(ct, &cn, a.n, argv, argvlen, script ?
+	    ctr_read_script : NULL, 1, &ar)) == NULL)
 		goto out;
 	ctr_conn_give(ct, &cn);
 	want = nkeys;
@@ -410,9 +475,9 @@ ctr_read_more(struct counters *ct, const char *primary, const char *sender,
 	} else
 		log_warnx("redis %s %s: %s", script ? "read" : "MGET", skey,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-	freeReplyObject(r);
 out:
-	memo_note(ct, primary, sender, now, ret == CTR_COUNTED,
+	ctr_arena_release(&ar);
+	memo_note(ct, primary, sender, month, ret == CTR_COUNTED,
 	    ret == CTR_COUNTED ? *scount : 0, ret == CTR_COUNTED ? *dcount : 0,
 	    slimit, dlimit);
 	return ret;
@@ -490,45 +555,58 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	/* the fixed part, then the recipients: 8 KB of pointers at most */
 	const char	*argv[40 + 3 * SG_WARN_MAX + 6 * SG_RATES_MAX +
 			    SG_RECORD_RCPTS];
+	size_t		 argvlen[40 + 3 * SG_WARN_MAX + 6 * SG_RATES_MAX +
+			    SG_RECORD_RCPTS];
+	size_t		 klen[2];
+	struct args	 a = { argv, argvlen, 0 };
+	struct ctr_names nm;
+	struct ctr_arena ar;
+	struct ctr_answer ans;
 	const struct sg_rate *rt[2 * SG_RATES_MAX];
 	struct conn	 cn;
 	redisReply	*r;
 	enum ctr_result	 ret = CTR_FAILED;
-	int		 argc = 0, i, dedupe, record, nwarn, susp, rep;
+	int		 i, dedupe, record, nwarn, susp, rep, ml, rl;
+	int		 xl[4] = { 0, 0, 0, 0 }, tl[2 * SG_RATES_MAX];
 	size_t		 j, nr, nt = 0;
 	long long	 v;
+	time_t		 expiry;
 
-	if (keys_now(ct, primary, sender, now, skey, dkey) == -1)
+	ctr_arena_init(&ar);
+	/* the month and the keys' expiry: one look at TZ a message */
+	ctr_month_expiry(now, month, &expiry);
+	if (keys_now(ct, &nm, primary, sender, month, skey, dkey, klen) ==
+	    -1)
 		goto out;
 	dedupe = msgid_hash != NULL && msgid_hash[0] != '\0' &&
 	    fingerprint != NULL && fingerprint[0] != '\0' &&
 	    ct->dedupe_window > 0 && ct->dedupe_max_retries > 0;
-	ctr_month(now, month);
-	if (dedupe && ctr_msgid_key(ct->prefix, primary, sender, month,
-	    msgid_hash, mkey, sizeof(mkey)) == -1) {
+	ml = dedupe ? ctr_name_msgid(&nm, msgid_hash, mkey, sizeof(mkey)) : 0;
+	if (ml == -1) {
 		log_warnx("redis key too long for <%s>", sender);
 		goto out;
 	}
 	/* no name to record under (no Message-ID, no queue id): none */
-	record = rec != NULL && strcmp(ct->record_window, "0") != 0 &&
-	    ctr_record_key(ct->prefix, primary, sender, msgid_hash, rec->qid,
-	    rkey, sizeof(rkey)) == 0;
+	rl = rec != NULL && strcmp(ct->record_window, "0") != 0 ?
+	    ctr_name_record(&nm, msgid_hash, rec->qid, rkey, sizeof(rkey)) :
+	    -1;
+	record = rl != -1;
 	nwarn = warned != NULL ? ct->nwarn : 0;
 	susp = rec != NULL && ct->rep_suspend;
 	rep = rec != NULL && ct->rep_count && rec->accepted > 0;
-	if ((susp && (ctr_rep_key(ct->prefix, primary, sender, "rs", xkey[0],
-	    sizeof(xkey[0])) == -1 || ctr_rep_key(ct->prefix, primary, NULL,
-	    "rs", xkey[1], sizeof(xkey[1])) == -1)) ||
-	    (rep && (ctr_rep_key(ct->prefix, primary, sender, "rp", xkey[2],
-	    sizeof(xkey[2])) == -1 || ctr_rep_key(ct->prefix, primary, NULL,
-	    "rp", xkey[3], sizeof(xkey[3])) == -1)))
+	if ((susp && ((xl[0] = ctr_name_rep(&nm, "rs", 1, xkey[0],
+	    sizeof(xkey[0]))) == -1 || (xl[1] = ctr_name_rep(&nm, "rs", 0,
+	    xkey[1], sizeof(xkey[1]))) == -1)) ||
+	    (rep && ((xl[2] = ctr_name_rep(&nm, "rp", 1, xkey[2],
+	    sizeof(xkey[2]))) == -1 || (xl[3] = ctr_name_rep(&nm, "rp", 0,
+	    xkey[3], sizeof(xkey[3]))) == -1)))
 		goto toolong;
 	for (j = 0; rec != NULL && j < rec->nsrates + rec->ndrates &&
 	    j < 2 * SG_RATES_MAX; j++) {
 		rt[nt] = j < rec->nsrates ? &rec->srates[j] :
 		    &rec->drates[j - rec->nsrates];
-		if (ctr_rate_key(ct->prefix, primary, j < rec->nsrates ?
-		    sender : NULL, rt[nt], tkey[nt], sizeof(tkey[nt])) == -1)
+		if ((tl[nt] = ctr_name_rate(&nm, rt[nt], j < rec->nsrates,
+		    tkey[nt], sizeof(tkey[nt]))) == -1)
 			goto toolong;
 		nt++;
 	}
@@ -536,97 +614,95 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	sg_ltoa(n, num[0]);
 	sg_ltoa(slimit, num[1]);
 	sg_ltoa(dlimit, num[2]);
-	sg_ltoa((long long)ctr_expiry(now), num[3]);
+	sg_ltoa((long long)expiry, num[3]);
 	sg_ltoa(dedupe ? ct->dedupe_window : 0L, num[4]);
 	sg_ltoa(ct->dedupe_max_retries, num[5]);
-	argv[argc++] = "EVALSHA";
-	argv[argc++] = ct->sha;
-	argv[argc++] = NULL;		/* the number of keys, below */
-	argv[argc++] = skey;
-	argv[argc++] = dkey;
+	arg(&a, "EVALSHA", 7);
+	arg(&a, ct->sha, sizeof(ct->sha) - 1);
+	arg(&a, NULL, 0);		/* the number of keys, below */
+	arg(&a, skey, klen[0]);
+	arg(&a, dkey, klen[1]);
 	if (dedupe)
-		argv[argc++] = mkey;
+		arg(&a, mkey, (size_t)ml);
 	if (record)
-		argv[argc++] = rkey;
-	if (nwarn > 0) {
-		for (i = 0; i < nwarn; i++) {
-			if (ctr_warn_keys(ct->prefix, primary, sender, month,
-			    ct->warn_str[i], wkey[2 * i], wkey[2 * i + 1],
-			    sizeof(wkey[0])) == -1)
-				goto toolong;
-			argv[argc++] = wkey[2 * i];
-			argv[argc++] = wkey[2 * i + 1];
-		}
+		arg(&a, rkey, (size_t)rl);
+	for (i = 0; i < nwarn; i++) {
+		if (ctr_name_warn(&nm, ct->warn_str[i], wkey[2 * i],
+		    wkey[2 * i + 1], sizeof(wkey[0]), klen) == -1)
+			goto toolong;
+		arg(&a, wkey[2 * i], klen[0]);
+		arg(&a, wkey[2 * i + 1], klen[1]);
 	}
 	if (susp) {
-		argv[argc++] = xkey[0];
-		argv[argc++] = xkey[1];
+		arg(&a, xkey[0], (size_t)xl[0]);
+		arg(&a, xkey[1], (size_t)xl[1]);
 	}
 	if (rep) {
-		argv[argc++] = xkey[2];
-		argv[argc++] = xkey[3];
+		arg(&a, xkey[2], (size_t)xl[2]);
+		arg(&a, xkey[3], (size_t)xl[3]);
 	}
 	for (j = 0; j < nt; j++)
-		argv[argc++] = tkey[j];
-	argv[2] = small_num(argc - 3);
+		arg(&a, tkey[j], (size_t)tl[j]);
+	argv[2] = small_num(a.n - 3);
+	argvlen[2] = strlen(argv[2]);
 	for (i = 0; i < 5; i++)
-		argv[argc++] = num[i];
-	argv[argc++] = dedupe ? fingerprint : "";
-	argv[argc++] = num[5];
-	argv[argc++] = nwarn > 0 ? ct->nwarn_str : "0";
+		arg_str(&a, num[i]);
+	if (dedupe)
+		arg_str(&a, fingerprint);
+	else
+		arg(&a, "", 0);
+	arg_str(&a, num[5]);
+	arg_str(&a, nwarn > 0 ? ct->nwarn_str : "0");
 	for (i = 0; i < nwarn; i++)
-		argv[argc++] = ct->warn_str[i];
-	argv[argc++] = susp ? "1" : "0";
-	argv[argc++] = rep ? ultoa((unsigned long)(now / 86400), dayb,
-	    sizeof(dayb)) : "0";
-	argv[argc++] = ct->rep_keep;
-	argv[argc++] = ct->rep_days;
-	argv[argc++] = rep ? ultoa((unsigned long)rec->accepted, rcb,
-	    sizeof(rcb)) : "0";
-	argv[argc++] = small_num((int)nt);
+		arg_str(&a, ct->warn_str[i]);
+	arg(&a, susp ? "1" : "0", 1);
+	arg_str(&a, rep ? ultoa((unsigned long)(now / 86400), dayb,
+	    sizeof(dayb)) : "0");
+	arg_str(&a, ct->rep_keep);
+	arg_str(&a, ct->rep_days);
+	arg_str(&a, rep ? ultoa((unsigned long)rec->accepted, rcb,
+	    sizeof(rcb)) : "0");
+	arg_str(&a, small_num((int)nt));
 	for (j = 0; j < nt; j++) {
-		argv[argc++] = rt[j]->nstr;
-		argv[argc++] = rt[j]->msstr;
+		arg_str(&a, rt[j]->nstr);
+		arg_str(&a, rt[j]->msstr);
 	}
-	argv[argc++] = record ? ct->record_window : "0";
+	arg_str(&a, record ? ct->record_window : "0");
 	if (record) {
-		argv[argc++] = rec->qid != NULL ? rec->qid : "";
+		arg_str(&a, rec->qid != NULL ? rec->qid : "");
 		/* the milter's own strings, as they are: no copy */
 		nr = rec->nrcpts < SG_RECORD_RCPTS ? rec->nrcpts :
 		    SG_RECORD_RCPTS;
 		for (j = 0; j < nr; j++)
 			if (rec->rcpts[j][0] != '#')
-				argv[argc++] = rec->rcpts[j];
+				arg_str(&a, rec->rcpts[j]);
 	}
 	if (warned != NULL) {
 		warned->nsender = warned->ndomain = 0;
 		warned->full = NULL;
 		warned->suspended[0] = '\0';
 	}
-	if ((r = ctr_run(ct, &cn, argc, argv, ctr_count_script, 0)) == NULL)
+	if ((r = ctr_run(ct, &cn, a.n, argv, argvlen, ctr_count_script, 0,
+	    &ar)) == NULL)
 		goto out;
-	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 3 &&
-	    r->element[0]->type == REDIS_REPLY_INTEGER &&
-	    reply_count(r->element[1], scount) == 0 &&
-	    reply_count(r->element[2], dcount) == 0) {
-		v = r->element[0]->integer;
+	if (r->type == REDIS_REPLY_STRING &&
+	    ctr_count_parse(r->str, r->len, &ans) == 0) {
+		*scount = ans.s;
+		*dcount = ans.d;
+		v = ans.v;
 		ret = v == 1 ? CTR_COUNTED : v == 2 ? CTR_RETRY : v == 3 ?
 		    CTR_RATE : v == 4 ? CTR_SUSPENDED : CTR_LIMIT;
-		if (v == 1 && warned != NULL && r->elements == 4 &&
-		    r->element[3]->type == REDIS_REPLY_INTEGER)
-			warn_bits(ct, r->element[3]->integer, warned);
-		if (v == 3 && warned != NULL && r->elements == 4 &&
-		    r->element[3]->type == REDIS_REPLY_INTEGER &&
-		    r->element[3]->integer >= 1 &&
-		    (size_t)r->element[3]->integer <= nt)
-			warned->full = rt[r->element[3]->integer - 1];
-		if (v == 4 && warned != NULL && r->elements == 4)
-			suspension_reason(r->element[3], warned->suspended,
-			    sizeof(warned->suspended));
+		if (v == 1 && warned != NULL && ans.has_x)
+			warn_bits(ct, ans.x, warned);
+		if (v == 3 && warned != NULL && ans.has_x && ans.x >= 1 &&
+		    (size_t)ans.x <= nt)
+			warned->full = rt[ans.x - 1];
+		if (v == 4 && warned != NULL && ans.rest != NULL)
+			suspension_text(ans.rest, ans.restlen,
+			    warned->suspended, sizeof(warned->suspended));
 	} else
 		log_warnx("redis EVALSHA %s: %s", skey,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
-	freeReplyObject(r);
 	if (ret != CTR_LIMIT && ret != CTR_FAILED && ct->wait_replicas > 0) {
 		if (wait_replicas(ct, &cn) == -1)
 			ret = CTR_FAILED;
@@ -636,8 +712,9 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 toolong:
 	log_warnx("redis: no room for the keys of <%s>", sender);
 out:
+	ctr_arena_release(&ar);
 	/* a sender found over a rate or suspended is read at MAIL FROM */
-	memo_note(ct, primary, sender, now, ret != CTR_FAILED,
+	memo_note(ct, primary, sender, month, ret != CTR_FAILED,
 	    ret != CTR_FAILED ? *scount : 0, ret != CTR_FAILED ? *dcount : 0,
 	    ret == CTR_RATE || ret == CTR_SUSPENDED ? 0 : slimit, dlimit);
 	return ret;
@@ -662,7 +739,8 @@ ctr_reset(struct counters *ct, const char *primary, const char *sender,
 	argv[2] = "2";
 	argv[3] = skey;
 	argv[4] = dkey;
-	if ((r = ctr_run(ct, &cn, 5, argv, ctr_reset_script, 0)) == NULL)
+	if ((r = ctr_run(ct, &cn, 5, argv, NULL, ctr_reset_script, 0,
+	    NULL)) == NULL)
 		return -1;
 	ctr_conn_give(ct, &cn);
 	if (r->type == REDIS_REPLY_INTEGER) {

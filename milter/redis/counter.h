@@ -236,6 +236,9 @@ void	ctr_month(time_t t, char out[SG_MONTH_LEN]);
 /* Unix time at which keys of t's month may expire (month end + 32 days). */
 time_t	ctr_expiry(time_t t);
 
+/* ctr_month and ctr_expiry of t together, with one look at TZ. */
+void	ctr_month_expiry(time_t t, char month[SG_MONTH_LEN], time_t *expiry);
+
 /* The two key names; 0, or -1 if a buffer is too small. */
 int	ctr_keys(const char *prefix, const char *primary, const char *sender,
 	    const char *month, char *skey, size_t slen, char *dkey, size_t dlen);

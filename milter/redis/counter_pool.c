@@ -40,8 +40,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
+#include <hiredis/sds.h>
 #include <openssl/sha.h>
 
 #include "redis/counter_int.h"
@@ -283,22 +285,113 @@ not_master(const redisReply *r)
 	return 0;
 }
 
-/* Write "<c><n>\r\n" at p; the end. */
+/* Write "<c><n>\r\n" at p; the end. Most n are one or two digits. */
 static char *
 put_head(char *p, char c, size_t n)
 {
 	char	 d[24];
 	size_t	 i = sizeof(d);
 
-	do
-		d[--i] = (char)('0' + n % 10);
-	while ((n /= 10) > 0);
 	*p++ = c;
-	memcpy(p, d + i, sizeof(d) - i);
-	p += sizeof(d) - i;
+	if (n < 10)
+		*p++ = (char)('0' + n);
+	else if (n < 100) {
+		*p++ = (char)('0' + n / 10);
+		*p++ = (char)('0' + n % 10);
+	} else {
+		do
+			d[--i] = (char)('0' + n % 10);
+		while ((n /= 10) > 0);
+		memcpy(p, d + i, sizeof(d) - i);
+		p += sizeof(d) - i;
+	}
 	*p++ = '\r';
 	*p++ = '\n';
 	return p;
+}
+
+/*
+ * A failed read or write as hiredis records it in the context:
+ * REDIS_ERR_IO with strerror's text (its __redisSetError).
+ */
+static void
+io_error(redisContext *rc)
+{
+	const char	*s;
+
+	rc->err = REDIS_ERR_IO;
+	s = strerror_r(errno, rc->errstr, sizeof(rc->errstr));
+	if (s != rc->errstr) {
+		strncpy(rc->errstr, s, sizeof(rc->errstr) - 1);
+		rc->errstr[sizeof(rc->errstr) - 1] = '\0';
+	}
+}
+
+/*
+ * Write a request to rc's socket as redisGetReply flushes its output
+ * buffer (redisBufferWrite), without the buffer: whole, again after
+ * EINTR or a short write; any other failure (EAGAIN: the socket's
+ * redis_timeout passed) is REDIS_ERR_IO in rc. 0, or -1.
+ */
+static int
+write_all(redisContext *rc, const char *buf, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = write(rc->fd, buf, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			io_error(rc);
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* A reply: freed, unless it is in an arena (its owner releases that). */
+static void
+reply_free(struct ctr_arena *ar, redisReply *r)
+{
+	if (ar == NULL)
+		freeReplyObject(r);
+}
+
+/*
+ * Send a formatted request and read its reply, into ar (NULL: malloc'd,
+ * for freeReplyObject). The request goes to the socket from here when
+ * hiredis's output buffer is empty (always, on our connections: no
+ * pipelining): appended to it, the buffer would be grown, and after the
+ * write freed and made anew, for every command. The reply is read by
+ * hiredis. NULL after a transport error (rc->err).
+ */
+static redisReply *
+request(redisContext *rc, const char *buf, size_t len, struct ctr_arena *ar)
+{
+	struct ctr_arena_prev prev;
+	void		*reply = NULL;
+	int		 ret;
+
+	if (rc->err)
+		return NULL;		/* as redisBufferWrite refuses */
+	if (sdslen(rc->obuf) == 0) {
+		if (write_all(rc, buf, len) == -1)
+			return NULL;
+	} else if (redisAppendFormattedCommand(rc, buf, len) != REDIS_OK)
+		return NULL;
+	if (ar == NULL)
+		return redisGetReply(rc, &reply) == REDIS_OK ? reply : NULL;
+	/*
+	 * After a transport error in the middle of a reply, the arena's
+	 * functions stay on the reader (ctr_arena_detach): the connection
+	 * is closed after every transport error.
+	 */
+	ctr_arena_attach(rc->reader, ar, &prev);
+	ret = redisGetReply(rc, &reply);
+	ctr_arena_detach(rc->reader, &prev);
+	return ret == REDIS_OK ? reply : NULL;
 }
 
 /*
@@ -309,7 +402,8 @@ put_head(char *p, char c, size_t n)
  * error (rc->err says which).
  */
 static redisReply *
-command_argv(redisContext *rc, int argc, const char **argv)
+command_argv(redisContext *rc, int argc, const char **argv,
+    const size_t *argvlen, struct ctr_arena *ar)
 {
 	char	 stack[4096], *buf = stack, *p;
 	size_t	 need = 16, len;
@@ -317,52 +411,54 @@ command_argv(redisContext *rc, int argc, const char **argv)
 	int	 i;
 
 	for (i = 0; i < argc; i++)
-		need += strlen(argv[i]) + 24;	/* "$N\r\n", "\r\n" */
+		need += (argvlen != NULL ? argvlen[i] : strlen(argv[i])) +
+		    24;				/* "$N\r\n", "\r\n" */
 	if (need > sizeof(stack) && (buf = malloc(need)) == NULL)
 		return NULL;
 	p = put_head(buf, '*', (size_t)argc);
 	for (i = 0; i < argc; i++) {
-		len = strlen(argv[i]);
+		len = argvlen != NULL ? argvlen[i] : strlen(argv[i]);
 		p = put_head(p, '$', len);
 		memcpy(p, argv[i], len);
 		p += len;
 		*p++ = '\r';
 		*p++ = '\n';
 	}
-	if (redisAppendFormattedCommand(rc, buf, (size_t)(p - buf)) !=
-	    REDIS_OK || redisGetReply(rc, &reply) != REDIS_OK)
-		reply = NULL;
+	reply = request(rc, buf, (size_t)(p - buf), ar);
 	if (buf != stack)
 		free(buf);
 	return reply;
 }
 
 /*
- * Send argv on a connection; EVALSHA of script (its sha in argv[1]) is
- * loaded on NOSCRIPT and sent again. NULL after a transport error.
+ * Send argv (argvlen: the lengths, or NULL) on a connection, the replies
+ * into ar (or NULL); EVALSHA of script (its sha in argv[1]) is loaded on
+ * NOSCRIPT and sent again. NULL after a transport error.
  */
 static redisReply *
-send_argv(redisContext *rc, int argc, const char **argv, const char *script)
+send_argv(redisContext *rc, int argc, const char **argv,
+    const size_t *argvlen, const char *script, struct ctr_arena *ar)
 {
+	const char	*load[3] = { "SCRIPT", "LOAD", script };
 	redisReply	*r;
 	int		 tries;
 
 	for (tries = 0; tries < 2; tries++) {
-		r = command_argv(rc, argc, argv);
+		r = command_argv(rc, argc, argv, argvlen, ar);
 		if (script == NULL || r == NULL ||
 		    r->type != REDIS_REPLY_ERROR ||
 		    strncmp(r->str, "NOSCRIPT", 8) != 0)
 			return r;
-		freeReplyObject(r);
+		reply_free(ar, r);
 		/* a restarted, flushed or new master: load it again */
-		if ((r = redisCommand(rc, "SCRIPT LOAD %s", script)) == NULL)
+		if ((r = command_argv(rc, 3, load, NULL, ar)) == NULL)
 			return NULL;
 		if (r->type != REDIS_REPLY_STRING ||
 		    strcasecmp(r->str, argv[1]) != 0)
 			return r;	/* an error reply, reported by caller */
-		freeReplyObject(r);
+		reply_free(ar, r);
 	}
-	return command_argv(rc, argc, argv);
+	return command_argv(rc, argc, argv, argvlen, ar);
 }
 
 /*
@@ -374,15 +470,17 @@ send_argv(redisContext *rc, int argc, const char **argv, const char *script)
  * connection held.
  */
 static redisReply *run_try(struct counters *, struct conn *, int,
-	    const char **, const char *, int);
+	    const char **, const size_t *, const char *, int,
+	    struct ctr_arena *);
 
 redisReply *
 ctr_run(struct counters *ct, struct conn *cn, int argc, const char **argv,
-    const char *script, int idempotent)
+    const size_t *argvlen, const char *script, int idempotent,
+    struct ctr_arena *ar)
 {
 	redisReply	*r;
 
-	r = run_try(ct, cn, argc, argv, script, idempotent);
+	r = run_try(ct, cn, argc, argv, argvlen, script, idempotent, ar);
 	metrics_redis(r != NULL && r->type != REDIS_REPLY_ERROR);
 	return r;
 }
@@ -390,7 +488,8 @@ ctr_run(struct counters *ct, struct conn *cn, int argc, const char **argv,
 /* run, without the metrics. */
 static redisReply *
 run_try(struct counters *ct, struct conn *cn, int argc, const char **argv,
-    const char *script, int idempotent)
+    const size_t *argvlen, const char *script, int idempotent,
+    struct ctr_arena *ar)
 {
 	redisReply	*r;
 	int		 tries;
@@ -398,7 +497,7 @@ run_try(struct counters *ct, struct conn *cn, int argc, const char **argv,
 	for (tries = 0; tries < 2; tries++) {
 		if (conn_take(ct, cn) == -1)
 			return NULL;
-		r = send_argv(cn->rc, argc, argv, script);
+		r = send_argv(cn->rc, argc, argv, argvlen, script, ar);
 		if (r == NULL) {
 			ctr_conn_drop(ct, cn);
 			if (idempotent && !cn->fresh)
@@ -409,7 +508,7 @@ run_try(struct counters *ct, struct conn *cn, int argc, const char **argv,
 			return r;
 		log_warnx("redis %s: %s: finding the master again", ct->where,
 		    r->str);
-		freeReplyObject(r);
+		reply_free(ar, r);
 		redisFree(cn->rc);
 		cn->rc = NULL;
 		ctr_pool_flush(ct, 1);
@@ -425,7 +524,8 @@ ctr_command(struct counters *ct, int argc, const char **argv, int idempotent)
 	struct conn	 cn;
 	redisReply	*r;
 
-	if ((r = ctr_run(ct, &cn, argc, argv, NULL, idempotent)) == NULL)
+	if ((r = ctr_run(ct, &cn, argc, argv, NULL, NULL, idempotent,
+	    NULL)) == NULL)
 		return NULL;
 	ctr_conn_give(ct, &cn);
 	if (r->type == REDIS_REPLY_ERROR) {

@@ -4,6 +4,7 @@
  * dedupe, warning marks and bounce record, all in one script and one
  * round trip; and the reset of a sender's count.
  */
+#include <limits.h>
 #include <string.h>
 
 #include "redis/counter_int.h"
@@ -22,11 +23,13 @@
  * the reputation's day ("0": not counted), the reputation hashes' life
  * (ms), the window in days, the recipients accepted, the number of
  * rate windows (nr) and for each its N and its T (ms); then the record
- * window (ms; "0": none), the queue id and the recipients. Returns
- * {1, s, d, w} when counted, {0, s, d} when a limit would be passed,
- * {3, s, d, i} when rate window i would (nothing counted or recorded in
- * either), {4, s, d, reason} when suspended, {2, s, d} for a retry
- * (nothing counted; recorded).
+ * window (ms; "0": none), the queue id and the recipients. Returns one
+ * string, the numbers in decimal separated by one space (ctr_count_parse
+ * reads it): "1 s d w" when counted, "0 s d" when a limit would be
+ * passed, "3 s d i" when rate window i would (nothing counted or
+ * recorded in either), "4 s d reason" when suspended (the reason is the
+ * rest, as stored), "2 s d" for a retry (nothing counted; recorded).
+ * One string, not an array: hiredis makes one object of it, not five.
  *
  * Warnings: a counted message that leaves a count at or past a
  * threshold's percentage of its limit sets that threshold's mark with
@@ -84,7 +87,7 @@ const char ctr_count_script[] =
 	"  local v = redis.call('GET', KEYS[xk]) or\n"
 	"    redis.call('GET', KEYS[xk + 1])\n"
 	"  if v then\n"
-	"    return {4, s, d, v}\n"
+	"    return string.format('4 %d %d ', s, d) .. v\n"
 	"  end\n"
 	"  xk = xk + 2\n"
 	"end\n"
@@ -109,12 +112,12 @@ const char ctr_count_script[] =
 	"      redis.call('SET', KEYS[3], f .. ' ' .. (tonumber(r) + 1),\n"
 	"        'KEEPTTL')\n"
 	"      record()\n"
-	"      return {2, s, d}\n"
+	"      return string.format('2 %d %d', s, d)\n"
 	"    end\n"
 	"  end\n"
 	"end\n"
 	"if (sl >= 0 and s + n > sl) or (dl >= 0 and d + n > dl) then\n"
-	"  return {0, s, d}\n"
+	"  return string.format('0 %d %d', s, d)\n"
 	"end\n"
 	"local now = 0\n"
 	"if nr > 0 then\n"
@@ -126,7 +129,7 @@ const char ctr_count_script[] =
 	"      '(' .. (now - tonumber(ARGV[p + 5 + 2 * i])))\n"
 	"    if redis.call('ZCARD', k) + n > tonumber(ARGV[p + 4 + 2 * i])\n"
 	"        then\n"
-	"      return {3, s, d, i}\n"
+	"      return string.format('3 %d %d %d', s, d, i)\n"
 	"    end\n"
 	"  end\n"
 	"end\n"
@@ -188,7 +191,7 @@ const char ctr_count_script[] =
 	"  wk = wk + 2\n"
 	"  bit = bit * 4\n"
 	"end\n"
-	"return {1, s, d, w}\n";
+	"return string.format('1 %d %d %d', s, d, w)\n";
 
 /*
  * KEYS: a sender's key and its domain's key. The sender's count goes to
@@ -237,4 +240,63 @@ ctr_script_sha(const char *script, char out[2 * SHA_DIGEST_LENGTH + 1])
 		out[2 * i + 1] = hex[md[i] & 0xf];
 	}
 	out[2 * i] = '\0';
+}
+
+/*
+ * A decimal at p (before end), optionally negative, into *out: the end
+ * of its digits, or NULL when there is none or it does not fit.
+ */
+static const char *
+parse_num(const char *p, const char *end, long long *out)
+{
+	unsigned long long u = 0, max = LLONG_MAX;
+	int		 neg = 0;
+	const char	*start;
+
+	if (p < end && *p == '-') {
+		neg = 1;
+		max = (unsigned long long)LLONG_MAX + 1;
+		p++;
+	}
+	for (start = p; p < end && *p >= '0' && *p <= '9'; p++) {
+		if (u > (max - (unsigned long long)(*p - '0')) / 10)
+			return NULL;
+		u = u * 10 + (unsigned long long)(*p - '0');
+	}
+	if (p == start)
+		return NULL;
+	*out = neg ? (long long)(0ULL - u) : (long long)u;
+	return p;
+}
+
+/* The counting script's answer "V S D[ X]" into *a; 0, or -1. */
+int
+ctr_count_parse(const char *s, size_t len, struct ctr_answer *a)
+{
+	const char	*p = s, *end = s + len;
+	long long	 n[3];
+	int		 i;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 0; i < 3; i++) {
+		if ((p = parse_num(p, end, &n[i])) == NULL)
+			return -1;
+		if (i > 0 && (n[i] < LONG_MIN || n[i] > LONG_MAX))
+			return -1;
+		if (p == end)
+			break;
+		if (*p++ != ' ')
+			return -1;
+	}
+	if (i < 2)
+		return -1;		/* fewer than three numbers */
+	a->v = n[0];
+	a->s = (long)n[1];
+	a->d = (long)n[2];
+	if (i == 3) {			/* a space after D: the fourth */
+		a->rest = p;
+		a->restlen = (size_t)(end - p);
+		a->has_x = (p = parse_num(p, end, &a->x)) != NULL && p == end;
+	}
+	return 0;
 }

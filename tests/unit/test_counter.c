@@ -13,7 +13,7 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include "redis/counter.h"
+#include "redis/counter_int.h"
 
 /* Switch the process time zone, as sendergate does at start-up. */
 static void
@@ -107,6 +107,238 @@ test_expiry(void **state)
 	use_tz("UTC");
 }
 
+/*
+ * The month and the expiry together, as a message's commit asks: a
+ * moment the cached month holds, but under another TZ, is worked out
+ * in the new zone (2026-12-31T23:30Z is December in UTC, January in
+ * Paris).
+ */
+static void
+test_month_expiry(void **state)
+{
+	char	 m[SG_MONTH_LEN];
+	time_t	 e;
+
+	(void)state;
+	use_tz("UTC");
+	ctr_month_expiry(1796083200, m, &e);
+	assert_string_equal(m, "2026-12");
+	assert_int_equal(e, 1798761600 + 32 * 86400);
+	ctr_month_expiry(1798759800, m, &e);	/* same month: the cache */
+	assert_string_equal(m, "2026-12");
+	assert_int_equal(e, 1798761600 + 32 * 86400);
+	use_tz("Europe/Paris");
+	ctr_month_expiry(1798759800, m, &e);
+	assert_string_equal(m, "2027-01");
+	assert_int_equal(e, 1801436400 + 32 * 86400);
+	use_tz("UTC");
+	ctr_month_expiry(1798759800, m, &e);
+	assert_string_equal(m, "2026-12");
+	assert_int_equal(e, 1798761600 + 32 * 86400);
+	/* and ctr_month alone agrees after the pair filled the cache */
+	use_tz("Europe/Paris");
+	ctr_month(1798759800, m);
+	assert_string_equal(m, "2027-01");
+	use_tz("UTC");
+}
+
+/*
+ * The other keys of a message, as counter.h documents them: warning
+ * marks, reputation, sending windows; with the sender, or the domain's
+ * when there is none; a buffer one octet short is an error.
+ */
+static void
+test_other_keys(void **state)
+{
+	char		 s[SG_KEY_MAX], d[SG_KEY_MAX];
+	struct sg_rate	 r;
+	static const char rs[] = "sg:{x.org}:rs:s:a@x.org";
+
+	(void)state;
+	assert_int_equal(ctr_warn_keys("sg", "x.org", "a@x.org", "2026-11",
+	    "80", s, d, sizeof(s)), 0);
+	assert_string_equal(s, "sg:{x.org}:w:s:a@x.org:2026-11:80");
+	assert_string_equal(d, "sg:{x.org}:w:d:2026-11:80");
+	assert_int_equal(ctr_rep_key("sg", "x.org", "a@x.org", "rs", s,
+	    sizeof(s)), 0);
+	assert_string_equal(s, rs);
+	assert_int_equal(ctr_rep_key("sg", "x.org", "a@x.org", "rs", s,
+	    sizeof(rs) - 1), -1);
+	assert_int_equal(ctr_rep_key("sg", "x.org", "a@x.org", "rs", s,
+	    sizeof(rs)), 0);
+	assert_int_equal(ctr_rep_key("sg", "x.org", NULL, "rp", s, sizeof(s)),
+	    0);
+	assert_string_equal(s, "sg:{x.org}:rp:d");
+	assert_int_equal(ctr_rep_key("sg", "x.org", "", "rs", s, sizeof(s)),
+	    0);
+	assert_string_equal(s, "sg:{x.org}:rs:d");
+	memset(&r, 0, sizeof(r));
+	snprintf(r.tstr, sizeof(r.tstr), "1h");
+	assert_int_equal(ctr_rate_key("sg", "x.org", "a@x.org", &r, s,
+	    sizeof(s)), 0);
+	assert_string_equal(s, "sg:{x.org}:t:s:a@x.org:1h");
+	assert_int_equal(ctr_rate_key("sg", "x.org", NULL, &r, s, sizeof(s)),
+	    0);
+	assert_string_equal(s, "sg:{x.org}:t:d:1h");
+}
+
+/*
+ * The counting script's answer, one string (counter_script.c): "V S D"
+ * or "V S D X", X a number or (suspended) the rest of the string;
+ * anything else is refused.
+ */
+static void
+test_count_parse(void **state)
+{
+	static const struct {
+		const char	*in;
+		int		 ret;
+		long long	 v;
+		long		 s, d;
+		int		 has_x;
+		long long	 x;
+		const char	*rest;	/* NULL: none */
+	} cases[] = {
+		{ "1 5 10 0", 0, 1, 5, 10, 1, 0, "0" },
+		{ "1 5 10 3", 0, 1, 5, 10, 1, 3, "3" },
+		{ "0 100 250", 0, 0, 100, 250, 0, 0, NULL },
+		{ "2 7 9", 0, 2, 7, 9, 0, 0, NULL },
+		{ "3 1 2 2", 0, 3, 1, 2, 1, 2, "2" },
+		{ "4 1 2 1796083200 bounces 12%", 0, 4, 1, 2, 0, 0,
+		    "1796083200 bounces 12%" },
+		{ "4 1 2 ", 0, 4, 1, 2, 0, 0, "" },
+		{ "1 -3 4 0", 0, 1, -3, 4, 1, 0, "0" },
+		{ "1 9223372036854775807 0 0", 0, 1, 9223372036854775807L, 0,
+		    1, 0, "0" },
+		{ "1 9223372036854775808 0 0", -1, 0, 0, 0, 0, 0, NULL },
+		{ "", -1, 0, 0, 0, 0, 0, NULL },
+		{ "1", -1, 0, 0, 0, 0, 0, NULL },
+		{ "1 5", -1, 0, 0, 0, 0, 0, NULL },
+		{ "1 5 ", -1, 0, 0, 0, 0, 0, NULL },
+		{ "1  5 10", -1, 0, 0, 0, 0, 0, NULL },
+		{ "1 5 10x", -1, 0, 0, 0, 0, 0, NULL },
+		{ "1 5.5 10", -1, 0, 0, 0, 0, 0, NULL },
+		{ "x 5 10", -1, 0, 0, 0, 0, 0, NULL },
+		{ " 1 5 10", -1, 0, 0, 0, 0, 0, NULL },
+		{ "1 5 10 abc", 0, 1, 5, 10, 0, 0, "abc" },
+	};
+	struct ctr_answer a;
+	size_t		 i;
+	int		 ret;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ret = ctr_count_parse(cases[i].in, strlen(cases[i].in), &a);
+		if (ret != cases[i].ret) {
+			print_message("\"%s\": got %d, want %d\n", cases[i].in,
+			    ret, cases[i].ret);
+			fail();
+		}
+		if (ret == -1)
+			continue;
+		if (a.v != cases[i].v || a.s != cases[i].s ||
+		    a.d != cases[i].d || a.has_x != cases[i].has_x ||
+		    (a.has_x && a.x != cases[i].x)) {
+			print_message("\"%s\": got %lld %ld %ld x=%d,%lld\n",
+			    cases[i].in, a.v, a.s, a.d, a.has_x, a.x);
+			fail();
+		}
+		if (cases[i].rest == NULL)
+			assert_null(a.rest);
+		else {
+			assert_non_null(a.rest);
+			assert_int_equal(a.restlen, strlen(cases[i].rest));
+			assert_memory_equal(a.rest, cases[i].rest, a.restlen);
+		}
+	}
+	/* the length decides, not a NUL: "1 5 10" of "1 5 10 7" */
+	assert_int_equal(ctr_count_parse("1 5 10 7", 6, &a), 0);
+	assert_null(a.rest);
+}
+
+/* Feed s to a reader on arena ar; its reply (NULL: none yet). */
+static redisReply *
+arena_read(redisReader *r, struct ctr_arena *ar, const char *s)
+{
+	struct ctr_arena_prev prev;
+	void		*reply = NULL;
+
+	assert_int_equal(redisReaderFeed(r, s, strlen(s)), REDIS_OK);
+	ctr_arena_attach(r, ar, &prev);
+	assert_int_equal(redisReaderGetReply(r, &reply), REDIS_OK);
+	ctr_arena_detach(r, &prev);
+	return reply;
+}
+
+/*
+ * Replies built in an arena are hiredis's objects, linked the same way:
+ * the MGET of MAIL FROM (strings and nils), nested arrays, integers,
+ * errors; a string past the arena's 2 KB goes to a chained block; the
+ * reader gets its own functions back after a whole reply, keeps the
+ * arena's after a part of one, and frees that part without harm.
+ */
+static void
+test_arena(void **state)
+{
+	struct ctr_arena ar;
+	redisReader	*r;
+	redisReplyObjectFunctions *own;
+	redisReply	*x;
+	char		 big[5000 + 32];
+
+	(void)state;
+	ctr_arena_init(&ar);
+	assert_non_null(r = redisReaderCreate());
+	own = r->fn;
+	x = arena_read(r, &ar, "*4\r\n$1\r\n5\r\n$2\r\n10\r\n$-1\r\n$-1\r\n");
+	assert_ptr_equal(r->fn, own);
+	assert_non_null(x);
+	assert_int_equal(x->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(x->elements, 4);
+	assert_int_equal(x->element[0]->type, REDIS_REPLY_STRING);
+	assert_string_equal(x->element[0]->str, "5");
+	assert_int_equal(x->element[1]->len, 2);
+	assert_string_equal(x->element[1]->str, "10");
+	assert_int_equal(x->element[2]->type, REDIS_REPLY_NIL);
+	assert_int_equal(x->element[3]->type, REDIS_REPLY_NIL);
+	assert_null(ar.more);			/* all in the 2 KB */
+	x = arena_read(r, &ar, "*2\r\n*2\r\n:1\r\n:-7\r\n+OK\r\n");
+	assert_int_equal(x->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(x->element[0]->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(x->element[0]->element[1]->type,
+	    REDIS_REPLY_INTEGER);
+	assert_int_equal(x->element[0]->element[1]->integer, -7);
+	assert_int_equal(x->element[1]->type, REDIS_REPLY_STATUS);
+	assert_string_equal(x->element[1]->str, "OK");
+	x = arena_read(r, &ar, "*0\r\n");
+	assert_int_equal(x->type, REDIS_REPLY_ARRAY);
+	assert_int_equal(x->elements, 0);
+	assert_null(x->element);
+	x = arena_read(r, &ar, "-NOSCRIPT No matching script\r\n");
+	assert_int_equal(x->type, REDIS_REPLY_ERROR);
+	assert_string_equal(x->str, "NOSCRIPT No matching script");
+	/* a string larger than the arena: a chained block */
+	snprintf(big, sizeof(big), "$5000\r\n");
+	memset(big + strlen(big), 'a', 5000);
+	memcpy(big + strlen("$5000\r\n") + 5000, "\r\n", 3);
+	x = arena_read(r, &ar, big);
+	assert_non_null(ar.more);
+	assert_int_equal(x->type, REDIS_REPLY_STRING);
+	assert_int_equal(x->len, 5000);
+	assert_int_equal(x->str[4999], 'a');
+	assert_int_equal(x->str[5000], '\0');
+	ctr_arena_release(&ar);
+	assert_null(ar.more);
+	assert_int_equal(ar.used, 0);
+	/* a part of a reply: the arena's functions stay, making nothing */
+	x = arena_read(r, &ar, "*2\r\n$1\r\n5\r\n");
+	assert_null(x);
+	assert_ptr_not_equal(r->fn, own);
+	assert_null(r->privdata);
+	redisReaderFree(r);			/* frees the part: nothing */
+	ctr_arena_release(&ar);
+}
+
 /* The Message-ID hash: SHA-256 hex of the value, blanks trimmed. */
 static void
 test_msgid_hash(void **state)
@@ -183,6 +415,10 @@ main(void)
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_month),
 		cmocka_unit_test(test_expiry),
+		cmocka_unit_test(test_month_expiry),
+		cmocka_unit_test(test_other_keys),
+		cmocka_unit_test(test_count_parse),
+		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_msgid_hash),
 		cmocka_unit_test(test_msgid_key),
 		cmocka_unit_test(test_record_key),
