@@ -10,7 +10,6 @@
  */
 #include <ctype.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,7 +17,7 @@
 
 #include "lib/addr.h"
 #include "lib/digest.h"
-#include "lib/numfmt.h"
+#include "lib/strbuf.h"
 #include "lib/fingerprint.h"
 #include "redis/counter.h"
 #include "lib/log.h"
@@ -134,8 +133,11 @@ conn_get(SMFICTX *ctx)
 	return cn;
 }
 
-/* Copy a macro value, printable ASCII only ('?' for the rest). */
-static void
+/*
+ * Copy a macro value, printable ASCII only ('?' for the rest), cut at
+ * len - 1 octets; its length.
+ */
+static size_t
 macro_copy(SMFICTX *ctx, const char *name, char *out, size_t len)
 {
 	const char	*v = smfi_getsymval(ctx, (char *)(uintptr_t)name);
@@ -143,31 +145,49 @@ macro_copy(SMFICTX *ctx, const char *name, char *out, size_t len)
 
 	out[0] = '\0';
 	if (v == NULL)
-		return;
+		return 0;
 	for (i = 0; v[i] != '\0' && i + 1 < len; i++)
 		out[i] = isprint((unsigned char)v[i]) ? v[i] : '?';
 	out[i] = '\0';
+	return i;
+}
+
+/* The queue id ("i"), once the MTA tells it; the one kept if not. */
+static void
+qid_update(SMFICTX *ctx, struct msg *m)
+{
+	char	 qid[QID_MAX];
+	size_t	 n;
+
+	if ((n = macro_copy(ctx, "i", qid, sizeof(qid))) > 0)
+		memcpy(m->qid, qid, n + 1);
 }
 
 /*
- * Copy {auth_authen} as it is, every octet: logins are compared byte for
- * byte (dv_login_eq) and shown escaped (dv_login_show).
+ * Copy {auth_authen} as it is, every octet, cut at len - 1: logins are
+ * compared byte for byte (dv_login_eq) and shown escaped (dv_login_show).
  */
 static void
 auth_copy(SMFICTX *ctx, char *out, size_t len)
 {
 	const char	*v = smfi_getsymval(ctx, (char[]){ "{auth_authen}" });
+	size_t		 n = 0;
 
-	snprintf(out, len, "%s", v != NULL ? v : "");
+	if (v != NULL) {
+		n = strnlen(v, len - 1);
+		memcpy(out, v, n);
+	}
+	out[n] = '\0';
 }
 
-/* "-" for a missing limit, else the number. */
-static const char *
-limit_str(long l, char *buf, size_t len)
+/* A limit for the log line: the number, or "-" when there is none. */
+static void
+sb_limit(struct strbuf *sb, long l)
 {
-	if (l == LIMIT_NONE || len < SG_NUM_LEN)
-		return "-";
-	return sg_ltoa(l, buf);
+	if (l == LIMIT_NONE)
+		sb_str(sb, "-");
+	else
+		sb_num(sb, l);
 }
 
 /* Obey a decision: log it, set the reply, map it to a return code. */
@@ -374,15 +394,12 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	struct msg		*m;
 	struct mailfrom		*mf;
 	struct decision		 d;
-	char			 qid[QID_MAX];
 
 	if (cn == NULL || !cn->m.active)
 		return SMFIS_CONTINUE;
 	m = &cn->m;
 	mf = &m->mf;
-	macro_copy(ctx, "i", qid, sizeof(qid));	/* Postfix: known now */
-	if (qid[0] != '\0')
-		snprintf(m->qid, sizeof(m->qid), "%s", qid);
+	qid_update(ctx, m);	/* Postfix: known now */
 	if (policy_suppress_applies(&m->snap->conf, cn->sess.method) &&
 	    rcpt_check_suppressed(cn, argv, &d) != POL_CONTINUE)
 		return obey(ctx, cn, &d, mf->addr, "");
@@ -477,6 +494,7 @@ modify(SMFICTX *ctx, struct conn *cn, const char **copies, size_t ncopies)
 {
 	const struct sg_entry	*e = cn->m.mf.ans.entry;
 	char			 rcpt[SG_ADDR_MAX + 3];
+	struct strbuf		 sb;
 	size_t			 i;
 	int			 rc;
 
@@ -488,7 +506,10 @@ modify(SMFICTX *ctx, struct conn *cn, const char **copies, size_t ncopies)
 	 * granted, and the plain form is used.
 	 */
 	for (i = 0; i < ncopies; i++) {
-		snprintf(rcpt, sizeof(rcpt), "<%s>", copies[i]);
+		sb_init(&sb, rcpt, sizeof(rcpt));	/* "<%s>", cut */
+		sb_str(&sb, "<");
+		sb_str(&sb, copies[i]);
+		sb_str(&sb, ">");
 		rc = smfi_addrcpt_par(ctx, rcpt, (char[]){ "NOTIFY=NEVER" });
 		if (rc != MI_SUCCESS)
 			rc = smfi_addrcpt(ctx, rcpt);
@@ -514,7 +535,8 @@ cb_eom(SMFICTX *ctx)
 	struct dir_answer	 ans[SG_FROM_MAX];
 	struct pol_headers	 h;
 	const char		*copies[64];
-	char			 extra[256], sl[24], dl[24];
+	char			 extra[256];
+	struct strbuf		 sb;
 	char			 fp[SG_FINGERPRINT_LEN];
 	size_t			 ncopies, i;
 	sfsistat		 ret;
@@ -531,9 +553,7 @@ cb_eom(SMFICTX *ctx)
 	mc = &m->snap->conf;
 	mdir = m->snap->dir;
 	e = mf->ans.entry;
-	macro_copy(ctx, "i", extra, sizeof(extra));
-	if (extra[0] != '\0')
-		snprintf(m->qid, sizeof(m->qid), "%s", extra);
+	qid_update(ctx, m);
 	if (m->nomem) {
 		msg_reset(m);
 		return oom("header");
@@ -601,18 +621,31 @@ cb_eom(SMFICTX *ctx)
 		msg_reset(m);
 		return ret;
 	}
-	if (r == CTR_COUNTED || r == CTR_RETRY)
-		snprintf(extra, sizeof(extra), " count=%ld/%s domain=%ld/%s "
-		    "rcpts=%zu copies=%zu%s", mf->scount,
-		    limit_str(mf->lim.sender, sl, sizeof(sl)), mf->dcount,
-		    limit_str(mf->lim.domain, dl, sizeof(dl)), m->nrcpts,
-		    ncopies, r == CTR_RETRY ? " dup=1" : "");
-	else
-		snprintf(extra, sizeof(extra), " count=unknown rcpts=%zu "
-		    "copies=%zu", m->nrcpts, ncopies);
+	/*
+	 * " count=%ld/%s domain=%ld/%s rcpts=%zu copies=%zu[ dup=1]" or
+	 * " count=unknown rcpts=%zu copies=%zu", then " directory=stale"
+	 * when so: at most 174 octets, made without a format
+	 */
+	sb_init(&sb, extra, sizeof(extra));
+	if (r == CTR_COUNTED || r == CTR_RETRY) {
+		sb_str(&sb, " count=");
+		sb_num(&sb, mf->scount);
+		sb_str(&sb, "/");
+		sb_limit(&sb, mf->lim.sender);
+		sb_str(&sb, " domain=");
+		sb_num(&sb, mf->dcount);
+		sb_str(&sb, "/");
+		sb_limit(&sb, mf->lim.domain);
+	} else
+		sb_str(&sb, " count=unknown");
+	sb_str(&sb, " rcpts=");
+	sb_unum(&sb, m->nrcpts);
+	sb_str(&sb, " copies=");
+	sb_unum(&sb, ncopies);
+	if (r == CTR_RETRY)
+		sb_str(&sb, " dup=1");
 	if (mf->ans.stale)
-		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
-		    " directory=stale");
+		sb_str(&sb, " directory=stale");
 	d.action = POL_ACCEPT;
 	milter_log_decision(m->qid, &d, e, mf->addr, cn->auth, cn->client,
 	    cn->sess.method, extra);

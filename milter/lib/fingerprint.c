@@ -3,7 +3,6 @@
  * fingerprint.h. OpenSSL's EVP SHA-256 (the CPU's SHA extensions where
  * there are some).
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,6 +11,7 @@
 
 #include "lib/digest.h"
 #include "lib/fingerprint.h"
+#include "lib/numfmt.h"
 
 static const char *const fp_headers[] = {
 	"From", "To", "Cc", "Date", "Subject", NULL
@@ -85,12 +85,16 @@ fp_finish(struct fingerprint *f, long accepted, char **rcpts, size_t nrcpts,
 {
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned	 mdlen = 0;
-	char		 count[32];
+	char		 count[sizeof("rcpts ") - 1 + SG_NUM_LEN];
 	size_t		 j;
 
 	out[0] = '\0';
-	snprintf(count, sizeof(count), "rcpts %ld", accepted);
-	fp_add(f, count, strlen(count), 1);
+	if (f->on) {
+		/* "rcpts %ld" */
+		memcpy(count, "rcpts ", sizeof("rcpts ") - 1);
+		sg_ltoa(accepted, count + sizeof("rcpts ") - 1);
+		fp_add(f, count, strlen(count), 1);
+	}
 	qsort(rcpts, nrcpts, sizeof(*rcpts), rcpt_cmp);
 	for (j = 0; j < nrcpts; j++)
 		fp_add(f, rcpts[j], strlen(rcpts[j]), 1);

@@ -28,6 +28,7 @@
 #include "fake_milter.h"
 #include "daemon/milter.h"
 #include "daemon/snap.h"
+#include "lib/digest.h"
 
 static char	*authids[] = { (char[]){ "john@acmecorp-com.relay.example" },
 		    (char[]){ "j\xc3\xbcrgen@acmecorp-com.relay.example" } };
@@ -217,6 +218,26 @@ test_fingerprint(void **state)
 	assert_string_not_equal(f1, f2);
 }
 
+/*
+ * The fingerprint's octets themselves, as retries already counted were
+ * fingerprinted: each header's name and value, "body", the body, then
+ * "rcpts N" and the recipients sorted, each field ended by a NUL.
+ */
+static void
+test_fingerprint_octets(void **state)
+{
+	const char *ba[] = { "b@far.test", "a@far.test", NULL };
+	static const char want_in[] = "From\0john@acmecorp.com\0"
+	    "Subject\0hi\0body\0the body"	/* the body: no NUL after */
+	    "rcpts 2\0a@far.test\0b@far.test";	/* and the array's NUL */
+	char	 got[SG_FINGERPRINT_LEN], want[SG_FINGERPRINT_LEN];
+
+	(void)state;
+	fingerprint(ba, "hi", "the body", got);
+	assert_int_equal(sg_sha256_hex(want_in, sizeof(want_in), want), 0);
+	assert_string_equal(got, want);
+}
+
 static void
 test_no_body_no_dedupe(void **state)
 {
@@ -369,6 +390,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_copy_without_notify,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fingerprint, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_fingerprint_octets, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_no_body_no_dedupe, setup,
 		    teardown),
