@@ -4,11 +4,19 @@
  * the dedupe fingerprint lib/fingerprint.c's.
  *
  * State: a struct conn per SMTP connection (smfi_setpriv), made in
- * negotiate or connect and freed in close (which may come without
+ * negotiate or connect and given up in close (which may come without
  * either); its struct msg is reset at MAIL FROM, abort and end of message.
  * Out of memory in a callback answers TEMPFAIL.
+ *
+ * libmilter calls connect and close once an SMTP session, several on one
+ * milter connection (SMFIC_QUIT_NC). close zeroes the struct conn, all of
+ * it but its buffers (struct conn_bufs), as calloc would, and keeps it
+ * for the thread's next session (conn_spare): the buffers are made once
+ * a thread, not once a session, and nothing of a session's state is left
+ * for the next one.
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,31 +63,91 @@ struct msg {
 	char		 msgid[SG_MSGID_HASH_LEN];	/* "" = none */
 };
 
-struct conn {
-	struct pol_session sess;
-	char		 client[64];	/* printable client address */
-	char		 auth[AUTH_MAX];
-	int		 connected;	/* connect callback ran */
-	/* buffers kept from message to message: no allocation per message */
+/*
+ * Buffers kept from message to message and from session to session: no
+ * allocation per message. What they hold is read only below the counts
+ * of struct msg (nrcpts, nfromaddr), which every message starts at 0;
+ * the digest context is started anew by each MAIL FROM (fp_start).
+ */
+struct conn_bufs {
 	char		**rcptv;	/* rcptcap pointers into rcptmem */
 	char		*rcptmem;
 	size_t		 rcptcap;
 	char		(*fromv)[SG_ADDR_MAX + 1];	/* SG_FROM_MAX */
 	struct fingerprint fp;		/* the message's (dedupe) */
+};
+
+/* A session's state: all but buf zeroed when it closes (conn_clear). */
+struct conn {
+	struct pol_session sess;
+	char		 client[64];	/* printable client address */
+	char		 auth[AUTH_MAX];
+	int		 connected;	/* connect callback ran */
 	int		 body;		/* the MTA sends bodies (negotiated) */
 	struct msg	 m;
+	struct conn_bufs buf;		/* kept */
 };
 
 static unsigned			 msessions;	/* atomic: open sessions */
 
-/* Clear a message's state (its buffers belong to the connection). */
+/*
+ * conn_spare: a thread's closed struct conn (zeroed but for its
+ * buffers), taken by the next session the thread opens; freed with the
+ * thread (the key's destructor).
+ */
+static pthread_key_t		 spare_key;
+static pthread_once_t		 spare_once = PTHREAD_ONCE_INIT;
+static int			 spare_ok;	/* the key was made */
+
+/* Free a connection's state and its buffers. */
 static void
-msg_reset(struct msg *m)
+conn_free(void *p)
+{
+	struct conn	*cn = p;
+
+	free(cn->buf.rcptv);
+	free(cn->buf.rcptmem);
+	free(cn->buf.fromv);
+	fp_free(&cn->buf.fp);
+	free(cn);
+}
+
+/* Make the key of the spares (once). */
+static void
+spare_init(void)
+{
+	spare_ok = pthread_key_create(&spare_key, conn_free) == 0;
+}
+
+/*
+ * Zero a closed session's state as calloc would, all but the buffers
+ * (whatever is added to struct conn outside buf is zeroed too).
+ */
+static void
+conn_clear(struct conn *cn)
+{
+	struct conn_bufs	 keep = cn->buf;
+
+	memset(cn, 0, sizeof(*cn));
+	cn->buf = keep;
+	fp_start(&cn->buf.fp, 0);	/* off until a MAIL FROM starts it */
+}
+
+/* Give up what a message holds: its transaction, entry and snapshot. */
+static void
+msg_release(struct msg *m)
 {
 	if (m->active)
 		drain_leave();	/* the transaction ended */
 	mailfrom_release(&m->mf);
 	snap_release(m->snap);
+}
+
+/* Clear a message's state (its buffers belong to the connection). */
+static void
+msg_reset(struct msg *m)
+{
+	msg_release(m);
 	memset(m, 0, sizeof(*m));
 	mailfrom_init(&m->mf);
 }
@@ -94,22 +162,26 @@ rcpt_room(struct conn *cn, size_t n)
 	char	**v, *mem;
 	size_t	 cap, i;
 
-	if (n < cn->rcptcap)
+	if (n < cn->buf.rcptcap)
 		return 0;
-	cap = cn->rcptcap * 2 + 8;
-	if ((v = reallocarray(cn->rcptv, cap, sizeof(*v))) == NULL)
+	cap = cn->buf.rcptcap * 2 + 8;
+	if ((v = reallocarray(cn->buf.rcptv, cap, sizeof(*v))) == NULL)
 		return -1;
-	cn->rcptv = v;
-	if ((mem = reallocarray(cn->rcptmem, cap, SG_ADDR_MAX + 1)) == NULL)
+	cn->buf.rcptv = v;
+	if ((mem = reallocarray(cn->buf.rcptmem, cap, SG_ADDR_MAX + 1)) ==
+	    NULL)
 		return -1;
-	cn->rcptmem = mem;
+	cn->buf.rcptmem = mem;
 	for (i = 0; i < cap; i++)
 		v[i] = mem + i * (SG_ADDR_MAX + 1);
-	cn->rcptcap = cap;
+	cn->buf.rcptcap = cap;
 	return 0;
 }
 
-/* The connection's state, made if missing; NULL when out of memory. */
+/*
+ * The connection's state, made if missing (the thread's spare if it has
+ * one); NULL when out of memory.
+ */
 static struct conn *
 conn_get(SMFICTX *ctx)
 {
@@ -118,7 +190,11 @@ conn_get(SMFICTX *ctx)
 
 	if ((cn = smfi_getpriv(ctx)) != NULL)
 		return cn;
-	if ((cn = calloc(1, sizeof(*cn))) == NULL)
+	(void)pthread_once(&spare_once, spare_init);
+	if (spare_ok && (cn = pthread_getspecific(spare_key)) != NULL &&
+	    pthread_setspecific(spare_key, NULL) != 0)
+		cn = NULL;	/* left where it is */
+	if (cn == NULL && (cn = calloc(1, sizeof(*cn))) == NULL)
 		return NULL;
 	s = snap_current();
 	cn->sess.method = s->conf.default_access_method;
@@ -126,7 +202,7 @@ conn_get(SMFICTX *ctx)
 	strcpy(cn->client, "unknown");
 	mailfrom_init(&cn->m.mf);
 	if (smfi_setpriv(ctx, cn) != MI_SUCCESS) {
-		free(cn);
+		conn_free(cn);
 		return NULL;
 	}
 	__atomic_add_fetch(&msessions, 1, __ATOMIC_RELAXED);
@@ -328,7 +404,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		    " directory=stale" : "");
 	if (d.rule != RULE_OK)
 		obey(ctx, cn, &d, m->mf.addr, "");	/* logs counter_error */
-	fp_start(&cn->fp, m->snap->conf.dedupe_window != 0 &&
+	fp_start(&cn->buf.fp, m->snap->conf.dedupe_window != 0 &&
 	    m->snap->conf.dedupe_max_retries != 0 && cn->body);
 	m->active = 1;
 	return SMFIS_CONTINUE;
@@ -348,7 +424,7 @@ rcpt_keep(struct conn *cn, const char *arg)
 
 	if (rcpt_room(cn, m->nrcpts) == -1)
 		return -1;
-	m->rcpts = cn->rcptv;
+	m->rcpts = cn->buf.rcptv;
 	slot = m->rcpts[m->nrcpts];
 	if (addr_parse_rcpt(arg, slot, SG_ADDR_MAX + 1, &dom) != ADDR_OK) {
 		slot[0] = '#';
@@ -445,7 +521,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	if (cn == NULL || !cn->m.active || name == NULL || value == NULL)
 		return SMFIS_NOREPLY;
 	m = &cn->m;
-	fp_header(&cn->fp, name, value);
+	fp_header(&cn->buf.fp, name, value);
 	if (strcasecmp(name, "From") == 0) {
 		if (m->nfrom++ > 0)
 			return SMFIS_NOREPLY;	/* two Froms: rule 12 */
@@ -454,12 +530,12 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 			m->from_raw[i] = isprint((unsigned char)value[i]) ?
 			    value[i] : ' ';
 		m->from_raw[i] = '\0';
-		if (cn->fromv == NULL && (cn->fromv = malloc(SG_FROM_MAX *
-		    sizeof(*cn->fromv))) == NULL) {
+		if (cn->buf.fromv == NULL && (cn->buf.fromv =
+		    malloc(SG_FROM_MAX * sizeof(*cn->buf.fromv))) == NULL) {
 			m->nomem = 1;
 			return SMFIS_NOREPLY;
 		}
-		m->from = cn->fromv;
+		m->from = cn->buf.fromv;
 		m->from_ok = addr_parse_from(value, m->from, SG_FROM_MAX,
 		    &m->nfromaddr) == 0;
 	} else if (strcasecmp(name, "Reply-To") == 0)
@@ -484,7 +560,7 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 
 	if (cn == NULL || !cn->m.active || chunk == NULL)
 		return SMFIS_NOREPLY;
-	fp_body(&cn->fp, chunk, len);
+	fp_body(&cn->buf.fp, chunk, len);
 	return SMFIS_NOREPLY;
 }
 
@@ -599,7 +675,7 @@ cb_eom(SMFICTX *ctx)
 	 * counted under the registered sender's canonical name, and
 	 * recorded for its bounces (the recipients the milter took)
 	 */
-	fp_finish(&cn->fp, m->accepted, m->rcpts, m->nrcpts, fp);
+	fp_finish(&cn->buf.fp, m->accepted, m->rcpts, m->nrcpts, fp);
 	rec.qid = m->qid;
 	rec.rcpts = m->rcpts;
 	rec.nrcpts = m->nrcpts;
@@ -666,7 +742,10 @@ cb_abort(SMFICTX *ctx)
 	return SMFIS_CONTINUE;
 }
 
-/* Close: free the connection's state (may come without connect). */
+/*
+ * Close (may come without connect): the connection's state zeroed, kept
+ * as the thread's spare if it has none, else freed.
+ */
 static sfsistat
 cb_close(SMFICTX *ctx)
 {
@@ -674,13 +753,13 @@ cb_close(SMFICTX *ctx)
 
 	if (cn == NULL)
 		return SMFIS_CONTINUE;
-	msg_reset(&cn->m);
-	free(cn->rcptv);
-	free(cn->rcptmem);
-	free(cn->fromv);
-	fp_free(&cn->fp);
-	free(cn);
+	msg_release(&cn->m);
 	smfi_setpriv(ctx, NULL);
+	conn_clear(cn);
+	(void)pthread_once(&spare_once, spare_init);
+	if (!spare_ok || pthread_getspecific(spare_key) != NULL ||
+	    pthread_setspecific(spare_key, cn) != 0)
+		conn_free(cn);
 	__atomic_sub_fetch(&msessions, 1, __ATOMIC_RELEASE);
 	return SMFIS_CONTINUE;
 }

@@ -316,6 +316,56 @@ test_failures(void **state)
 	assert_int_equal(john.refs, 1);
 }
 
+/*
+ * A session after another on the same thread (its struct conn reused,
+ * zeroed): nothing of the first is left. A MAIL FROM without a connect
+ * finds no client address (TEMPFAIL, as a new state would), a session
+ * that negotiated no body gets no fingerprint though the one before did,
+ * and the client and the entry's references start afresh.
+ */
+static void
+test_session_clean(void **state)
+{
+	const char *a[] = { "a@far.test", NULL };
+	char	*argv[2] = { (char[]){ "<john@acmecorp.com>" }, NULL };
+	void	*first;
+
+	(void)state;
+	session();
+	first = smfi_getpriv(fake_ctx());
+	assert_int_equal(message("john@acmecorp.com",
+	    "john@acmecorp-com.relay.example", a, "hi", "body"),
+	    SMFIS_CONTINUE);
+	assert_int_equal(strlen(fk.c_fp), 64);
+	/* a message left open: close gives it up */
+	fake_macro("i", "QIDOPEN");
+	assert_int_equal(milter_desc.xxfi_envfrom(fake_ctx(), argv),
+	    SMFIS_CONTINUE);
+	assert_int_equal(john.refs, 2);
+	(void)milter_desc.xxfi_close(fake_ctx());
+	assert_null(smfi_getpriv(fake_ctx()));
+	assert_int_equal(john.refs, 1);
+
+	/* no connect: the client's address is not the last session's */
+	fake_macro("i", "QID2");
+	assert_int_equal(milter_desc.xxfi_envfrom(fake_ctx(), argv),
+	    SMFIS_TEMPFAIL);
+	assert_ptr_equal(smfi_getpriv(fake_ctx()), first);	/* reused */
+	(void)milter_desc.xxfi_close(fake_ctx());
+
+	/* connect, no negotiate: no body, so no fingerprint */
+	(void)milter_desc.xxfi_connect(fake_ctx(), (char[]){ "client" }, NULL);
+	assert_ptr_equal(smfi_getpriv(fake_ctx()), first);
+	fk.c_fp[0] = 'x';
+	assert_int_equal(message("john@acmecorp.com",
+	    "john@acmecorp-com.relay.example", a, "hi", "body"),
+	    SMFIS_CONTINUE);
+	assert_string_equal(fk.c_fp, "");
+	assert_string_equal(fk.rec_qid, "QID1");
+	(void)milter_desc.xxfi_close(fake_ctx());
+	assert_int_equal(john.refs, 1);
+}
+
 static void
 test_abort(void **state)
 {
@@ -399,6 +449,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_clean, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_suppressed, setup,
 		    teardown),
 	};
