@@ -506,6 +506,39 @@ value_is(const char *v, const char *want)
 	return 1;
 }
 
+/* The headers the policy reads. */
+enum hdr {
+	HDR_OTHER, HDR_FROM, HDR_REPLY_TO, HDR_UNSUB, HDR_UNSUB_POST,
+	HDR_MSGID
+};
+
+/*
+ * Which of them name is (case-insensitive): compared only with the names
+ * of its length, so most headers cost one strlen.
+ */
+static enum hdr
+hdr_kind(const char *name)
+{
+	static const struct {
+		const char	*name;
+		size_t		 len;
+		enum hdr	 kind;
+	} hdrs[] = {
+#define H(n, k)	{ n, sizeof(n) - 1, k }
+		H("From", HDR_FROM), H("Reply-To", HDR_REPLY_TO),
+		H("List-Unsubscribe", HDR_UNSUB),
+		H("List-Unsubscribe-Post", HDR_UNSUB_POST),
+		H("Message-ID", HDR_MSGID)
+#undef H
+	};
+	size_t	 len = strlen(name), i;
+
+	for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++)
+		if (hdrs[i].len == len && strcasecmp(name, hdrs[i].name) == 0)
+			return hdrs[i].kind;
+	return HDR_OTHER;
+}
+
 /*
  * Headers: From, Reply-To, List-Unsubscribe(-Post), Message-ID, and the
  * fingerprint's. No reply (SMFIP_NR_HDR): out of memory is answered at
@@ -516,13 +549,15 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn	*cn = smfi_getpriv(ctx);
 	struct msg	*m;
+	enum hdr	 kind;
 	size_t		 i;
 
 	if (cn == NULL || !cn->m.active || name == NULL || value == NULL)
 		return SMFIS_NOREPLY;
 	m = &cn->m;
 	fp_header(&cn->buf.fp, name, value);
-	if (strcasecmp(name, "From") == 0) {
+	kind = hdr_kind(name);
+	if (kind == HDR_FROM) {
 		if (m->nfrom++ > 0)
 			return SMFIS_NOREPLY;	/* two Froms: rule 12 */
 		for (i = 0; value[i] != '\0' && i + 1 < sizeof(m->from_raw);
@@ -538,13 +573,13 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 		m->from = cn->buf.fromv;
 		m->from_ok = addr_parse_from(value, m->from, SG_FROM_MAX,
 		    &m->nfromaddr) == 0;
-	} else if (strcasecmp(name, "Reply-To") == 0)
+	} else if (kind == HDR_REPLY_TO)
 		m->has_replyto = 1;
-	else if (strcasecmp(name, "List-Unsubscribe") == 0)
+	else if (kind == HDR_UNSUB)
 		m->unsub = 1;
-	else if (strcasecmp(name, "List-Unsubscribe-Post") == 0)
+	else if (kind == HDR_UNSUB_POST)
 		m->unsub_post = value_is(value, "List-Unsubscribe=One-Click");
-	else if (strcasecmp(name, "Message-ID") == 0 && m->msgid[0] == '\0')
+	else if (kind == HDR_MSGID && m->msgid[0] == '\0')
 		(void)ctr_msgid_hash(value, m->msgid);	/* the first counts */
 	return SMFIS_NOREPLY;
 }

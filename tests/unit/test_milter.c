@@ -30,6 +30,8 @@
 #include "daemon/snap.h"
 #include "lib/digest.h"
 
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
 static char	*authids[] = { (char[]){ "john@acmecorp-com.relay.example" },
 		    (char[]){ "j\xc3\xbcrgen@acmecorp-com.relay.example" } };
 static char	*bccs[] = { (char[]){ "bcc@copies.test" } };
@@ -366,6 +368,63 @@ test_session_clean(void **state)
 	assert_int_equal(john.refs, 1);
 }
 
+/* Send the headers hv (name, value pairs) of one message; its status. */
+static sfsistat
+headers(const char *const (*hv)[2], size_t n)
+{
+	char	*from[2] = { (char[]){ "<john@acmecorp.com>" }, NULL };
+	char	*rcpt[2] = { (char[]){ "<a@far.test>" }, NULL };
+	size_t	 i;
+
+	fake_macro("{auth_authen}", "john@acmecorp-com.relay.example");
+	fake_macro("i", "QIDH");
+	fk.header[0] = '\0';
+	fk.c_msgid[0] = '\0';
+	assert_int_equal(milter_desc.xxfi_envfrom(fake_ctx(), from),
+	    SMFIS_CONTINUE);
+	assert_int_equal(milter_desc.xxfi_envrcpt(fake_ctx(), rcpt),
+	    SMFIS_CONTINUE);
+	for (i = 0; i < n; i++)
+		(void)milter_desc.xxfi_header(fake_ctx(),
+		    (char *)(uintptr_t)hv[i][0], (char *)(uintptr_t)hv[i][1]);
+	return milter_desc.xxfi_eom(fake_ctx());
+}
+
+/*
+ * Header names in any case, and only whole names: "fROM" is From,
+ * "REPLY-TO" a Reply-To (none added), "message-id" the Message-ID;
+ * "Reply-Tox", "Fro" and "Message-IDs" are none of them.
+ */
+static void
+test_header_names(void **state)
+{
+	static const char *const cased[][2] = {
+		{ "fROM", "john@acmecorp.com" }, { "REPLY-TO", "r@x.test" },
+		{ "message-id", "<2@client.example>" },
+		{ "Message-ID", "<3@client.example>" },	/* the first counts */
+	};
+	static const char *const others[][2] = {
+		{ "Fro", "x@y.test" }, { "From", "john@acmecorp.com" },
+		{ "Reply-Tox", "r@x.test" }, { "Message-IDs", "<4@c.test>" },
+		{ "From ", "x@y.test" }, { "", "x@y.test" },
+	};
+	static const char *const two_froms[][2] = {
+		{ "From", "john@acmecorp.com" }, { "FROM", "john@acmecorp.com" },
+	};
+
+	(void)state;
+	session();
+	assert_int_equal(headers(cased, NELEM(cased)), SMFIS_CONTINUE);
+	assert_string_equal(fk.header, "");
+	assert_string_equal(fk.c_msgid, "<2@client.example>");
+	assert_int_equal(headers(others, NELEM(others)), SMFIS_CONTINUE);
+	assert_string_equal(fk.header, "Reply-To: replies@acmecorp.com");
+	assert_string_equal(fk.c_msgid, "");
+	/* two Froms, whatever their case: rule 12 */
+	assert_int_equal(headers(two_froms, NELEM(two_froms)), SMFIS_REJECT);
+	(void)milter_desc.xxfi_close(fake_ctx());
+}
+
 static void
 test_abort(void **state)
 {
@@ -448,6 +507,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_login_bytes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_header_names, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_clean, setup,
 		    teardown),
