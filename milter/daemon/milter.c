@@ -261,7 +261,7 @@ static void
 sb_limit(struct strbuf *sb, long l)
 {
 	if (l == LIMIT_NONE)
-		sb_str(sb, "-");
+		sb_lit(sb, "-");
 	else
 		sb_num(sb, l);
 }
@@ -618,9 +618,9 @@ modify(SMFICTX *ctx, struct conn *cn, const char **copies, size_t ncopies)
 	 */
 	for (i = 0; i < ncopies; i++) {
 		sb_init(&sb, rcpt, sizeof(rcpt));	/* "<%s>", cut */
-		sb_str(&sb, "<");
+		sb_lit(&sb, "<");
 		sb_str(&sb, copies[i]);
-		sb_str(&sb, ">");
+		sb_lit(&sb, ">");
 		rc = smfi_addrcpt_par(ctx, rcpt, (char[]){ "NOTIFY=NEVER" });
 		if (rc != MI_SUCCESS)
 			rc = smfi_addrcpt(ctx, rcpt);
@@ -688,7 +688,7 @@ cb_eom(SMFICTX *ctx)
 	h.unsubscribe = m->unsub;
 	h.unsubscribe_post = m->unsub_post;
 	policy_headers(mc, mf->addr, e, &cn->sess, &h, &d);
-	for (i = 0; i < SG_FROM_MAX; i++)
+	for (i = 0; i < m->nfromaddr && i < SG_FROM_MAX; i++) /* used */
 		dir_answer_release(&ans[i]);
 	if (d.action != POL_CONTINUE) {
 		ret = obey(ctx, cn, &d, mf->addr, "");
@@ -739,24 +739,24 @@ cb_eom(SMFICTX *ctx)
 	 */
 	sb_init(&sb, extra, sizeof(extra));
 	if (r == CTR_COUNTED || r == CTR_RETRY) {
-		sb_str(&sb, " count=");
+		sb_lit(&sb, " count=");
 		sb_num(&sb, mf->scount);
-		sb_str(&sb, "/");
+		sb_lit(&sb, "/");
 		sb_limit(&sb, mf->lim.sender);
-		sb_str(&sb, " domain=");
+		sb_lit(&sb, " domain=");
 		sb_num(&sb, mf->dcount);
-		sb_str(&sb, "/");
+		sb_lit(&sb, "/");
 		sb_limit(&sb, mf->lim.domain);
 	} else
-		sb_str(&sb, " count=unknown");
-	sb_str(&sb, " rcpts=");
+		sb_lit(&sb, " count=unknown");
+	sb_lit(&sb, " rcpts=");
 	sb_unum(&sb, m->nrcpts);
-	sb_str(&sb, " copies=");
+	sb_lit(&sb, " copies=");
 	sb_unum(&sb, ncopies);
 	if (r == CTR_RETRY)
-		sb_str(&sb, " dup=1");
+		sb_lit(&sb, " dup=1");
 	if (mf->ans.stale)
-		sb_str(&sb, " directory=stale");
+		sb_lit(&sb, " directory=stale");
 	d.action = POL_ACCEPT;
 	milter_log_decision(m->qid, &d, e, mf->addr, cn->auth, cn->client,
 	    cn->sess.method, extra);

@@ -74,31 +74,31 @@ milter_log_decision(const char *qid, const struct decision *d,
 	    d->rule == RULE_RCPT_QUOTA ? LOG_LVL_WARNING : LOG_LVL_INFO))
 		return;
 	sb_str(sb, qid[0] ? qid : "NOQUEUE");
-	sb_str(sb, ": ");
+	sb_lit(sb, ": ");
 	sb_str(sb, policy_action_name(d->action));
-	sb_str(sb, " rule=");
+	sb_lit(sb, " rule=");
 	sb_str(sb, policy_rule_name(d->rule));
-	sb_str(sb, " from=<");
+	sb_lit(sb, " from=<");
 	sb_str(sb, from);
-	sb_str(sb, "> auth=");
+	sb_lit(sb, "> auth=");
 	sb_str(sb, auth[0] ? dv_login_show(auth, shown, sizeof(shown)) : "-");
-	sb_str(sb, " client=");
+	sb_lit(sb, " client=");
 	sb_str(sb, client);
-	sb_str(sb, " method=");
+	sb_lit(sb, " method=");
 	sb_str(sb, conf_method_name(method));
 	if (reason != NULL) {
-		sb_str(sb, " reason=\"");
+		sb_lit(sb, " reason=\"");
 		sb_str(sb, reason);
-		sb_str(sb, "\"");
+		sb_lit(sb, "\"");
 	}
 	sb_str(sb, extra);
 	/* the reply (at most 3 + 7 + 399 octets: never cut but here) */
 	if (d->code[0] != '\0') {
-		sb_str(sb, ": ");
+		sb_lit(sb, ": ");
 		sb_str(sb, d->code);
-		sb_str(sb, " ");
+		sb_lit(sb, " ");
 		sb_str(sb, d->xcode);
-		sb_str(sb, " ");
+		sb_lit(sb, " ");
 		sb_str(sb, d->text);
 	}
 	log_end(&ll);

@@ -39,12 +39,12 @@ ascii_lower(int c)
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
-/* Equal but for the case of ASCII letters? */
+/* Equal but for the case of ASCII letters? (Equal octets first: cheap.) */
 static int
 ascii_caseeq(const char *a, const char *b)
 {
 	for (; *a != '\0' && *b != '\0'; a++, b++)
-		if (ascii_lower((unsigned char)*a) !=
+		if (*a != *b && ascii_lower((unsigned char)*a) !=
 		    ascii_lower((unsigned char)*b))
 			return 0;
 	return *a == *b;

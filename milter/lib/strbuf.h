@@ -52,14 +52,8 @@ sb_str(struct strbuf *b, const char *s)
 	sb_mem(b, s, strnlen(s, b->size - 1 - b->len));
 }
 
-/* Append v in decimal ("-" first when negative). */
-static inline void
-sb_num(struct strbuf *b, long long v)
-{
-	char	 num[SG_NUM_LEN];
-
-	sb_str(b, sg_ltoa(v, num));
-}
+/* Append a string literal (its length known: no strnlen). */
+#define sb_lit(b, lit)	sb_mem((b), "" lit, sizeof(lit) - 1)
 
 /* Append an unsigned v in decimal (a size_t, as "%zu"). */
 static inline void
@@ -72,6 +66,17 @@ sb_unum(struct strbuf *b, unsigned long long v)
 		d[--i] = (char)('0' + v % 10);
 	while ((v /= 10) > 0);
 	sb_mem(b, d + i, sizeof(d) - i);
+}
+
+/* Append v in decimal ("-" first when negative), as sg_ltoa writes it. */
+static inline void
+sb_num(struct strbuf *b, long long v)
+{
+	if (v < 0) {
+		sb_lit(b, "-");
+		sb_unum(b, 0ULL - (unsigned long long)v);
+	} else
+		sb_unum(b, (unsigned long long)v);
 }
 
 #endif

@@ -80,6 +80,12 @@ test_strbuf(void **state)
 	sb_str(&b, (char[]){ 'a', 'b', 'c', 'd' });	/* no NUL: 3 read */
 	assert_string_equal(got, "abc");
 	assert_int_equal(got[4], 'x');
+	/* a literal, cut like the rest */
+	sb_init(&b, got, 6);
+	sb_lit(&b, "ab");
+	sb_lit(&b, "cdefgh");
+	assert_string_equal(got, "abcde");
+	assert_int_equal(b.len, 5);
 	/* control octets and 8-bit ones go through as they are */
 	sb_init(&b, got, sizeof(got));
 	sb_str(&b, "\x01\"\\\xff");
