@@ -16,6 +16,7 @@
  * for the next one.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,7 +49,6 @@ struct msg {
 	struct snap	*snap;		/* the configuration, from MAIL FROM */
 	int		 active;	/* MAIL FROM passed */
 	char		 qid[QID_MAX];
-	struct mailfrom	 mf;		/* the sender, its entry, counts */
 	char		**rcpts;	/* normalised recipients (conn's) */
 	size_t		 nrcpts;
 	long		 accepted;	/* recipients taken */
@@ -61,7 +61,11 @@ struct msg {
 	int		 nomem;		/* a header could not be kept */
 	int		 unsub, unsub_post;
 	char		 msgid[SG_MSGID_HASH_LEN];	/* "" = none */
+	struct mailfrom	 mf;		/* the sender, its entry, counts:
+					   last, see msg_reset */
 };
+_Static_assert(offsetof(struct msg, mf) + sizeof(struct mailfrom) ==
+    sizeof(struct msg), "struct msg: mf last, msg_reset zeroes the rest");
 
 /*
  * Buffers kept from message to message and from session to session: no
@@ -143,13 +147,15 @@ msg_release(struct msg *m)
 	snap_release(m->snap);
 }
 
-/* Clear a message's state (its buffers belong to the connection). */
+/*
+ * Clear a message's state (its buffers belong to the connection): mf is
+ * as after mailfrom_init once released, all before it is zeroed.
+ */
 static void
 msg_reset(struct msg *m)
 {
 	msg_release(m);
-	memset(m, 0, sizeof(*m));
-	mailfrom_init(&m->mf);
+	memset(m, 0, offsetof(struct msg, mf));
 }
 
 /*
