@@ -16,8 +16,8 @@
  * for the next one.
  */
 #include <ctype.h>
-#include <stddef.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
