@@ -91,7 +91,7 @@ UNIT	= tests/unit/test_addr tests/unit/test_cidr tests/unit/test_conf \
 	  tests/unit/test_siphash tests/unit/test_dirval tests/unit/test_milter \
 	  tests/unit/test_conf_customer tests/unit/test_ctl_sheet \
 	  tests/unit/test_bounce tests/unit/test_dnscheck tests/unit/test_rate \
-	  tests/unit/test_arf
+	  tests/unit/test_arf tests/unit/test_log
 TOOLS	= tests/tools/mtclient tests/bench/mtload
 
 .PHONY: all check unit integration demo deps install clean bench-mirror bench \
@@ -171,6 +171,10 @@ tests/unit/test_milter: tests/unit/test_milter.o tests/unit/fake_milter.o \
 tests/unit/test_milter.o tests/unit/fake_milter.o: tests/unit/fake_milter.h
 tests/unit/fake_milter.o: tests/unit/fake_milter.c tests/unit/fake_milter.h $(HEADERS)
 	$(CC) $(SG_CFLAGS) -Itests/unit -c -o $@ $<
+
+# the log lines (lib/log.c, the decision's of milter_log.c) as written
+tests/unit/test_log: tests/unit/test_log.o milter/daemon/milter_log.o $(LIBA)
+	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcmocka
 
 tests/unit/test_mirror: tests/unit/test_mirror.o $(DIR) $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lldap -llber -lcmocka

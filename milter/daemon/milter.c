@@ -4,13 +4,21 @@
  * the dedupe fingerprint lib/fingerprint.c's.
  *
  * State: a struct conn per SMTP connection (smfi_setpriv), made in
- * negotiate or connect and freed in close (which may come without
+ * negotiate or connect and given up in close (which may come without
  * either); its struct msg is reset at MAIL FROM, abort and end of message.
  * Out of memory in a callback answers TEMPFAIL.
+ *
+ * libmilter calls connect and close once an SMTP session, several on one
+ * milter connection (SMFIC_QUIT_NC). close zeroes the struct conn, all of
+ * it but its buffers (struct conn_bufs), as calloc would, and keeps it
+ * for the thread's next session (conn_spare): the buffers are made once
+ * a thread, not once a session, and nothing of a session's state is left
+ * for the next one.
  */
 #include <ctype.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,7 +26,7 @@
 
 #include "lib/addr.h"
 #include "lib/digest.h"
-#include "lib/numfmt.h"
+#include "lib/strbuf.h"
 #include "lib/fingerprint.h"
 #include "redis/counter.h"
 #include "lib/log.h"
@@ -41,7 +49,6 @@ struct msg {
 	struct snap	*snap;		/* the configuration, from MAIL FROM */
 	int		 active;	/* MAIL FROM passed */
 	char		 qid[QID_MAX];
-	struct mailfrom	 mf;		/* the sender, its entry, counts */
 	char		**rcpts;	/* normalised recipients (conn's) */
 	size_t		 nrcpts;
 	long		 accepted;	/* recipients taken */
@@ -54,35 +61,101 @@ struct msg {
 	int		 nomem;		/* a header could not be kept */
 	int		 unsub, unsub_post;
 	char		 msgid[SG_MSGID_HASH_LEN];	/* "" = none */
+	struct mailfrom	 mf;		/* the sender, its entry, counts:
+					   last, see msg_reset */
 };
+_Static_assert(offsetof(struct msg, mf) + sizeof(struct mailfrom) ==
+    sizeof(struct msg), "struct msg: mf last, msg_reset zeroes the rest");
 
-struct conn {
-	struct pol_session sess;
-	char		 client[64];	/* printable client address */
-	char		 auth[AUTH_MAX];
-	int		 connected;	/* connect callback ran */
-	/* buffers kept from message to message: no allocation per message */
+/*
+ * Buffers kept from message to message and from session to session: no
+ * allocation per message. What they hold is read only below the counts
+ * of struct msg (nrcpts, nfromaddr), which every message starts at 0;
+ * the digest context is started anew by each MAIL FROM (fp_start).
+ */
+struct conn_bufs {
 	char		**rcptv;	/* rcptcap pointers into rcptmem */
 	char		*rcptmem;
 	size_t		 rcptcap;
 	char		(*fromv)[SG_ADDR_MAX + 1];	/* SG_FROM_MAX */
 	struct fingerprint fp;		/* the message's (dedupe) */
+};
+
+/* A session's state: all but buf zeroed when it closes (conn_clear). */
+struct conn {
+	struct pol_session sess;
+	char		 client[64];	/* printable client address */
+	char		 auth[AUTH_MAX];
+	int		 connected;	/* connect callback ran */
 	int		 body;		/* the MTA sends bodies (negotiated) */
 	struct msg	 m;
+	struct conn_bufs buf;		/* kept */
 };
 
 static unsigned			 msessions;	/* atomic: open sessions */
 
-/* Clear a message's state (its buffers belong to the connection). */
+/*
+ * conn_spare: a thread's closed struct conn (zeroed but for its
+ * buffers), taken by the next session the thread opens; freed with the
+ * thread (the key's destructor).
+ */
+static pthread_key_t		 spare_key;
+static pthread_once_t		 spare_once = PTHREAD_ONCE_INIT;
+static int			 spare_ok;	/* the key was made */
+
+/* Free a connection's state and its buffers. */
 static void
-msg_reset(struct msg *m)
+conn_free(void *p)
+{
+	struct conn	*cn = p;
+
+	free(cn->buf.rcptv);
+	free(cn->buf.rcptmem);
+	free(cn->buf.fromv);
+	fp_free(&cn->buf.fp);
+	free(cn);
+}
+
+/* Make the key of the spares (once). */
+static void
+spare_init(void)
+{
+	spare_ok = pthread_key_create(&spare_key, conn_free) == 0;
+}
+
+/*
+ * Zero a closed session's state as calloc would, all but the buffers
+ * (whatever is added to struct conn outside buf is zeroed too).
+ */
+static void
+conn_clear(struct conn *cn)
+{
+	struct conn_bufs	 keep = cn->buf;
+
+	memset(cn, 0, sizeof(*cn));
+	cn->buf = keep;
+	fp_start(&cn->buf.fp, 0);	/* off until a MAIL FROM starts it */
+}
+
+/* Give up what a message holds: its transaction, entry and snapshot. */
+static void
+msg_release(struct msg *m)
 {
 	if (m->active)
 		drain_leave();	/* the transaction ended */
 	mailfrom_release(&m->mf);
 	snap_release(m->snap);
-	memset(m, 0, sizeof(*m));
-	mailfrom_init(&m->mf);
+}
+
+/*
+ * Clear a message's state (its buffers belong to the connection): mf is
+ * as after mailfrom_init once released, all before it is zeroed.
+ */
+static void
+msg_reset(struct msg *m)
+{
+	msg_release(m);
+	memset(m, 0, offsetof(struct msg, mf));
 }
 
 /*
@@ -95,22 +168,26 @@ rcpt_room(struct conn *cn, size_t n)
 	char	**v, *mem;
 	size_t	 cap, i;
 
-	if (n < cn->rcptcap)
+	if (n < cn->buf.rcptcap)
 		return 0;
-	cap = cn->rcptcap * 2 + 8;
-	if ((v = reallocarray(cn->rcptv, cap, sizeof(*v))) == NULL)
+	cap = cn->buf.rcptcap * 2 + 8;
+	if ((v = reallocarray(cn->buf.rcptv, cap, sizeof(*v))) == NULL)
 		return -1;
-	cn->rcptv = v;
-	if ((mem = reallocarray(cn->rcptmem, cap, SG_ADDR_MAX + 1)) == NULL)
+	cn->buf.rcptv = v;
+	if ((mem = reallocarray(cn->buf.rcptmem, cap, SG_ADDR_MAX + 1)) ==
+	    NULL)
 		return -1;
-	cn->rcptmem = mem;
+	cn->buf.rcptmem = mem;
 	for (i = 0; i < cap; i++)
 		v[i] = mem + i * (SG_ADDR_MAX + 1);
-	cn->rcptcap = cap;
+	cn->buf.rcptcap = cap;
 	return 0;
 }
 
-/* The connection's state, made if missing; NULL when out of memory. */
+/*
+ * The connection's state, made if missing (the thread's spare if it has
+ * one); NULL when out of memory.
+ */
 static struct conn *
 conn_get(SMFICTX *ctx)
 {
@@ -119,7 +196,11 @@ conn_get(SMFICTX *ctx)
 
 	if ((cn = smfi_getpriv(ctx)) != NULL)
 		return cn;
-	if ((cn = calloc(1, sizeof(*cn))) == NULL)
+	(void)pthread_once(&spare_once, spare_init);
+	if (spare_ok && (cn = pthread_getspecific(spare_key)) != NULL &&
+	    pthread_setspecific(spare_key, NULL) != 0)
+		cn = NULL;	/* left where it is */
+	if (cn == NULL && (cn = calloc(1, sizeof(*cn))) == NULL)
 		return NULL;
 	s = snap_current();
 	cn->sess.method = s->conf.default_access_method;
@@ -127,15 +208,18 @@ conn_get(SMFICTX *ctx)
 	strcpy(cn->client, "unknown");
 	mailfrom_init(&cn->m.mf);
 	if (smfi_setpriv(ctx, cn) != MI_SUCCESS) {
-		free(cn);
+		conn_free(cn);
 		return NULL;
 	}
 	__atomic_add_fetch(&msessions, 1, __ATOMIC_RELAXED);
 	return cn;
 }
 
-/* Copy a macro value, printable ASCII only ('?' for the rest). */
-static void
+/*
+ * Copy a macro value, printable ASCII only ('?' for the rest), cut at
+ * len - 1 octets; its length.
+ */
+static size_t
 macro_copy(SMFICTX *ctx, const char *name, char *out, size_t len)
 {
 	const char	*v = smfi_getsymval(ctx, (char *)(uintptr_t)name);
@@ -143,31 +227,49 @@ macro_copy(SMFICTX *ctx, const char *name, char *out, size_t len)
 
 	out[0] = '\0';
 	if (v == NULL)
-		return;
+		return 0;
 	for (i = 0; v[i] != '\0' && i + 1 < len; i++)
 		out[i] = isprint((unsigned char)v[i]) ? v[i] : '?';
 	out[i] = '\0';
+	return i;
+}
+
+/* The queue id ("i"), once the MTA tells it; the one kept if not. */
+static void
+qid_update(SMFICTX *ctx, struct msg *m)
+{
+	char	 qid[QID_MAX];
+	size_t	 n;
+
+	if ((n = macro_copy(ctx, "i", qid, sizeof(qid))) > 0)
+		memcpy(m->qid, qid, n + 1);
 }
 
 /*
- * Copy {auth_authen} as it is, every octet: logins are compared byte for
- * byte (dv_login_eq) and shown escaped (dv_login_show).
+ * Copy {auth_authen} as it is, every octet, cut at len - 1: logins are
+ * compared byte for byte (dv_login_eq) and shown escaped (dv_login_show).
  */
 static void
 auth_copy(SMFICTX *ctx, char *out, size_t len)
 {
 	const char	*v = smfi_getsymval(ctx, (char[]){ "{auth_authen}" });
+	size_t		 n = 0;
 
-	snprintf(out, len, "%s", v != NULL ? v : "");
+	if (v != NULL) {
+		n = strnlen(v, len - 1);
+		memcpy(out, v, n);
+	}
+	out[n] = '\0';
 }
 
-/* "-" for a missing limit, else the number. */
-static const char *
-limit_str(long l, char *buf, size_t len)
+/* A limit for the log line: the number, or "-" when there is none. */
+static void
+sb_limit(struct strbuf *sb, long l)
 {
-	if (l == LIMIT_NONE || len < SG_NUM_LEN)
-		return "-";
-	return sg_ltoa(l, buf);
+	if (l == LIMIT_NONE)
+		sb_lit(sb, "-");
+	else
+		sb_num(sb, l);
 }
 
 /* Obey a decision: log it, set the reply, map it to a return code. */
@@ -308,7 +410,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		    " directory=stale" : "");
 	if (d.rule != RULE_OK)
 		obey(ctx, cn, &d, m->mf.addr, "");	/* logs counter_error */
-	fp_start(&cn->fp, m->snap->conf.dedupe_window != 0 &&
+	fp_start(&cn->buf.fp, m->snap->conf.dedupe_window != 0 &&
 	    m->snap->conf.dedupe_max_retries != 0 && cn->body);
 	m->active = 1;
 	return SMFIS_CONTINUE;
@@ -328,7 +430,7 @@ rcpt_keep(struct conn *cn, const char *arg)
 
 	if (rcpt_room(cn, m->nrcpts) == -1)
 		return -1;
-	m->rcpts = cn->rcptv;
+	m->rcpts = cn->buf.rcptv;
 	slot = m->rcpts[m->nrcpts];
 	if (addr_parse_rcpt(arg, slot, SG_ADDR_MAX + 1, &dom) != ADDR_OK) {
 		slot[0] = '#';
@@ -374,15 +476,12 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 	struct msg		*m;
 	struct mailfrom		*mf;
 	struct decision		 d;
-	char			 qid[QID_MAX];
 
 	if (cn == NULL || !cn->m.active)
 		return SMFIS_CONTINUE;
 	m = &cn->m;
 	mf = &m->mf;
-	macro_copy(ctx, "i", qid, sizeof(qid));	/* Postfix: known now */
-	if (qid[0] != '\0')
-		snprintf(m->qid, sizeof(m->qid), "%s", qid);
+	qid_update(ctx, m);	/* Postfix: known now */
 	if (policy_suppress_applies(&m->snap->conf, cn->sess.method) &&
 	    rcpt_check_suppressed(cn, argv, &d) != POL_CONTINUE)
 		return obey(ctx, cn, &d, mf->addr, "");
@@ -413,6 +512,39 @@ value_is(const char *v, const char *want)
 	return 1;
 }
 
+/* The headers the policy reads. */
+enum hdr {
+	HDR_OTHER, HDR_FROM, HDR_REPLY_TO, HDR_UNSUB, HDR_UNSUB_POST,
+	HDR_MSGID
+};
+
+/*
+ * Which of them name is (case-insensitive): compared only with the names
+ * of its length, so most headers cost one strlen.
+ */
+static enum hdr
+hdr_kind(const char *name)
+{
+	static const struct {
+		const char	*name;
+		size_t		 len;
+		enum hdr	 kind;
+	} hdrs[] = {
+#define H(n, k)	{ n, sizeof(n) - 1, k }
+		H("From", HDR_FROM), H("Reply-To", HDR_REPLY_TO),
+		H("List-Unsubscribe", HDR_UNSUB),
+		H("List-Unsubscribe-Post", HDR_UNSUB_POST),
+		H("Message-ID", HDR_MSGID)
+#undef H
+	};
+	size_t	 len = strlen(name), i;
+
+	for (i = 0; i < sizeof(hdrs) / sizeof(hdrs[0]); i++)
+		if (hdrs[i].len == len && strcasecmp(name, hdrs[i].name) == 0)
+			return hdrs[i].kind;
+	return HDR_OTHER;
+}
+
 /*
  * Headers: From, Reply-To, List-Unsubscribe(-Post), Message-ID, and the
  * fingerprint's. No reply (SMFIP_NR_HDR): out of memory is answered at
@@ -423,13 +555,15 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn	*cn = smfi_getpriv(ctx);
 	struct msg	*m;
+	enum hdr	 kind;
 	size_t		 i;
 
 	if (cn == NULL || !cn->m.active || name == NULL || value == NULL)
 		return SMFIS_NOREPLY;
 	m = &cn->m;
-	fp_header(&cn->fp, name, value);
-	if (strcasecmp(name, "From") == 0) {
+	fp_header(&cn->buf.fp, name, value);
+	kind = hdr_kind(name);
+	if (kind == HDR_FROM) {
 		if (m->nfrom++ > 0)
 			return SMFIS_NOREPLY;	/* two Froms: rule 12 */
 		for (i = 0; value[i] != '\0' && i + 1 < sizeof(m->from_raw);
@@ -437,21 +571,21 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 			m->from_raw[i] = isprint((unsigned char)value[i]) ?
 			    value[i] : ' ';
 		m->from_raw[i] = '\0';
-		if (cn->fromv == NULL && (cn->fromv = malloc(SG_FROM_MAX *
-		    sizeof(*cn->fromv))) == NULL) {
+		if (cn->buf.fromv == NULL && (cn->buf.fromv =
+		    malloc(SG_FROM_MAX * sizeof(*cn->buf.fromv))) == NULL) {
 			m->nomem = 1;
 			return SMFIS_NOREPLY;
 		}
-		m->from = cn->fromv;
+		m->from = cn->buf.fromv;
 		m->from_ok = addr_parse_from(value, m->from, SG_FROM_MAX,
 		    &m->nfromaddr) == 0;
-	} else if (strcasecmp(name, "Reply-To") == 0)
+	} else if (kind == HDR_REPLY_TO)
 		m->has_replyto = 1;
-	else if (strcasecmp(name, "List-Unsubscribe") == 0)
+	else if (kind == HDR_UNSUB)
 		m->unsub = 1;
-	else if (strcasecmp(name, "List-Unsubscribe-Post") == 0)
+	else if (kind == HDR_UNSUB_POST)
 		m->unsub_post = value_is(value, "List-Unsubscribe=One-Click");
-	else if (strcasecmp(name, "Message-ID") == 0 && m->msgid[0] == '\0')
+	else if (kind == HDR_MSGID && m->msgid[0] == '\0')
 		(void)ctr_msgid_hash(value, m->msgid);	/* the first counts */
 	return SMFIS_NOREPLY;
 }
@@ -467,7 +601,7 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 
 	if (cn == NULL || !cn->m.active || chunk == NULL)
 		return SMFIS_NOREPLY;
-	fp_body(&cn->fp, chunk, len);
+	fp_body(&cn->buf.fp, chunk, len);
 	return SMFIS_NOREPLY;
 }
 
@@ -477,6 +611,7 @@ modify(SMFICTX *ctx, struct conn *cn, const char **copies, size_t ncopies)
 {
 	const struct sg_entry	*e = cn->m.mf.ans.entry;
 	char			 rcpt[SG_ADDR_MAX + 3];
+	struct strbuf		 sb;
 	size_t			 i;
 	int			 rc;
 
@@ -488,7 +623,10 @@ modify(SMFICTX *ctx, struct conn *cn, const char **copies, size_t ncopies)
 	 * granted, and the plain form is used.
 	 */
 	for (i = 0; i < ncopies; i++) {
-		snprintf(rcpt, sizeof(rcpt), "<%s>", copies[i]);
+		sb_init(&sb, rcpt, sizeof(rcpt));	/* "<%s>", cut */
+		sb_lit(&sb, "<");
+		sb_str(&sb, copies[i]);
+		sb_lit(&sb, ">");
 		rc = smfi_addrcpt_par(ctx, rcpt, (char[]){ "NOTIFY=NEVER" });
 		if (rc != MI_SUCCESS)
 			rc = smfi_addrcpt(ctx, rcpt);
@@ -514,7 +652,8 @@ cb_eom(SMFICTX *ctx)
 	struct dir_answer	 ans[SG_FROM_MAX];
 	struct pol_headers	 h;
 	const char		*copies[64];
-	char			 extra[256], sl[24], dl[24];
+	char			 extra[256];
+	struct strbuf		 sb;
 	char			 fp[SG_FINGERPRINT_LEN];
 	size_t			 ncopies, i;
 	sfsistat		 ret;
@@ -531,9 +670,7 @@ cb_eom(SMFICTX *ctx)
 	mc = &m->snap->conf;
 	mdir = m->snap->dir;
 	e = mf->ans.entry;
-	macro_copy(ctx, "i", extra, sizeof(extra));
-	if (extra[0] != '\0')
-		snprintf(m->qid, sizeof(m->qid), "%s", extra);
+	qid_update(ctx, m);
 	if (m->nomem) {
 		msg_reset(m);
 		return oom("header");
@@ -557,7 +694,7 @@ cb_eom(SMFICTX *ctx)
 	h.unsubscribe = m->unsub;
 	h.unsubscribe_post = m->unsub_post;
 	policy_headers(mc, mf->addr, e, &cn->sess, &h, &d);
-	for (i = 0; i < SG_FROM_MAX; i++)
+	for (i = 0; i < m->nfromaddr && i < SG_FROM_MAX; i++) /* used */
 		dir_answer_release(&ans[i]);
 	if (d.action != POL_CONTINUE) {
 		ret = obey(ctx, cn, &d, mf->addr, "");
@@ -579,7 +716,7 @@ cb_eom(SMFICTX *ctx)
 	 * counted under the registered sender's canonical name, and
 	 * recorded for its bounces (the recipients the milter took)
 	 */
-	fp_finish(&cn->fp, m->accepted, m->rcpts, m->nrcpts, fp);
+	fp_finish(&cn->buf.fp, m->accepted, m->rcpts, m->nrcpts, fp);
 	rec.qid = m->qid;
 	rec.rcpts = m->rcpts;
 	rec.nrcpts = m->nrcpts;
@@ -601,18 +738,31 @@ cb_eom(SMFICTX *ctx)
 		msg_reset(m);
 		return ret;
 	}
-	if (r == CTR_COUNTED || r == CTR_RETRY)
-		snprintf(extra, sizeof(extra), " count=%ld/%s domain=%ld/%s "
-		    "rcpts=%zu copies=%zu%s", mf->scount,
-		    limit_str(mf->lim.sender, sl, sizeof(sl)), mf->dcount,
-		    limit_str(mf->lim.domain, dl, sizeof(dl)), m->nrcpts,
-		    ncopies, r == CTR_RETRY ? " dup=1" : "");
-	else
-		snprintf(extra, sizeof(extra), " count=unknown rcpts=%zu "
-		    "copies=%zu", m->nrcpts, ncopies);
+	/*
+	 * " count=%ld/%s domain=%ld/%s rcpts=%zu copies=%zu[ dup=1]" or
+	 * " count=unknown rcpts=%zu copies=%zu", then " directory=stale"
+	 * when so: at most 174 octets, made without a format
+	 */
+	sb_init(&sb, extra, sizeof(extra));
+	if (r == CTR_COUNTED || r == CTR_RETRY) {
+		sb_lit(&sb, " count=");
+		sb_num(&sb, mf->scount);
+		sb_lit(&sb, "/");
+		sb_limit(&sb, mf->lim.sender);
+		sb_lit(&sb, " domain=");
+		sb_num(&sb, mf->dcount);
+		sb_lit(&sb, "/");
+		sb_limit(&sb, mf->lim.domain);
+	} else
+		sb_lit(&sb, " count=unknown");
+	sb_lit(&sb, " rcpts=");
+	sb_unum(&sb, m->nrcpts);
+	sb_lit(&sb, " copies=");
+	sb_unum(&sb, ncopies);
+	if (r == CTR_RETRY)
+		sb_lit(&sb, " dup=1");
 	if (mf->ans.stale)
-		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
-		    " directory=stale");
+		sb_lit(&sb, " directory=stale");
 	d.action = POL_ACCEPT;
 	milter_log_decision(m->qid, &d, e, mf->addr, cn->auth, cn->client,
 	    cn->sess.method, extra);
@@ -633,7 +783,10 @@ cb_abort(SMFICTX *ctx)
 	return SMFIS_CONTINUE;
 }
 
-/* Close: free the connection's state (may come without connect). */
+/*
+ * Close (may come without connect): the connection's state zeroed, kept
+ * as the thread's spare if it has none, else freed.
+ */
 static sfsistat
 cb_close(SMFICTX *ctx)
 {
@@ -641,13 +794,13 @@ cb_close(SMFICTX *ctx)
 
 	if (cn == NULL)
 		return SMFIS_CONTINUE;
-	msg_reset(&cn->m);
-	free(cn->rcptv);
-	free(cn->rcptmem);
-	free(cn->fromv);
-	fp_free(&cn->fp);
-	free(cn);
+	msg_release(&cn->m);
 	smfi_setpriv(ctx, NULL);
+	conn_clear(cn);
+	(void)pthread_once(&spare_once, spare_init);
+	if (!spare_ok || pthread_getspecific(spare_key) != NULL ||
+	    pthread_setspecific(spare_key, cn) != 0)
+		conn_free(cn);
 	__atomic_sub_fetch(&msessions, 1, __ATOMIC_RELEASE);
 	return SMFIS_CONTINUE;
 }

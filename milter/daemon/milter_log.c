@@ -38,15 +38,22 @@ milter_reply_escape(const char *in, char *out, size_t len)
 	out[o] = '\0';
 }
 
-/* The log line of a decision; see milter.h. */
+/*
+ * The log line of a decision; see milter.h. Made piece by piece (no
+ * format to parse: once a message), the same octets as
+ * "%s: %s rule=%s from=<%s> auth=%s client=%s method=%s%s%s%s%s%s"
+ * would give, cut at the same LOG_MSG_MAX.
+ */
 void
 milter_log_decision(const char *qid, const struct decision *d,
     const struct sg_entry *e, const char *from, const char *auth,
     const char *client, int method, const char *extra)
 {
 	const char		*reason = NULL;
-	char			 reply[sizeof(d->text) + 32], why[256];
+	char			 why[256];
 	char			 shown[SG_LOGIN_SHOW_MAX];
+	struct log_line		 ll;
+	struct strbuf		*sb = &ll.sb;
 	int			 st = -1;
 
 	/* the reason of the status that decided: the sender's first */
@@ -61,19 +68,38 @@ milter_log_decision(const char *qid, const struct decision *d,
 			reason = why;
 		}
 	}
-	reply[0] = '\0';
-	if (d->code[0] != '\0')
-		snprintf(reply, sizeof(reply), ": %s %s %s", d->code,
-		    d->xcode, d->text);
 	metrics_decision(d->rule, d->action);
 	/* a refusal at the limit is a warning: someone should hear of it */
-	(d->rule == RULE_QUOTA || d->rule == RULE_RCPT_QUOTA ? log_warnx :
-	    log_info)("%s: %s rule=%s from=<%s> auth=%s client=%s method=%s"
-	    "%s%s%s%s%s",
-	    qid[0] ? qid : "NOQUEUE",
-	    policy_action_name(d->action), policy_rule_name(d->rule), from,
-	    auth[0] ? dv_login_show(auth, shown, sizeof(shown)) : "-",
-	    client, conf_method_name(method),
-	    reason ? " reason=\"" : "", reason ? reason : "",
-	    reason ? "\"" : "", extra, reply);
+	if (!log_begin(&ll, d->rule == RULE_QUOTA ||
+	    d->rule == RULE_RCPT_QUOTA ? LOG_LVL_WARNING : LOG_LVL_INFO))
+		return;
+	sb_str(sb, qid[0] ? qid : "NOQUEUE");
+	sb_lit(sb, ": ");
+	sb_str(sb, policy_action_name(d->action));
+	sb_lit(sb, " rule=");
+	sb_str(sb, policy_rule_name(d->rule));
+	sb_lit(sb, " from=<");
+	sb_str(sb, from);
+	sb_lit(sb, "> auth=");
+	sb_str(sb, auth[0] ? dv_login_show(auth, shown, sizeof(shown)) : "-");
+	sb_lit(sb, " client=");
+	sb_str(sb, client);
+	sb_lit(sb, " method=");
+	sb_str(sb, conf_method_name(method));
+	if (reason != NULL) {
+		sb_lit(sb, " reason=\"");
+		sb_str(sb, reason);
+		sb_lit(sb, "\"");
+	}
+	sb_str(sb, extra);
+	/* the reply (at most 3 + 7 + 399 octets: never cut but here) */
+	if (d->code[0] != '\0') {
+		sb_lit(sb, ": ");
+		sb_str(sb, d->code);
+		sb_lit(sb, " ");
+		sb_str(sb, d->xcode);
+		sb_lit(sb, " ");
+		sb_str(sb, d->text);
+	}
+	log_end(&ll);
 }

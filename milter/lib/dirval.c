@@ -39,12 +39,12 @@ ascii_lower(int c)
 	return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
-/* Equal but for the case of ASCII letters? */
+/* Equal but for the case of ASCII letters? (Equal octets first: cheap.) */
 static int
 ascii_caseeq(const char *a, const char *b)
 {
 	for (; *a != '\0' && *b != '\0'; a++, b++)
-		if (ascii_lower((unsigned char)*a) !=
+		if (*a != *b && ascii_lower((unsigned char)*a) !=
 		    ascii_lower((unsigned char)*b))
 			return 0;
 	return *a == *b;
@@ -214,12 +214,20 @@ const char *
 dv_login_show(const char *login, char *out, unsigned long len)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p;
-	size_t		 o = 0;
+	const unsigned char *p = (const unsigned char *)login;
+	size_t		 o = 0, n;
 
 	if (len == 0)
 		return out;
-	for (p = (const unsigned char *)login; p != NULL && *p != '\0'; p++) {
+	/* most logins: printable ASCII but '\\', and room for all of it */
+	for (n = 0; p != NULL && p[n] > 0x20 && p[n] < 0x7f && p[n] != '\\';
+	    n++)
+		;
+	if (p != NULL && p[n] == '\0' && n < len) {
+		memcpy(out, p, n + 1);
+		return out;
+	}
+	for (; p != NULL && *p != '\0'; p++) {
 		if (*p > 0x20 && *p < 0x7f && *p != '\\') {
 			if (o + 2 > len)
 				break;

@@ -3,7 +3,6 @@
  * fingerprint.h. OpenSSL's EVP SHA-256 (the CPU's SHA extensions where
  * there are some).
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,9 +11,15 @@
 
 #include "lib/digest.h"
 #include "lib/fingerprint.h"
+#include "lib/numfmt.h"
 
-static const char *const fp_headers[] = {
-	"From", "To", "Cc", "Date", "Subject", NULL
+static const struct {
+	const char	*name;
+	size_t		 len;
+} fp_headers[] = {
+#define H(n)	{ n, sizeof(n) - 1 }
+	H("From"), H("To"), H("Cc"), H("Date"), H("Subject")
+#undef H
 };
 
 /* Start; see fingerprint.h. */
@@ -46,13 +51,16 @@ fp_add(struct fingerprint *f, const void *p, size_t len, int sep)
 void
 fp_header(struct fingerprint *f, const char *name, const char *value)
 {
-	size_t	 i;
+	size_t	 i, len;
 
 	if (!f->on)
 		return;
-	for (i = 0; fp_headers[i] != NULL; i++)
-		if (strcasecmp(name, fp_headers[i]) == 0) {
-			fp_add(f, fp_headers[i], strlen(fp_headers[i]), 1);
+	/* compared only with the names of its length */
+	len = strlen(name);
+	for (i = 0; i < sizeof(fp_headers) / sizeof(fp_headers[0]); i++)
+		if (fp_headers[i].len == len &&
+		    strcasecmp(name, fp_headers[i].name) == 0) {
+			fp_add(f, fp_headers[i].name, len, 1);
 			fp_add(f, value, strlen(value), 1);
 			return;
 		}
@@ -85,12 +93,16 @@ fp_finish(struct fingerprint *f, long accepted, char **rcpts, size_t nrcpts,
 {
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned	 mdlen = 0;
-	char		 count[32];
+	char		 count[sizeof("rcpts ") - 1 + SG_NUM_LEN];
 	size_t		 j;
 
 	out[0] = '\0';
-	snprintf(count, sizeof(count), "rcpts %ld", accepted);
-	fp_add(f, count, strlen(count), 1);
+	if (f->on) {
+		/* "rcpts %ld" */
+		memcpy(count, "rcpts ", sizeof("rcpts ") - 1);
+		sg_ltoa(accepted, count + sizeof("rcpts ") - 1);
+		fp_add(f, count, strlen(count), 1);
+	}
 	qsort(rcpts, nrcpts, sizeof(*rcpts), rcpt_cmp);
 	for (j = 0; j < nrcpts; j++)
 		fp_add(f, rcpts[j], strlen(rcpts[j]), 1);

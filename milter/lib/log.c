@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include "lib/log.h"
 
@@ -24,7 +25,6 @@ static int log_journal;			/* stderr is the journal */
 static char log_ident[64] = "sendergate";	/* openlog keeps the pointer */
 
 static const int log_prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
-static const char *const log_tag[] = { "error", "warning", "info", "debug" };
 
 /* Choose the destination and level; open syslog unless in foreground. */
 void
@@ -76,30 +76,94 @@ log_setlevel(int level)
 	__atomic_store_n(&log_level, level, __ATOMIC_RELAXED);
 }
 
+/*
+ * What starts a line on stderr, by level: one copy, no format. The
+ * journal's priority is syslog's (LOG_ERR 3 ... LOG_DEBUG 7).
+ */
+static const struct log_prefix {
+	const char	*s;
+	size_t		 len;
+} log_fg[] = {
+#define P(s)	{ s, sizeof(s) - 1 }
+	P("sendergate: error: "), P("sendergate: warning: "),
+	P("sendergate: info: "), P("sendergate: debug: ")
+}, log_jn[] = {
+	P("<3>error: "), P("<4>warning: "), P("<6>info: "), P("<7>debug: ")
+#undef P
+};
+_Static_assert(LOG_ERR == 3 && LOG_WARNING == 4 && LOG_INFO == 6 &&
+    LOG_DEBUG == 7, "the journal's prefixes above");
+
+/* Start a line at level lvl; see log.h. */
+int
+log_begin(struct log_line *ll, int lvl)
+{
+	const struct log_prefix	*pre = NULL;
+
+	if (lvl < LOG_LVL_ERROR || lvl > LOG_LVL_DEBUG ||
+	    lvl > __atomic_load_n(&log_level, __ATOMIC_RELAXED))
+		return 0;
+	ll->lvl = lvl;
+	ll->pre = 0;
+	if (log_journal)
+		pre = &log_jn[lvl];
+	else if (log_foreground)
+		pre = &log_fg[lvl];
+	if (pre != NULL) {
+		memcpy(ll->buf, pre->s, pre->len);
+		ll->pre = pre->len;
+	}
+	sb_init(&ll->sb, ll->buf + ll->pre, LOG_MSG_MAX);
+	return 1;
+}
+
+/*
+ * Write a line begun with log_begin: one write(2) of prefix, message
+ * and newline on stderr (a line stays whole across threads and
+ * processes: under PIPE_BUF octets), or syslog.
+ */
+void
+log_end(struct log_line *ll)
+{
+	const char	*p = ll->buf;
+	size_t		 left;
+	ssize_t		 n;
+
+	if (!log_journal && !log_foreground) {
+		syslog(log_prio[ll->lvl], "%s", ll->sb.p);
+		return;
+	}
+	left = ll->pre + ll->sb.len;
+	ll->buf[left++] = '\n';	/* where the NUL was */
+	while (left > 0) {
+		if ((n = write(STDERR_FILENO, p, left)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return;		/* nowhere to say it */
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+}
+
 /* Write one message at level lvl, with ": strerror" when err != 0. */
 static void
 log_vwrite(int lvl, int err, const char *fmt, va_list ap)
 {
-	char	 msg[2048];
-	size_t	 len;
+	struct log_line	 ll;
+	int		 saved = errno;
 
-	if (lvl > __atomic_load_n(&log_level, __ATOMIC_RELAXED))
+	if (!log_begin(&ll, lvl))
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(ll.sb.p, ll.sb.size, fmt, ap);
+	ll.sb.len = strnlen(ll.sb.p, ll.sb.size - 1);
+	ll.sb.p[ll.sb.len] = '\0';
 	if (err != 0) {
-		len = strlen(msg);
-		snprintf(msg + len, sizeof(msg) - len, ": %s", strerror(err));
+		sb_str(&ll.sb, ": ");
+		sb_str(&ll.sb, strerror(err));
 	}
-	if (log_journal) {
-		fprintf(stderr, "<%d>%s: %s\n", log_prio[lvl], log_tag[lvl],
-		    msg);
-		fflush(stderr);
-	} else if (log_foreground) {
-		/* One fprintf per line keeps lines whole across threads. */
-		fprintf(stderr, "sendergate: %s: %s\n", log_tag[lvl], msg);
-		fflush(stderr);
-	} else
-		syslog(log_prio[lvl], "%s", msg);
+	log_end(&ll);
+	errno = saved;
 }
 
 /* An error, without errno. */

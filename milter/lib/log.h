@@ -8,6 +8,10 @@
 #ifndef SG_LOG_H
 #define SG_LOG_H
 
+#include <stddef.h>
+
+#include "lib/strbuf.h"
+
 enum log_level { LOG_LVL_ERROR = 0, LOG_LVL_WARNING, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 #define SG_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -29,5 +33,26 @@ void	log_info(const char *, ...) SG_PRINTF(1, 2);
 void	log_debug(const char *, ...) SG_PRINTF(1, 2);
 void	fatal(const char *, ...) SG_PRINTF(1, 2) __attribute__((noreturn));
 void	fatalx(const char *, ...) SG_PRINTF(1, 2) __attribute__((noreturn));
+
+/*
+ * A line made piece by piece (strbuf.h) rather than from a format, for
+ * the lines logged once a message: log_begin answers 0 when lvl is not
+ * logged (make nothing then), else 1 with ll->sb ready for the message,
+ * which keeps LOG_MSG_MAX - 1 octets as log_info does; log_end writes
+ * it (prefix, message and newline in one write on stderr). The caller
+ * escapes what it appends.
+ */
+#define LOG_MSG_MAX	2048		/* a message's octets, and NUL */
+#define LOG_PREFIX_MAX	32		/* "sendergate: warning: " and less */
+
+struct log_line {
+	struct strbuf	 sb;		/* the message: append to it */
+	int		 lvl;
+	size_t		 pre;		/* octets of prefix in buf */
+	char		 buf[LOG_PREFIX_MAX + LOG_MSG_MAX];
+};
+
+int	log_begin(struct log_line *, int lvl);
+void	log_end(struct log_line *);
 
 #endif

@@ -245,6 +245,62 @@ test_ip_format(void **state)
 	assert_int_equal(failed, 0);
 }
 
+/*
+ * IPv4 is written without inet_ntop: the same text as inet_ntop's for
+ * every value of each octet (0, 9, 10, 99, 100, 255 ... in every
+ * place) and every buffer length, "unknown" or "" where inet_ntop
+ * finds no room, and nothing written past len.
+ */
+static void
+test_ip_format_v4(void **state)
+{
+	static const char *const edges[] = {
+		"0.0.0.0", "255.255.255.255", "1.2.3.4", "10.0.0.1",
+		"100.100.100.100", "99.9.199.200", "192.168.100.200",
+	};
+	struct sg_ip	ip;
+	char		buf[INET6_ADDRSTRLEN + 8], want[INET6_ADDRSTRLEN];
+	size_t		len, k;
+	unsigned	v, place;
+	int		failed = 0;
+
+	(void)state;
+	memset(&ip, 0, sizeof(ip));
+	ip.family = AF_INET;
+	for (k = 0; k < NELEM(edges) + 4 * 256; k++) {
+		if (k < NELEM(edges))
+			assert_int_equal(ip_parse(edges[k], &ip), 0);
+		else {
+			/* v in one place, the others 0, 1, 255 in turn */
+			v = (unsigned)(k - NELEM(edges)) % 256;
+			place = (unsigned)(k - NELEM(edges)) / 256;
+			memset(ip.a, v % 3 == 0 ? 0 : v % 3 == 1 ? 1 : 255, 4);
+			ip.a[place] = (unsigned char)v;
+		}
+		for (len = 1; len <= sizeof(buf) - 8; len++) {
+			memset(buf, 'Z', sizeof(buf));
+			if (inet_ntop(AF_INET, ip.a, want,
+			    (socklen_t)len) == NULL)
+				snprintf(want, sizeof(want), "%s",
+				    len > 7 ? "unknown" : "");
+			ip_format(&ip, buf, len);
+			if (strcmp(buf, want) != 0 || buf[len] != 'Z') {
+				print_message("format %u.%u.%u.%u len %zu: got "
+				    "\"%.*s\", want \"%s\"\n", ip.a[0], ip.a[1],
+				    ip.a[2], ip.a[3], len, (int)len, buf, want);
+				failed++;
+			}
+		}
+	}
+	assert_string_equal(ip_format(&ip, buf, 16), "0.0.0.255");
+	assert_int_equal(ip_parse("255.255.255.255", &ip), 0);
+	assert_string_equal(ip_format(&ip, buf, 16), "255.255.255.255");
+	assert_string_equal(ip_format(&ip, buf, 15), "unknown");
+	assert_int_equal(ip_parse("::ffff:192.0.2.1", &ip), 0);
+	assert_string_equal(ip_format(&ip, buf, sizeof(buf)), "192.0.2.1");
+	assert_int_equal(failed, 0);
+}
+
 /* ip_from_sockaddr: IPv4, IPv6, IPv4-mapped, other families. */
 static void
 test_sockaddr(void **state)
@@ -453,6 +509,7 @@ main(void)
 		cmocka_unit_test(test_cidr_parse_bad),
 		cmocka_unit_test(test_ip_parse),
 		cmocka_unit_test(test_ip_format),
+		cmocka_unit_test(test_ip_format_v4),
 		cmocka_unit_test(test_sockaddr),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_match_raw),

@@ -168,6 +168,18 @@ test_login(void **state)
 	    "a\\x20b\\x0d\\x0a");
 	/* cut whole: no half escape */
 	assert_string_equal(dv_login_show("ab\xff", buf, 6), "ab");
+	/* a plain login cut at len - 1 octets, whole where it fits */
+	assert_string_equal(dv_login_show("abc", buf, 4), "abc");
+	assert_string_equal(dv_login_show("abc", buf, 3), "ab");
+	assert_string_equal(dv_login_show("abc", buf, 1), "");
+	assert_string_equal(dv_login_show("", buf, 1), "");
+	assert_string_equal(dv_login_show(NULL, buf, 4), "");
+	assert_string_equal(dv_login_show("ab~!", buf, 5), "ab~!");
+	assert_string_equal(dv_login_show("a\\b", buf, 3), "a");
+	assert_string_equal(dv_login_show("a\\b", buf, 4), "a\\\\");
+	assert_string_equal(dv_login_show("a\\b", buf, 5), "a\\\\b");
+	assert_string_equal(dv_login_show("ab\x7f", buf, 7), "ab\\x7f");
+	assert_string_equal(dv_login_show("ab\x7f", buf, 6), "ab");
 	/* the longest login fits */
 	memset(long_ok, '\xff', SG_LOGIN_MAX);
 	assert_int_equal(strlen(dv_login_show(long_ok, buf, sizeof(buf))),

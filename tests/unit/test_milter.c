@@ -28,6 +28,9 @@
 #include "fake_milter.h"
 #include "daemon/milter.h"
 #include "daemon/snap.h"
+#include "lib/digest.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
 static char	*authids[] = { (char[]){ "john@acmecorp-com.relay.example" },
 		    (char[]){ "j\xc3\xbcrgen@acmecorp-com.relay.example" } };
@@ -217,6 +220,26 @@ test_fingerprint(void **state)
 	assert_string_not_equal(f1, f2);
 }
 
+/*
+ * The fingerprint's octets themselves, as retries already counted were
+ * fingerprinted: each header's name and value, "body", the body, then
+ * "rcpts N" and the recipients sorted, each field ended by a NUL.
+ */
+static void
+test_fingerprint_octets(void **state)
+{
+	const char *ba[] = { "b@far.test", "a@far.test", NULL };
+	static const char want_in[] = "From\0john@acmecorp.com\0"
+	    "Subject\0hi\0body\0the body"	/* the body: no NUL after */
+	    "rcpts 2\0a@far.test\0b@far.test";	/* and the array's NUL */
+	char	 got[SG_FINGERPRINT_LEN], want[SG_FINGERPRINT_LEN];
+
+	(void)state;
+	fingerprint(ba, "hi", "the body", got);
+	assert_int_equal(sg_sha256_hex(want_in, sizeof(want_in), want), 0);
+	assert_string_equal(got, want);
+}
+
 static void
 test_no_body_no_dedupe(void **state)
 {
@@ -295,6 +318,113 @@ test_failures(void **state)
 	assert_int_equal(john.refs, 1);
 }
 
+/*
+ * A session after another on the same thread (its struct conn reused,
+ * zeroed): nothing of the first is left. A MAIL FROM without a connect
+ * finds no client address (TEMPFAIL, as a new state would), a session
+ * that negotiated no body gets no fingerprint though the one before did,
+ * and the client and the entry's references start afresh.
+ */
+static void
+test_session_clean(void **state)
+{
+	const char *a[] = { "a@far.test", NULL };
+	char	*argv[2] = { (char[]){ "<john@acmecorp.com>" }, NULL };
+	void	*first;
+
+	(void)state;
+	session();
+	first = smfi_getpriv(fake_ctx());
+	assert_int_equal(message("john@acmecorp.com",
+	    "john@acmecorp-com.relay.example", a, "hi", "body"),
+	    SMFIS_CONTINUE);
+	assert_int_equal(strlen(fk.c_fp), 64);
+	/* a message left open: close gives it up */
+	fake_macro("i", "QIDOPEN");
+	assert_int_equal(milter_desc.xxfi_envfrom(fake_ctx(), argv),
+	    SMFIS_CONTINUE);
+	assert_int_equal(john.refs, 2);
+	(void)milter_desc.xxfi_close(fake_ctx());
+	assert_null(smfi_getpriv(fake_ctx()));
+	assert_int_equal(john.refs, 1);
+
+	/* no connect: the client's address is not the last session's */
+	fake_macro("i", "QID2");
+	assert_int_equal(milter_desc.xxfi_envfrom(fake_ctx(), argv),
+	    SMFIS_TEMPFAIL);
+	assert_ptr_equal(smfi_getpriv(fake_ctx()), first);	/* reused */
+	(void)milter_desc.xxfi_close(fake_ctx());
+
+	/* connect, no negotiate: no body, so no fingerprint */
+	(void)milter_desc.xxfi_connect(fake_ctx(), (char[]){ "client" }, NULL);
+	assert_ptr_equal(smfi_getpriv(fake_ctx()), first);
+	fk.c_fp[0] = 'x';
+	assert_int_equal(message("john@acmecorp.com",
+	    "john@acmecorp-com.relay.example", a, "hi", "body"),
+	    SMFIS_CONTINUE);
+	assert_string_equal(fk.c_fp, "");
+	assert_string_equal(fk.rec_qid, "QID1");
+	(void)milter_desc.xxfi_close(fake_ctx());
+	assert_int_equal(john.refs, 1);
+}
+
+/* Send the headers hv (name, value pairs) of one message; its status. */
+static sfsistat
+headers(const char *const (*hv)[2], size_t n)
+{
+	char	*from[2] = { (char[]){ "<john@acmecorp.com>" }, NULL };
+	char	*rcpt[2] = { (char[]){ "<a@far.test>" }, NULL };
+	size_t	 i;
+
+	fake_macro("{auth_authen}", "john@acmecorp-com.relay.example");
+	fake_macro("i", "QIDH");
+	fk.header[0] = '\0';
+	fk.c_msgid[0] = '\0';
+	assert_int_equal(milter_desc.xxfi_envfrom(fake_ctx(), from),
+	    SMFIS_CONTINUE);
+	assert_int_equal(milter_desc.xxfi_envrcpt(fake_ctx(), rcpt),
+	    SMFIS_CONTINUE);
+	for (i = 0; i < n; i++)
+		(void)milter_desc.xxfi_header(fake_ctx(),
+		    (char *)(uintptr_t)hv[i][0], (char *)(uintptr_t)hv[i][1]);
+	return milter_desc.xxfi_eom(fake_ctx());
+}
+
+/*
+ * Header names in any case, and only whole names: "fROM" is From,
+ * "REPLY-TO" a Reply-To (none added), "message-id" the Message-ID;
+ * "Reply-Tox", "Fro" and "Message-IDs" are none of them.
+ */
+static void
+test_header_names(void **state)
+{
+	static const char *const cased[][2] = {
+		{ "fROM", "john@acmecorp.com" }, { "REPLY-TO", "r@x.test" },
+		{ "message-id", "<2@client.example>" },
+		{ "Message-ID", "<3@client.example>" },	/* the first counts */
+	};
+	static const char *const others[][2] = {
+		{ "Fro", "x@y.test" }, { "From", "john@acmecorp.com" },
+		{ "Reply-Tox", "r@x.test" }, { "Message-IDs", "<4@c.test>" },
+		{ "From ", "x@y.test" }, { "", "x@y.test" },
+	};
+	static const char *const two_froms[][2] = {
+		{ "From", "john@acmecorp.com" }, { "FROM", "john@acmecorp.com" },
+	};
+
+	(void)state;
+	session();
+	assert_int_equal(headers(cased, NELEM(cased)), SMFIS_CONTINUE);
+	assert_string_equal(fk.header, "");
+	assert_string_equal(fk.c_msgid, "<2@client.example>");
+	assert_int_equal(headers(others, NELEM(others)), SMFIS_CONTINUE);
+	assert_string_equal(fk.header, "Reply-To: replies@acmecorp.com");
+	assert_string_equal(fk.c_msgid, "");
+	/* two Froms, whatever their case: rule 12 */
+	assert_int_equal(headers(two_froms, NELEM(two_froms)), SMFIS_REJECT);
+	(void)milter_desc.xxfi_close(fake_ctx());
+}
+
 static void
 test_abort(void **state)
 {
@@ -370,12 +500,18 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fingerprint, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_fingerprint_octets, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_no_body_no_dedupe, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_login_bytes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_header_names, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_clean, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_suppressed, setup,
 		    teardown),
 	};
