@@ -70,7 +70,7 @@ DAEMON	= milter/daemon/sendergate.o milter/daemon/sendergate_check.o \
 	  milter/daemon/snap.o milter/daemon/milter.o milter/daemon/metrics_http.o \
 	  milter/lib/notify.o milter/daemon/notify_queue.o \
 	  milter/daemon/milter_notice.o milter/daemon/milter_log.o \
-	  milter/daemon/milter_drain.o
+	  milter/daemon/milter_drain.o milter/daemon/milter_neg.o
 CTL	= milter/ctl/sendergatectl.o milter/ctl/ctl_args.o milter/ctl/ctl_entry.o \
 	  milter/ctl/ctl_list.o milter/ctl/ctl_json.o milter/ctl/ctl_rec.o \
 	  milter/ctl/ctl_validate.o milter/ctl/ctl_ldap.o milter/ctl/ctl_passwd.o \
@@ -166,7 +166,8 @@ tests/unit/test_ctl_passwd: tests/unit/test_ctl_passwd.o milter/ctl/ctl_passwd.o
 tests/unit/test_milter: tests/unit/test_milter.o tests/unit/fake_milter.o \
 		milter/daemon/milter.o milter/daemon/mailfrom.o \
 		milter/daemon/snap.o milter/daemon/milter_notice.o \
-		milter/daemon/milter_log.o milter/daemon/milter_drain.o $(LIBA)
+		milter/daemon/milter_log.o milter/daemon/milter_drain.o \
+		milter/daemon/milter_neg.o $(LIBA)
 	$(CC) $(SG_LDFLAGS) -o $@ $^ -lcrypto -lcmocka
 tests/unit/test_milter.o tests/unit/fake_milter.o: tests/unit/fake_milter.h
 tests/unit/fake_milter.o: tests/unit/fake_milter.c tests/unit/fake_milter.h $(HEADERS)

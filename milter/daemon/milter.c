@@ -205,6 +205,8 @@ conn_get(SMFICTX *ctx)
 	s = snap_current();
 	cn->sess.method = s->conf.default_access_method;
 	snap_release(s);
+	/* a session after SMFIC_QUIT_NC: the connection's negotiation */
+	cn->body = neg_body(ctx) == 1;
 	strcpy(cn->client, "unknown");
 	mailfrom_init(&cn->m.mf);
 	if (smfi_setpriv(ctx, cn) != MI_SUCCESS) {
@@ -331,6 +333,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	    s->conf.dedupe_max_retries > 0 ? MILTER_STEPS_BODY : MILTER_STEPS);
 	snap_release(s);
 	cn->body = (*pf1 & SMFIP_NOBODY) == 0;
+	neg_note(ctx, cn->body);
 	*pf2 = *pf3 = 0;
 	if (f0 & SMFIF_SETSYMLIST)
 		milter_symlists(ctx);

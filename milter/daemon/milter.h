@@ -26,6 +26,14 @@ unsigned milter_sessions(void);
  */
 int	drain_enter(SMFICTX *ctx);
 void	drain_leave(void);
+
+/*
+ * What each milter connection negotiated, for the sessions after the
+ * first on it (milter_neg.c): neg_note at negotiate, neg_body at a
+ * session's start (1 the MTA sends the body, 0 not, -1 unknown).
+ */
+void	neg_note(const void *ctx, int body);
+int	neg_body(const void *ctx);
 void	drain_begin(void);
 unsigned drain_open(void);
 

@@ -36,7 +36,7 @@ DN_LIM=sgDomainName=lim-test.relay.example,$SLAPD_BASE
 		    "$s" "$DN_LIM"
 		printf 'mail: %s@lim.test\nsgAuthMethod: ip\n\n' "$s"
 	done
-	for s in d1 d2 d3 f1 lim3 race3 twin r1 x0 x3 w1 o1 k1; do
+	for s in d1 d2 d3 f1 lim3 race3 twin r1 x0 x3 w1 o1 k1 nc1; do
 		printf 'dn: mail=%s@acme.test,%s\nobjectClass: sgSender\n' \
 		    "$s" "$DN_ACME"
 		printf 'mail: %s@acme.test\nsgAuthMethod: ip\n' "$s"
@@ -128,6 +128,25 @@ for mode in query mirror; do
 	    "Message-ID:   <retry-1@client.example>  "
 	check "$mode: blanks around the Message-ID: the same message" \
 	    test "$(count d1@acme.test)" = 2
+
+	# --- SMTP sessions on one milter connection (SMFIC_QUIT_NC, as
+	# Sendmail after STARTTLS): the body negotiated at its start still
+	# comes, and is in each message's fingerprint
+	# nc_msg CASE BODY: a message of nc1@acme.test, then SMFIC_QUIT_NC
+	nc_msg() {
+		tx_head "$1" nc1@acme.test 192.0.2.7
+		printf 'rcpt <r1@x.example>\nheader From: <nc1@acme.test>\n'
+		printf 'header Message-ID: <nc-1@client.example>\n'
+		printf 'header Subject: hi\neoh\nbody %s\neom\nquitnc\n' "$2"
+	}
+	{ nc_msg NC1 body1; nc_msg NC2 body1; nc_msg NC3 other; } |
+	    mt "$q" NC >/dev/null
+	check "$mode: one milter connection, three sessions: all accepted" \
+	    test "$(grep -c '^eom: continue' "$SG_TMP/NC.out")" = 3
+	check "$mode: ... the retry in the second session forgiven (dup=1)" \
+	    test "$(dups "$q" NC2)" = 1
+	check "$mode: ... another body under that Message-ID counted" \
+	    test "$(count nc1@acme.test)" = 2 -a "$(dups "$q" NC3)" = 0
 
 	# --- fake retries: anything else under that Message-ID is counted ----
 	# fake WHAT RCPTS SUBJECT BODY [HEADER]: counted, one more each time

@@ -355,17 +355,59 @@ test_session_clean(void **state)
 	assert_ptr_equal(smfi_getpriv(fake_ctx()), first);	/* reused */
 	(void)milter_desc.xxfi_close(fake_ctx());
 
-	/* connect, no negotiate: no body, so no fingerprint */
+	/*
+	 * connect, no negotiate (a session after SMFIC_QUIT_NC): the body
+	 * the connection negotiated comes, so the fingerprint is made
+	 */
 	(void)milter_desc.xxfi_connect(fake_ctx(), (char[]){ "client" }, NULL);
 	assert_ptr_equal(smfi_getpriv(fake_ctx()), first);
+	fk.c_fp[0] = '\0';
+	assert_int_equal(message("john@acmecorp.com",
+	    "john@acmecorp-com.relay.example", a, "hi", "body"),
+	    SMFIS_CONTINUE);
+	assert_int_equal(strlen(fk.c_fp), 64);
+	assert_string_equal(fk.rec_qid, "QID1");
+	(void)milter_desc.xxfi_close(fake_ctx());
+	assert_int_equal(john.refs, 1);
+
+	/* a connection that negotiated no body: no fingerprint */
+	neg_note(fake_ctx(), 0);
+	(void)milter_desc.xxfi_connect(fake_ctx(), (char[]){ "client" }, NULL);
 	fk.c_fp[0] = 'x';
 	assert_int_equal(message("john@acmecorp.com",
 	    "john@acmecorp-com.relay.example", a, "hi", "body"),
 	    SMFIS_CONTINUE);
 	assert_string_equal(fk.c_fp, "");
-	assert_string_equal(fk.rec_qid, "QID1");
 	(void)milter_desc.xxfi_close(fake_ctx());
 	assert_int_equal(john.refs, 1);
+}
+
+/*
+ * milter_neg.c: a context's negotiation is found again, a new one at
+ * the same address replaces it, an unknown context is -1, and a full
+ * neighbourhood gives up its oldest entry, not the newest.
+ */
+static void
+test_neg_table(void **state)
+{
+	static char	 ctxs[64];
+	int		 i, found = 0;
+
+	(void)state;
+	assert_int_equal(neg_body(&ctxs[0]), -1);
+	neg_note(&ctxs[0], 1);
+	neg_note(&ctxs[1], 0);
+	assert_int_equal(neg_body(&ctxs[0]), 1);
+	assert_int_equal(neg_body(&ctxs[1]), 0);
+	neg_note(&ctxs[0], 0);			/* a new connection there */
+	assert_int_equal(neg_body(&ctxs[0]), 0);
+	/* more contexts than a neighbourhood holds: the newest stay */
+	for (i = 0; i < 64; i++)
+		neg_note(&ctxs[i], 1);
+	assert_int_equal(neg_body(&ctxs[63]), 1);
+	for (i = 0; i < 64; i++)
+		found += neg_body(&ctxs[i]) == 1;
+	assert_true(found >= 8);
 }
 
 /* Send the headers hv (name, value pairs) of one message; its status. */
@@ -510,6 +552,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_header_names, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_neg_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_clean, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_suppressed, setup,
