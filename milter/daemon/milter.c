@@ -594,8 +594,10 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 }
 
 /*
- * Body (asked for only while dedupe is on): into the fingerprint. No
- * reply (SMFIP_NR_BODY).
+ * Body (asked for only while dedupe is on): into the fingerprint, which
+ * only a message with a Message-ID can use (the headers are all in by
+ * now): without one, the fingerprint stops here and the body is not
+ * hashed. No reply (SMFIP_NR_BODY).
  */
 static sfsistat
 cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
@@ -604,7 +606,10 @@ cb_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 
 	if (cn == NULL || !cn->m.active || chunk == NULL)
 		return SMFIS_NOREPLY;
-	fp_body(&cn->buf.fp, chunk, len);
+	if (cn->m.msgid[0] == '\0')
+		fp_start(&cn->buf.fp, 0);
+	else
+		fp_body(&cn->buf.fp, chunk, len);
 	return SMFIS_NOREPLY;
 }
 

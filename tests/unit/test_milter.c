@@ -383,6 +383,41 @@ test_session_clean(void **state)
 }
 
 /*
+ * A message without a Message-ID: no retry can be told from it, so no
+ * fingerprint is made (its body is not hashed); with one, it is.
+ */
+static void
+test_no_msgid_no_fingerprint(void **state)
+{
+	char	*from[2] = { (char[]){ "<john@acmecorp.com>" }, NULL };
+	char	*rcpt[2] = { (char[]){ "<a@far.test>" }, NULL };
+
+	(void)state;
+	session();
+	fake_macro("{auth_authen}", "john@acmecorp-com.relay.example");
+	fake_macro("i", "QIDN");
+	assert_int_equal(milter_desc.xxfi_envfrom(fake_ctx(), from),
+	    SMFIS_CONTINUE);
+	assert_int_equal(milter_desc.xxfi_envrcpt(fake_ctx(), rcpt),
+	    SMFIS_CONTINUE);
+	(void)milter_desc.xxfi_header(fake_ctx(), (char[]){ "From" },
+	    (char[]){ "john@acmecorp.com" });
+	(void)milter_desc.xxfi_body(fake_ctx(), (unsigned char[]){ "body" },
+	    4);
+	fk.c_fp[0] = 'x';
+	assert_int_equal(milter_desc.xxfi_eom(fake_ctx()), SMFIS_CONTINUE);
+	assert_int_equal(fk.commits, 1);
+	assert_string_equal(fk.c_msgid, "");
+	assert_string_equal(fk.c_fp, "");
+	/* the next message of the session, with one: fingerprinted */
+	assert_int_equal(message("john@acmecorp.com",
+	    "john@acmecorp-com.relay.example",
+	    (const char *[]){ "a@far.test", NULL }, "hi", "body"),
+	    SMFIS_CONTINUE);
+	assert_int_equal(strlen(fk.c_fp), 64);
+}
+
+/*
  * milter_neg.c: a context's negotiation is found again, a new one at
  * the same address replaces it, an unknown context is -1, and a full
  * neighbourhood gives up its oldest entry, not the newest.
@@ -553,6 +588,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_neg_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_msgid_no_fingerprint,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_clean, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_suppressed, setup,
