@@ -50,7 +50,7 @@ start() {
 # answers NAME: a transaction through NAME's socket is accepted
 answers() {
 	eval "_s=\$MILTER_SOCK_$1"
-	"$LOAD" -s "$_s" -c 1 -w 0 -d 1 -n $N -t 2 >"$SG_TMP/answers" \
+	"$LOAD" -s "$_s" -c 1 -m 1 -n $N -t 2 >"$SG_TMP/answers" \
 	    2>&1 && ! grep -q 'accepted=0 ' "$SG_TMP/answers"
 }
 
