@@ -22,6 +22,7 @@
 # 24's goal: at most 0.4).
 . "$(dirname "$0")/../lib/servers.sh"
 . "$SG_ROOT/tests/lib/stats.sh"
+. "$SG_ROOT/tests/bench/common.sh"
 
 ROUNDS=${1:-3}
 MSGS=${BODY_MSGS:-500}
@@ -31,9 +32,7 @@ SG_BIN=${SG_BIN:-$SG_ROOT/milter/sendergate}
 case $ROUNDS$MSGS in
 ''|*[!0-9]*) echo "ROUNDS and BODY_MSGS: numbers" >&2; exit 1 ;;
 esac
-for b in "$SG_BIN" "$LOAD" "$NULLMILTER"; do
-	[ -x "$b" ] || { echo "build it first: make bench" >&2; exit 1; }
-done
+bench_need "$SG_BIN" "$LOAD" "$NULLMILTER"
 
 sg_setup
 SLAPD_DEBUG=0
@@ -53,7 +52,7 @@ unix)
 	;;
 *) echo "BODY_FAMILY: inet or unix" >&2; exit 1 ;;
 esac
-cat >"$SG_TMP/body.conf" <<EOF
+bench_conf "$SG_TMP/body.conf" "$SGS" "log_level = warning"
 socket = $SGS
 ldap_uri = $SLAPD_URI
 ldap_base = $SLAPD_BASE

@@ -29,6 +29,7 @@
 # for callgrind_annotate. Before 2026-12-07 evening the start-up was
 # spread over the messages (81,056 then is 71,700 counted this way).
 . "$(dirname "$0")/../lib/servers.sh"
+. "$SG_ROOT/tests/bench/common.sh"
 
 MSGS=${1:-2000}
 SENDERS=${PROFILE_SENDERS:-1000}
@@ -40,9 +41,7 @@ CACHE=
 OUT=${OUT:-${TMPDIR:-/tmp}/sendergate.callgrind}
 SG_BIN=${SG_BIN:-$SG_ROOT/milter/sendergate}
 LOAD=$SG_ROOT/tests/bench/mtload
-for b in "$SG_BIN" "$LOAD"; do
-	[ -x "$b" ] || { echo "build it first: make bench" >&2; exit 1; }
-done
+bench_need "$SG_BIN" "$LOAD"
 command -v valgrind >/dev/null || { echo "needs valgrind (make deps)" >&2; exit 1; }
 
 sg_setup
@@ -52,7 +51,7 @@ export SLAPD_DEBUG SLAPD_NO_EXAMPLE
 redis_start || exit 1
 sh "$SG_ROOT/tests/bench/gen_ldif.sh" "$SENDERS" >"$SG_TMP/bench.ldif"
 slapd_start "$SG_TMP/bench.ldif" || exit 1
-cat >"$SG_TMP/profile.conf" <<EOF
+bench_conf "$SG_TMP/profile.conf" "unix:$SG_TMP/milter.sock"
 socket = unix:$SG_TMP/milter.sock
 ldap_uri = $SLAPD_URI
 ldap_base = $SLAPD_BASE
