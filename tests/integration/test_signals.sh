@@ -80,8 +80,12 @@ stopped_in() {
 	_pid=$(milter_pid "$1")
 	_t0=$(now_ms)
 	kill -"$2" "$_pid"
+	# a stop that hangs fails here (killed: 137), not the whole run
+	( sleep 30; kill -KILL "$_pid" 2>/dev/null ) &
+	_wd=$!
 	wait "$_pid"
 	rc=$?
+	kill "$_wd" 2>/dev/null
 	ms=$(($(now_ms) - _t0))
 	rm -f "$SG_TMP/$1.pid"
 }
