@@ -53,16 +53,6 @@ unix)
 *) echo "BODY_FAMILY: inet or unix" >&2; exit 1 ;;
 esac
 bench_conf "$SG_TMP/body.conf" "$SGS" "log_level = warning"
-socket = $SGS
-ldap_uri = $SLAPD_URI
-ldap_base = $SLAPD_BASE
-pid_file =
-ldap_bind_dn = $SLAPD_BIND_DN
-ldap_bind_password_file = $SLAPD_BIND_PW_FILE
-ldap_mode = mirror
-log_level = warning
-redis_address = $REDIS_ADDRESS
-EOF
 "$SG_BIN" -f -c "$SG_TMP/body.conf" >"$SG_TMP/sg.log" 2>&1 &
 sgpid=$!
 sg_atexit "kill $sgpid 2>/dev/null"

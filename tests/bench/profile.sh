@@ -52,15 +52,6 @@ redis_start || exit 1
 sh "$SG_ROOT/tests/bench/gen_ldif.sh" "$SENDERS" >"$SG_TMP/bench.ldif"
 slapd_start "$SG_TMP/bench.ldif" || exit 1
 bench_conf "$SG_TMP/profile.conf" "unix:$SG_TMP/milter.sock"
-socket = unix:$SG_TMP/milter.sock
-ldap_uri = $SLAPD_URI
-ldap_base = $SLAPD_BASE
-pid_file =
-ldap_bind_dn = $SLAPD_BIND_DN
-ldap_bind_password_file = $SLAPD_BIND_PW_FILE
-ldap_mode = mirror
-redis_address = $REDIS_ADDRESS
-EOF
 rm -f "$OUT" "$OUT".[0-9]*
 valgrind --tool=callgrind --compress-strings=no $CACHE \
     --callgrind-out-file="$OUT" \
