@@ -59,13 +59,9 @@ sb_str(struct strbuf *b, const char *s)
 static inline void
 sb_unum(struct strbuf *b, unsigned long long v)
 {
-	char	 d[SG_NUM_LEN];
-	size_t	 i = sizeof(d);
+	char	 d[SG_NUM_LEN], *s = sg_udigits(v, d + sizeof(d));
 
-	do
-		d[--i] = (char)('0' + v % 10);
-	while ((v /= 10) > 0);
-	sb_mem(b, d + i, sizeof(d) - i);
+	sb_mem(b, s, (size_t)(d + sizeof(d) - s));
 }
 
 /* Append v in decimal ("-" first when negative), as sg_ltoa writes it. */

@@ -358,20 +358,6 @@ suspension_reason(const redisReply *r, char *out, size_t len)
 	suspension_text(r->str, r->len, out, len);
 }
 
-/* Decimal of a non-negative v into buf (no format parsing). */
-static const char *
-ultoa(unsigned long v, char *buf, size_t len)
-{
-	char	*p = buf + len - 1;
-
-	*p = '\0';
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0 && p > buf);
-	return p;
-}
-
 /* Read both counters with one MGET. */
 enum ctr_result
 ctr_read(struct counters *ct, const char *primary, const char *sender,
@@ -551,7 +537,7 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	char		 wkey[2 * SG_WARN_MAX][SG_KEY_MAX + 16];
 	char		 xkey[4][SG_KEY_MAX + 8];	/* rs s, d; rp s, d */
 	char		 tkey[2 * SG_RATES_MAX][SG_KEY_MAX + 16];
-	char		 dayb[24], rcb[24];
+	char		 dayb[SG_NUM_LEN], rcb[SG_NUM_LEN];
 	/* the fixed part, then the recipients: 8 KB of pointers at most */
 	const char	*argv[40 + 3 * SG_WARN_MAX + 6 * SG_RATES_MAX +
 			    SG_RECORD_RCPTS];
@@ -656,12 +642,11 @@ ctr_commit_warn(struct counters *ct, const char *primary, const char *sender,
 	for (i = 0; i < nwarn; i++)
 		arg_str(&a, ct->warn_str[i]);
 	arg(&a, susp ? "1" : "0", 1);
-	arg_str(&a, rep ? ultoa((unsigned long)(now / 86400), dayb,
-	    sizeof(dayb)) : "0");
+	arg_str(&a, rep ? sg_ltoa((long long)(now / 86400), dayb) :
+	    "0");
 	arg_str(&a, ct->rep_keep);
 	arg_str(&a, ct->rep_days);
-	arg_str(&a, rep ? ultoa((unsigned long)rec->accepted, rcb,
-	    sizeof(rcb)) : "0");
+	arg_str(&a, rep ? sg_ltoa((long long)rec->accepted, rcb) : "0");
 	arg_str(&a, small_num((int)nt));
 	for (j = 0; j < nt; j++) {
 		arg_str(&a, rt[j]->nstr);

@@ -46,6 +46,7 @@
 #include <hiredis/sds.h>
 #include <openssl/sha.h>
 
+#include "lib/numfmt.h"
 #include "redis/counter_int.h"
 #include "lib/hostport.h"
 #include "lib/log.h"
@@ -289,8 +290,7 @@ not_master(const redisReply *r)
 static char *
 put_head(char *p, char c, size_t n)
 {
-	char	 d[24];
-	size_t	 i = sizeof(d);
+	char	 d[SG_NUM_LEN], *s;
 
 	*p++ = c;
 	if (n < 10)
@@ -299,11 +299,9 @@ put_head(char *p, char c, size_t n)
 		*p++ = (char)('0' + n / 10);
 		*p++ = (char)('0' + n % 10);
 	} else {
-		do
-			d[--i] = (char)('0' + n % 10);
-		while ((n /= 10) > 0);
-		memcpy(p, d + i, sizeof(d) - i);
-		p += sizeof(d) - i;
+		s = sg_udigits(n, d + sizeof(d));
+		memcpy(p, s, (size_t)(d + sizeof(d) - s));
+		p += d + sizeof(d) - s;
 	}
 	*p++ = '\r';
 	*p++ = '\n';
