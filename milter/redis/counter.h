@@ -265,10 +265,6 @@ int	ctr_record_key(const char *prefix, const char *primary,
 	    const char *sender, const char *msgid_hash, const char *qid,
 	    char *rkey, size_t rlen);
 
-/* Join parts into buf (no format parsing); 0, or -1 when too long. */
-int	ctr_key_join(char *buf, size_t len, const char *const *parts,
-	    size_t n);
-
 /*
  * The reputation keys: kind "rp" (the counts), "rs" (the suspension),
  * "rw" (warning marks, with a suffix added by the caller), of sender, or

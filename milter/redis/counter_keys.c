@@ -353,25 +353,6 @@ ctr_msgid_hash(const char *value, char out[SG_MSGID_HASH_LEN])
 	return sg_sha256_hex(value, len, out);
 }
 
-/* Join parts into buf by copying (no format to parse); 0, or -1. */
-int
-ctr_key_join(char *buf, size_t len, const char *const *parts, size_t n)
-{
-	size_t	 i, o = 0, l;
-
-	for (i = 0; i < n; i++) {
-		l = strlen(parts[i]);
-		if (o + l >= len)
-			return -1;
-		memcpy(buf + o, parts[i], l);
-		o += l;
-	}
-	if (o >= len)
-		return -1;
-	buf[o] = '\0';
-	return 0;
-}
-
 /* A reputation key (kind "rp", "rs", "rw") of a sender or a domain. */
 int
 ctr_rep_key(const char *prefix, const char *primary, const char *sender,
